@@ -1,0 +1,92 @@
+"""The ``podchaos`` command: manage the embedded local cluster, list scenarios, sweep leftovers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from podchaos import __version__
+from podchaos.catalogue import builtin_scenario_dir, discover
+from podchaos.cluster.local.cluster import LocalCluster, LocalStatus
+from podchaos.errors import PodchaosError
+from podchaos.loader import load_scenario
+
+
+def _progress(message: str) -> None:
+    print(f"podchaos: {message}", file=sys.stderr, flush=True)
+
+
+def _print_status(status: LocalStatus) -> None:
+    print(f"state dir:  {status.state_dir}")
+    print(f"logs:       {status.log_dir}")
+    print(f"kubeconfig: {status.kubeconfig}")
+    print(f"server:     {status.server_version or '(not reachable)'}")
+    print("components:")
+    for component in status.components:
+        state = f"running (pid {component.pid})" if component.pid else "stopped"
+        print(f"  {component.name:<34} {state:<22} log: {component.log}")
+    print("nodes:")
+    if not status.nodes:
+        print("  (none)")
+    for node in status.nodes:
+        flags = "Ready" if node.ready else "NotReady"
+        if node.unschedulable:
+            flags += ",SchedulingDisabled"
+        print(f"  {node.name:<20} {flags:<28} {node.internal_ip:<14} {node.kubelet_version}")
+
+
+def _cluster(args: argparse.Namespace) -> int:
+    cluster = LocalCluster(progress=_progress)
+    if args.action == "up":
+        _print_status(cluster.up())
+    elif args.action == "down":
+        cluster.down(purge_data=args.purge)
+        _progress("local cluster stopped and cleaned up")
+    else:
+        status = cluster.status()
+        _print_status(status)
+        return 0 if status.healthy else 1
+    return 0
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    directories = [builtin_scenario_dir(), *(Path(d) for d in args.scenario_dir)]
+    for name, path in discover(directories).items():
+        scenario = load_scenario(path)
+        print(f"{name:<32} {scenario.description}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``podchaos`` command."""
+    parser = argparse.ArgumentParser(prog="podchaos", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"podchaos {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    cluster = commands.add_parser("cluster", help="the embedded local Kubernetes cluster")
+    cluster.add_argument("action", choices=["up", "down", "status"])
+    cluster.add_argument("--purge", action="store_true", help="with down: also delete etcd data and node state")
+    cluster.set_defaults(handler=_cluster)
+    scenarios = commands.add_parser("scenarios", help="list the scenario catalogue")
+    scenarios.add_argument("--scenario-dir", action="append", default=[], help="extra scenario directory")
+    scenarios.set_defaults(handler=_scenarios)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``podchaos`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except PodchaosError as error:
+        print(f"podchaos: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("podchaos: interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,305 @@
+"""Bring the embedded local cluster up, report on it, and take it down.
+
+``up`` is idempotent: a healthy cluster is left as it is; anything else (a killed run's stale
+processes, mounts, namespaces, devices) is cleaned away and the cluster started fresh, keeping only
+the certificates so existing kubeconfigs stay valid.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from podchaos.cluster.local import build, components, config, host, images, teardown
+from podchaos.cluster.local.apiclient import AdminClient, NodeState, http_ok
+from podchaos.cluster.local.layout import (
+    APISERVER_PORT,
+    CONTROL_PLANE_IP,
+    CONTROLLER_MANAGER_PORT,
+    ADDRESS_DEVICE,
+    ETCD_CLIENT_PORT,
+    ETCD_PEER_PORT,
+    SCHEDULER_PORT,
+    SERVICE_IP,
+    Layout,
+    NodeLayout,
+)
+from podchaos.cluster.local.pki import CertificateAuthority, CertRequest
+from podchaos.cluster.local.process import Daemon
+from podchaos.errors import ClusterSetupError, WaitTimeout
+from podchaos.waiting import wait_for
+
+Progress = Callable[[str], None]
+
+START_TIMEOUT = 120.0
+
+
+@dataclass(frozen=True)
+class ComponentStatus:
+    """One daemon: running or not, its PID and its log."""
+
+    name: str
+    pid: int | None
+    log: Path
+
+
+@dataclass(frozen=True)
+class LocalStatus:
+    """What ``podchaos cluster status`` prints."""
+
+    components: tuple[ComponentStatus, ...]
+    nodes: tuple[NodeState, ...]
+    server_version: str
+    kubeconfig: Path
+    state_dir: Path
+    log_dir: Path
+
+    @property
+    def healthy(self) -> bool:
+        return (
+            all(component.pid is not None for component in self.components)
+            and len(self.nodes) > 0
+            and all(node.ready for node in self.nodes)
+        )
+
+
+class LocalCluster:
+    """A real multi-node Kubernetes on this machine: etcd, control plane, and per node containerd + kubelet."""
+
+    def __init__(self, layout: Layout | None = None, progress: Progress | None = None) -> None:
+        self.layout = layout or Layout.default()
+        self.progress: Progress = progress or (lambda _message: None)
+        self.ca = CertificateAuthority(self.layout.pki)
+
+    # --- daemons -----------------------------------------------------------------------------
+    def control_plane(self) -> list[Daemon]:
+        layout = self.layout
+        return [
+            components.etcd(layout),
+            components.apiserver(layout),
+            components.controller_manager(layout),
+            components.scheduler(layout),
+        ]
+
+    def node_daemons(self, node: NodeLayout) -> list[Daemon]:
+        return [components.containerd(self.layout, node), components.kubelet(self.layout, node)]
+
+    def all_daemons(self) -> list[Daemon]:
+        daemons = self.control_plane()
+        for node in self.layout.nodes:
+            daemons += self.node_daemons(node)
+        return daemons
+
+    def admin(self) -> AdminClient:
+        pki = self.layout.pki
+        return AdminClient(self.layout.apiserver_url, pki / "ca.crt", pki / "admin.crt", pki / "admin.key")
+
+    # --- status ------------------------------------------------------------------------------
+    def status(self) -> LocalStatus:
+        """Components, nodes and paths; works whether the cluster is up or not."""
+        daemons = tuple(ComponentStatus(d.name, d.pid(), d.log_file) for d in self.all_daemons())
+        nodes: tuple[NodeState, ...] = ()
+        version = ""
+        if (self.layout.pki / "admin.crt").exists() and all(c.pid for c in daemons[:2]):
+            client = self.admin()
+            nodes = tuple(client.nodes())
+            version = client.server_version()
+        return LocalStatus(
+            components=daemons,
+            nodes=nodes,
+            server_version=version,
+            kubeconfig=self.layout.kubeconfig,
+            state_dir=self.layout.state,
+            log_dir=self.layout.logs,
+        )
+
+    # --- up ----------------------------------------------------------------------------------
+    def up(self) -> LocalStatus:
+        """Make sure the cluster runs with every node Ready; returns its status."""
+        host.check_platform()
+        installed = host.ensure_packages()
+        if installed:
+            self.progress(f"installed Debian packages: {', '.join(installed)}")
+        build.ensure_all(self.layout, self.progress)
+        current = self.status()
+        if current.healthy and len(current.nodes) == self.layout.node_count:
+            self.progress("local cluster already running")
+            return current
+        if any(component.pid for component in current.components) or self.layout.run.exists():
+            self.progress("cleaning up a previous cluster that is not healthy")
+        self.down(purge_data=True)
+        started = time.monotonic()
+        self._check_ports()
+        self._prepare_files()
+        host.ensure_address_device(
+            ADDRESS_DEVICE, [CONTROL_PLANE_IP, *(node.ip for node in self.layout.nodes)]
+        )
+        self._start_control_plane()
+        archives = images.write_archives(self.layout.images, self.layout.bin / "pause" / "pause")
+        for node in self.layout.nodes:
+            self._start_node(node, archives)
+        self._wait_nodes_ready()
+        self.progress(f"local cluster up in {time.monotonic() - started:.1f}s; kubeconfig: {self.layout.kubeconfig}")
+        return self.status()
+
+    def _check_ports(self) -> None:
+        wanted = [
+            ("127.0.0.1", ETCD_CLIENT_PORT, "etcd"),
+            ("127.0.0.1", ETCD_PEER_PORT, "etcd peer"),
+            ("0.0.0.0", APISERVER_PORT, "kube-apiserver"),
+            ("127.0.0.1", CONTROLLER_MANAGER_PORT, "kube-controller-manager"),
+            ("127.0.0.1", SCHEDULER_PORT, "kube-scheduler"),
+        ]
+        for node in self.layout.nodes:
+            wanted += [
+                ("0.0.0.0", node.kubelet_port, f"kubelet of {node.name}"),
+                ("127.0.0.1", node.kubelet_healthz_port, f"kubelet healthz of {node.name}"),
+            ]
+        for address, port, user in wanted:
+            if host.port_in_use(address, port):
+                raise ClusterSetupError(
+                    f"port {port} (for {user}) is already in use by another program; stop it and retry"
+                )
+
+    def _prepare_files(self) -> None:
+        layout = self.layout
+        for directory in (layout.logs, layout.pids, layout.control_plane):
+            directory.mkdir(parents=True, exist_ok=True)
+        self.ca.ensure()
+        pki = layout.pki
+        self.ca.issue(
+            CertRequest(
+                "apiserver",
+                "kube-apiserver",
+                server=True,
+                ips=(CONTROL_PLANE_IP, SERVICE_IP, "127.0.0.1"),
+                dns=(
+                    "localhost",
+                    "kubernetes",
+                    "kubernetes.default",
+                    "kubernetes.default.svc",
+                    "kubernetes.default.svc.cluster.local",
+                ),
+            )
+        )
+        self.ca.issue(CertRequest("apiserver-kubelet-client", "kube-apiserver-kubelet-client",
+                                  ("system:masters",), client=True))
+        users = {
+            "admin": ("podchaos-admin", ("system:masters",), layout.kubeconfig),
+            "controller-manager": ("system:kube-controller-manager", (),
+                                   layout.control_plane / "controller-manager.kubeconfig"),
+            "scheduler": ("system:kube-scheduler", (), layout.control_plane / "scheduler.kubeconfig"),
+        }
+        for stem, (user, groups, path) in users.items():
+            cert, key = self.ca.issue(CertRequest(stem, user, groups, client=True))
+            path.write_text(config.kubeconfig(layout.apiserver_url, pki / "ca.crt", cert, key, user))
+            path.chmod(0o600)
+        resolv = layout.control_plane / "resolv.conf"
+        resolv.write_text("nameserver 127.0.0.1\noptions ndots:1\n")
+        for node in layout.nodes:
+            for directory in (node.dir, node.cni_conf_dir, node.kubelet_root, node.pod_logs_dir):
+                directory.mkdir(parents=True, exist_ok=True)
+            cert, key = self.ca.issue(
+                CertRequest(f"kubelet-{node.name}", f"system:node:{node.name}", ("system:nodes",), client=True)
+            )
+            node.kubeconfig.write_text(
+                config.kubeconfig(layout.apiserver_url, pki / "ca.crt", cert, key, f"system:node:{node.name}")
+            )
+            serving_cert, serving_key = self.ca.issue(
+                CertRequest(f"kubelet-serving-{node.name}", node.name, server=True,
+                            ips=(node.ip,), dns=(node.name,))
+            )
+            node.kubelet_config.write_text(
+                config.kubelet(node, pki / "ca.crt", serving_cert, serving_key, resolv)
+            )
+            node.containerd_config.write_text(config.containerd(node))
+            (node.cni_conf_dir / "10-podchaos.conflist").write_text(config.cni(node))
+
+    def _start(self, daemon: Daemon, ready: Callable[[], bool], what: str) -> None:
+        self.progress(f"starting {daemon.name}")
+        daemon.start()
+
+        def probe() -> bool | None:
+            if not daemon.running():
+                raise ClusterSetupError(
+                    f"{daemon.name} exited during start-up; last lines of {daemon.log_file}:\n{daemon.log_tail()}"
+                )
+            return True if ready() else None
+
+        try:
+            wait_for(what, probe, START_TIMEOUT, interval=0.25)
+        except WaitTimeout as exc:
+            raise ClusterSetupError(
+                f"{exc}; last lines of {daemon.log_file}:\n{daemon.log_tail()}"
+            ) from exc
+
+    def _start_control_plane(self) -> None:
+        etcd, apiserver, controller_manager, scheduler = self.control_plane()
+        self._start(etcd, lambda: http_ok(f"http://127.0.0.1:{ETCD_CLIENT_PORT}/health"), "etcd healthy")
+        admin = self.admin()
+        self._start(apiserver, admin.ready, "kube-apiserver ready")
+        self._start(
+            controller_manager,
+            lambda: http_ok(f"https://127.0.0.1:{CONTROLLER_MANAGER_PORT}/healthz"),
+            "kube-controller-manager healthy",
+        )
+        self._start(scheduler, lambda: http_ok(f"https://127.0.0.1:{SCHEDULER_PORT}/healthz"),
+                    "kube-scheduler healthy")
+
+    def _start_node(self, node: NodeLayout, archives: list[Path]) -> None:
+        containerd, kubelet = self.node_daemons(node)
+        socket = str(node.containerd_socket)
+        self._start(
+            containerd,
+            lambda: node.containerd_socket.exists() and host.succeeds(["ctr", "--address", socket, "version"]),
+            f"containerd of {node.name} serving",
+        )
+        for archive in archives:
+            self.progress(f"loading image {archive.name} into {node.name}")
+            host.run(["ctr", "--address", socket, "-n", "k8s.io", "images", "import", str(archive)])
+        teardown.ensure_cgroup_root(node.cgroup_root)
+        self._start(kubelet, lambda: http_ok(f"http://127.0.0.1:{node.kubelet_healthz_port}/healthz"),
+                    f"kubelet of {node.name} healthy")
+
+    def _wait_nodes_ready(self) -> None:
+        admin = self.admin()
+        wanted = {node.name for node in self.layout.nodes}
+        self.progress(f"waiting for nodes {', '.join(sorted(wanted))} to be Ready")
+
+        def probe() -> bool | None:
+            for daemon in self.all_daemons():
+                if not daemon.running():
+                    raise ClusterSetupError(f"{daemon.name} stopped; last lines:\n{daemon.log_tail()}")
+            ready = {node.name for node in admin.nodes() if node.ready}
+            return True if wanted <= ready else None
+
+        wait_for("all nodes Ready", probe, START_TIMEOUT, interval=0.5,
+                 last_seen=lambda: ", ".join(f"{n.name} ready={n.ready}" for n in admin.nodes()) or "no nodes")
+
+    # --- down --------------------------------------------------------------------------------
+    def down(self, purge_data: bool = False) -> None:
+        """Stop every daemon and container, remove mounts, namespaces, devices and cgroups.
+
+        ``purge_data`` also removes etcd data and node directories (certificates are kept).
+        """
+        for node in self.layout.nodes:
+            _containerd, kubelet = self.node_daemons(node)
+            kubelet.stop()
+            teardown.kill_node_workloads(node)
+        for node in self.layout.nodes:
+            containerd, _kubelet = self.node_daemons(node)
+            containerd.stop()
+            teardown.clean_node(node)
+        for daemon in reversed(self.control_plane()):
+            daemon.stop()
+        host.delete_link(ADDRESS_DEVICE)
+        teardown.unmount_all(self.layout.run)
+        shutil.rmtree(self.layout.run, ignore_errors=True)
+        if purge_data:
+            shutil.rmtree(self.layout.etcd_data, ignore_errors=True)
+            for node in self.layout.nodes:
+                teardown.unmount_all(node.dir)
+                shutil.rmtree(node.dir, ignore_errors=True)

@@ -1,0 +1,143 @@
+"""Configuration files of the local cluster's components, as text. Pure functions: easy to unit-test."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from podchaos.cluster.local.layout import CLUSTER_NAME, NodeLayout
+
+from podchaos.model.toolbox import TOOLBOX_IMAGE
+
+__all__ = ["SANDBOX_IMAGE", "TOOLBOX_IMAGE", "containerd", "cni", "kubelet", "kubeconfig"]
+SANDBOX_IMAGE = "localhost/podchaos/pause:1"
+
+
+def kubeconfig(server: str, ca: Path, cert: Path, key: Path, user: str) -> str:
+    """A kubeconfig with one cluster, one user (client certificate) and one context named after the cluster."""
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [
+                {"name": CLUSTER_NAME, "cluster": {"server": server, "certificate-authority": str(ca)}}
+            ],
+            "users": [{"name": user, "user": {"client-certificate": str(cert), "client-key": str(key)}}],
+            "contexts": [{"name": CLUSTER_NAME, "context": {"cluster": CLUSTER_NAME, "user": user}}],
+            "current-context": CLUSTER_NAME,
+        },
+        indent=2,
+    )
+
+
+def containerd(node: NodeLayout) -> str:
+    """containerd 1.6 config for one node: its own root, state, socket, runc root and CNI config."""
+    return f"""version = 2
+root = "{node.containerd_root}"
+state = "{node.containerd_state}"
+disabled_plugins = [
+  "io.containerd.snapshotter.v1.aufs",
+  "io.containerd.snapshotter.v1.btrfs",
+  "io.containerd.snapshotter.v1.devmapper",
+  "io.containerd.snapshotter.v1.zfs",
+  "io.containerd.tracing.processor.v1.otlp",
+]
+
+[grpc]
+  address = "{node.containerd_socket}"
+
+[ttrpc]
+  address = "{node.containerd_socket}.ttrpc"
+
+[metrics]
+  address = ""
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "{SANDBOX_IMAGE}"
+  # This sandbox lacks CAP_SYS_RESOURCE: without this, runc fails to lower oom_score_adj
+  # for the pod sandbox ("can't get final child's PID from pipe").
+  restrict_oom_score_adj = true
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  enable_selinux = false
+
+[plugins."io.containerd.grpc.v1.cri".containerd]
+  snapshotter = "overlayfs"
+  default_runtime_name = "runc"
+  discard_unpacked_layers = false
+
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"
+
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+  SystemdCgroup = false
+  Root = "{node.runc_root}"
+
+[plugins."io.containerd.grpc.v1.cri".cni]
+  bin_dir = "/usr/lib/cni"
+  conf_dir = "{node.cni_conf_dir}"
+"""
+
+
+def cni(node: NodeLayout) -> str:
+    """CNI bridge network for one node's pods. No masquerade: pod traffic never leaves this machine."""
+    return json.dumps(
+        {
+            "cniVersion": "0.4.0",
+            "name": f"podchaos-{node.name}",
+            "plugins": [
+                {
+                    "type": "bridge",
+                    "bridge": node.bridge,
+                    "isGateway": True,
+                    "ipMasq": False,
+                    "hairpinMode": True,
+                    "ipam": {
+                        "type": "host-local",
+                        "ranges": [[{"subnet": node.pod_cidr, "gateway": node.pod_gateway}]],
+                        "dataDir": str(node.cni_ipam_dir),
+                    },
+                }
+            ],
+        },
+        indent=2,
+    )
+
+
+def kubelet(node: NodeLayout, ca: Path, serving_cert: Path, serving_key: Path, resolv_conf: Path) -> str:
+    """KubeletConfiguration for one node of several on the same machine (own ports, cgroup root, dirs)."""
+    config = {
+        "apiVersion": "kubelet.config.k8s.io/v1beta1",
+        "kind": "KubeletConfiguration",
+        "address": node.ip,
+        "port": node.kubelet_port,
+        "readOnlyPort": 0,
+        "healthzBindAddress": "127.0.0.1",
+        "healthzPort": node.kubelet_healthz_port,
+        "tlsCertFile": str(serving_cert),
+        "tlsPrivateKeyFile": str(serving_key),
+        "authentication": {
+            "anonymous": {"enabled": False},
+            "webhook": {"enabled": True},
+            "x509": {"clientCAFile": str(ca)},
+        },
+        "authorization": {"mode": "Webhook"},
+        "containerRuntimeEndpoint": f"unix://{node.containerd_socket}",
+        # These machines run cgroup v1; kubelet >= 1.35 refuses it unless told otherwise.
+        "failCgroupV1": False,
+        "cgroupDriver": "cgroupfs",
+        "cgroupRoot": node.cgroup_root,
+        "cgroupsPerQOS": True,
+        "failSwapOn": False,
+        "podLogsDir": str(node.pod_logs_dir),
+        "resolvConf": str(resolv_conf),
+        "clusterDomain": "cluster.local",
+        # Preloaded images cannot be pulled again: never garbage-collect them.
+        "imageGCHighThresholdPercent": 100,
+        "imageGCLowThresholdPercent": 99,
+        "evictionHard": {"memory.available": "100Mi", "nodefs.available": "1%", "imagefs.available": "1%"},
+        "serializeImagePulls": False,
+        "localStorageCapacityIsolation": True,
+        "maxPods": 60,
+    }
+    return json.dumps(config, indent=2)

@@ -1,0 +1,3 @@
+module podchaos.local/pause
+
+go 1.25.0

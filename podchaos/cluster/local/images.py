@@ -1,0 +1,138 @@
+"""Container images built on this machine, since no registry is reachable.
+
+Each image is a docker-archive tar (one layer) that ``ctr images import`` loads into a node's
+containerd. The toolbox is static busybox (sh, sleep, httpd, dd, kill, nsenter, ...), tagged with
+the public reference the scenario files use, so the same files run on kind (pulled) and here
+(preloaded). The sandbox image holds our ``pause``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import subprocess
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from podchaos.cluster.local.config import SANDBOX_IMAGE, TOOLBOX_IMAGE
+from podchaos.errors import ClusterSetupError
+
+BUSYBOX = Path("/bin/busybox")
+_EPOCH = 0
+
+
+@dataclass(frozen=True)
+class ImageFile:
+    """A file to place in an image: its path in the image, content and mode."""
+
+    path: str
+    content: bytes
+    mode: int = 0o644
+
+
+def _add_dir(layer: tarfile.TarFile, path: str, mode: int = 0o755) -> None:
+    info = tarfile.TarInfo(path)
+    info.type = tarfile.DIRTYPE
+    info.mode = mode
+    info.mtime = _EPOCH
+    layer.addfile(info)
+
+
+def _add_file(layer: tarfile.TarFile, item: ImageFile) -> None:
+    info = tarfile.TarInfo(item.path)
+    info.size = len(item.content)
+    info.mode = item.mode
+    info.mtime = _EPOCH
+    layer.addfile(info, io.BytesIO(item.content))
+
+
+def _add_symlink(layer: tarfile.TarFile, path: str, target: str) -> None:
+    info = tarfile.TarInfo(path)
+    info.type = tarfile.SYMTYPE
+    info.linkname = target
+    info.mtime = _EPOCH
+    layer.addfile(info)
+
+
+def _layer(dirs: list[str], files: list[ImageFile], links: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as layer:
+        for directory in dirs:
+            _add_dir(layer, directory, 0o1777 if directory == "tmp" else 0o755)
+        for item in files:
+            _add_file(layer, item)
+        for path, target in sorted(links.items()):
+            _add_symlink(layer, path, target)
+    return buffer.getvalue()
+
+
+def docker_archive(reference: str, layer: bytes, entrypoint: list[str], cmd: list[str]) -> bytes:
+    """A docker-archive tar holding one single-layer image tagged ``reference``."""
+    diff_id = "sha256:" + hashlib.sha256(layer).hexdigest()
+    config = json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "config": {
+                "Entrypoint": entrypoint or None,
+                "Cmd": cmd or None,
+                "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+                "WorkingDir": "/",
+            },
+            "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+            "history": [{"created_by": "podchaos local image builder"}],
+        },
+        sort_keys=True,
+    ).encode()
+    config_name = hashlib.sha256(config).hexdigest() + ".json"
+    layer_name = diff_id.removeprefix("sha256:") + "/layer.tar"
+    manifest = json.dumps([{"Config": config_name, "RepoTags": [reference], "Layers": [layer_name]}]).encode()
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for item in (
+            ImageFile(config_name, config),
+            ImageFile(layer_name, layer),
+            ImageFile("manifest.json", manifest),
+        ):
+            _add_file(archive, item)
+    return buffer.getvalue()
+
+
+def busybox_applets() -> list[str]:
+    """The applets the machine's static busybox provides."""
+    if not BUSYBOX.exists():
+        raise ClusterSetupError(f"{BUSYBOX} is missing: install the Debian package busybox-static")
+    listed = subprocess.run([str(BUSYBOX), "--list"], capture_output=True, text=True, check=True).stdout
+    return [name for name in listed.split() if name and name != "busybox"]
+
+
+def toolbox_archive() -> bytes:
+    """The toolbox image: static busybox with every applet linked in /bin."""
+    files = [
+        ImageFile("bin/busybox", BUSYBOX.read_bytes(), 0o755),
+        ImageFile("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n"),
+        ImageFile("etc/group", b"root:x:0:\nnobody:x:65534:\n"),
+    ]
+    links = {f"bin/{applet}": "busybox" for applet in busybox_applets()}
+    layer = _layer(["bin", "etc", "tmp", "root", "var", "var/www", "proc", "sys", "dev"], files, links)
+    return docker_archive(TOOLBOX_IMAGE, layer, [], ["sh"])
+
+
+def sandbox_archive(pause_binary: Path) -> bytes:
+    """The pod sandbox image: only our pause process."""
+    layer = _layer(["proc", "sys", "dev"], [ImageFile("pause", pause_binary.read_bytes(), 0o755)], {})
+    return docker_archive(SANDBOX_IMAGE, layer, ["/pause"], [])
+
+
+def write_archives(directory: Path, pause_binary: Path) -> list[Path]:
+    """Write both image archives (only when their content changed); returns their paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, content in (("toolbox.tar", toolbox_archive()), ("sandbox.tar", sandbox_archive(pause_binary))):
+        path = directory / name
+        if not path.exists() or path.read_bytes() != content:
+            path.write_bytes(content)
+        written.append(path)
+    return written

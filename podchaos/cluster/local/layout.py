@@ -1,0 +1,187 @@
+"""Where the local cluster keeps its files, and the addresses and ports it uses.
+
+Everything lives under one state directory (``$PODCHAOS_STATE_DIR``, default ``/var/lib/podchaos``)
+so ``down`` can find and remove all of it; sockets live under a short run directory because unix
+socket paths are limited to 108 bytes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+KUBERNETES_VERSION = "v1.35.4"
+ETCD_VERSION = "v3.6.16"
+
+# Addresses that exist only on this machine: one device carries the control-plane and node
+# addresses, a bridge per node carries its pods. Nothing here is routed off the machine.
+ADDRESS_DEVICE = "podchaos0"
+CONTROL_PLANE_IP = "10.250.0.1"
+SERVICE_CIDR = "10.252.0.0/24"
+SERVICE_IP = "10.252.0.1"
+CLUSTER_NAME = "podchaos-local"
+
+ETCD_CLIENT_PORT = 12379
+ETCD_PEER_PORT = 12380
+APISERVER_PORT = 16443
+CONTROLLER_MANAGER_PORT = 20257
+SCHEDULER_PORT = 20259
+
+
+@dataclass(frozen=True)
+class NodeLayout:
+    """One node: its name, addresses, ports and directories."""
+
+    index: int
+    state: Path
+    run: Path
+
+    @property
+    def name(self) -> str:
+        return f"podchaos-node-{self.index}"
+
+    @property
+    def ip(self) -> str:
+        return f"10.250.0.{10 + self.index}"
+
+    @property
+    def pod_cidr(self) -> str:
+        return f"10.251.{self.index}.0/24"
+
+    @property
+    def pod_gateway(self) -> str:
+        return f"10.251.{self.index}.1"
+
+    @property
+    def bridge(self) -> str:
+        return f"pcbr{self.index}"
+
+    @property
+    def kubelet_port(self) -> int:
+        return 20250 + 100 * self.index
+
+    @property
+    def kubelet_healthz_port(self) -> int:
+        return 20248 + 100 * self.index
+
+    @property
+    def cgroup_root(self) -> str:
+        return f"/podchaos-node-{self.index}"
+
+    @property
+    def dir(self) -> Path:
+        return self.state / "nodes" / self.name
+
+    @property
+    def containerd_root(self) -> Path:
+        return self.dir / "containerd"
+
+    @property
+    def containerd_state(self) -> Path:
+        return self.run / self.name / "containerd"
+
+    @property
+    def containerd_socket(self) -> Path:
+        return self.run / self.name / "containerd.sock"
+
+    @property
+    def containerd_config(self) -> Path:
+        return self.dir / "containerd.toml"
+
+    @property
+    def runc_root(self) -> Path:
+        return self.run / self.name / "runc"
+
+    @property
+    def cni_conf_dir(self) -> Path:
+        return self.dir / "cni"
+
+    @property
+    def cni_ipam_dir(self) -> Path:
+        return self.dir / "ipam"
+
+    @property
+    def kubelet_root(self) -> Path:
+        return self.dir / "kubelet"
+
+    @property
+    def pod_logs_dir(self) -> Path:
+        return self.dir / "pod-logs"
+
+    @property
+    def kubelet_config(self) -> Path:
+        return self.dir / "kubelet.yaml"
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.dir / "kubelet.kubeconfig"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The whole local cluster's file and address layout."""
+
+    state: Path
+    run: Path
+    cache: Path
+    node_count: int = 2
+
+    @classmethod
+    def default(cls) -> Layout:
+        """Layout from ``PODCHAOS_STATE_DIR``, ``PODCHAOS_RUN_DIR`` and ``PODCHAOS_CACHE_DIR`` or defaults."""
+        cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+        return cls(
+            state=Path(os.environ.get("PODCHAOS_STATE_DIR", "/var/lib/podchaos")),
+            run=Path(os.environ.get("PODCHAOS_RUN_DIR", "/run/podchaos")),
+            cache=Path(os.environ.get("PODCHAOS_CACHE_DIR", cache_home / "podchaos")),
+        )
+
+    @property
+    def nodes(self) -> tuple[NodeLayout, ...]:
+        return tuple(NodeLayout(index, self.state, self.run) for index in range(1, self.node_count + 1))
+
+    @property
+    def kubeconfig(self) -> Path:
+        """The admin kubeconfig users and tests connect with."""
+        return self.state / "kubeconfig"
+
+    @property
+    def pki(self) -> Path:
+        return self.state / "pki"
+
+    @property
+    def logs(self) -> Path:
+        return self.state / "logs"
+
+    @property
+    def pids(self) -> Path:
+        return self.run / "pids"
+
+    @property
+    def etcd_data(self) -> Path:
+        return self.state / "etcd"
+
+    @property
+    def control_plane(self) -> Path:
+        return self.state / "control-plane"
+
+    @property
+    def images(self) -> Path:
+        return self.cache / "images"
+
+    @property
+    def bin(self) -> Path:
+        return self.cache / "bin"
+
+    @property
+    def kube_binary(self) -> Path:
+        return self.bin / f"kubernetes-{KUBERNETES_VERSION}" / "kube"
+
+    @property
+    def etcd_binary(self) -> Path:
+        return self.bin / f"etcd-{ETCD_VERSION}" / "etcd"
+
+    @property
+    def apiserver_url(self) -> str:
+        return f"https://{CONTROL_PLANE_IP}:{APISERVER_PORT}"

@@ -1,0 +1,87 @@
+"""The one exception tree of podchaos.
+
+Every error podchaos raises is a :class:`PodchaosError`. Errors from libraries
+(the Kubernetes client, subprocesses, YAML) are translated at the boundary that
+calls them, with ``raise ... from`` so the cause stays visible.
+"""
+
+from __future__ import annotations
+
+
+class PodchaosError(Exception):
+    """Base of every podchaos error."""
+
+
+class ScenarioError(PodchaosError):
+    """A scenario file is invalid: names the file, the field path and what was expected."""
+
+    def __init__(self, source: str, field: str, problem: str) -> None:
+        self.source = source
+        self.field = field
+        self.problem = problem
+        location = f"{source}: {field}" if field else source
+        super().__init__(f"{location}: {problem}")
+
+
+class UnknownScenario(PodchaosError):
+    """A ``--scenario`` name or pattern matched no scenario file."""
+
+    def __init__(self, name: str, close_matches: list[str], available: list[str]) -> None:
+        self.name = name
+        self.close_matches = close_matches
+        self.available = available
+        hint = (
+            f"did you mean: {', '.join(close_matches)}?"
+            if close_matches
+            else f"available: {', '.join(available) or '(none)'}"
+        )
+        super().__init__(f"no scenario matches {name!r}; {hint}")
+
+
+class ClusterError(PodchaosError):
+    """The cluster could not be reached, created or changed as asked."""
+
+
+class ApiError(ClusterError):
+    """The Kubernetes API refused a request; carries the HTTP status and the API's reason."""
+
+    def __init__(self, action: str, status: int, reason: str, message: str) -> None:
+        self.action = action
+        self.status = status
+        self.reason = reason
+        super().__init__(f"{action}: HTTP {status} {reason}: {message}")
+
+
+class ObjectNotFound(ApiError):
+    """The object does not exist (HTTP 404)."""
+
+
+class TooManyRequests(ApiError):
+    """HTTP 429: throttled, or an eviction that would violate a PodDisruptionBudget."""
+
+
+class ClusterSetupError(ClusterError):
+    """The embedded local cluster cannot be set up on this machine (not root, port taken, build failed...)."""
+
+
+class UnsafeContext(ClusterError):
+    """Refused to run chaos against a kubeconfig context that is not known to be disposable."""
+
+
+class FaultError(PodchaosError):
+    """A fault could not be injected, or did not take effect."""
+
+
+class WaitTimeout(PodchaosError):
+    """A condition was not reached in time; says what was awaited and what was last seen."""
+
+    def __init__(self, what: str, timeout_s: float, last_seen: str = "") -> None:
+        self.what = what
+        self.timeout_s = timeout_s
+        self.last_seen = last_seen
+        detail = f"; last seen: {last_seen}" if last_seen else ""
+        super().__init__(f"timed out after {timeout_s:g}s waiting for {what}{detail}")
+
+
+class ExpectationFailed(PodchaosError):
+    """One or more expectations did not hold; carries the verdict with the evidence."""

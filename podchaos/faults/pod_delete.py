@@ -1,0 +1,41 @@
+"""pod-delete: delete the target pod gracefully (own or given grace period) or by force."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from podchaos.errors import FaultError, ObjectNotFound, WaitTimeout
+from podchaos.faults.base import CONFIRM_TIMEOUT_S, FaultContext
+from podchaos.model.faults import PodDelete
+from podchaos.model.timeline import FaultRecord
+from podchaos.waiting import wait_for
+
+
+@dataclass(frozen=True)
+class PodDeleteFault:
+    """Delete the target pod and confirm the API marked it for deletion (or removed it)."""
+
+    spec: PodDelete
+
+    def inject(self, context: FaultContext) -> FaultRecord:
+        target = context.target.pod
+        grace = None if self.spec.grace_period is None else round(self.spec.grace_period)
+        at = context.journal.clock()
+        context.kube.delete_pod(context.namespace, target.pod, grace, force=self.spec.force)
+        how = "force (grace 0)" if self.spec.force else f"grace {grace}s" if grace is not None else "pod's own grace"
+        record = FaultRecord(at=at, fault=PodDelete.type, pod=target.pod, pod_uid=target.pod_uid,
+                             container="", detail=f"delete {how}")
+        context.journal.add(record)
+
+        def marked() -> bool | None:
+            try:
+                state = context.kube.pod(context.namespace, target.pod)
+            except ObjectNotFound:
+                return True
+            return True if state.pod.deleting or state.pod.pod_uid != target.pod_uid else None
+
+        try:
+            wait_for(f"pod {target.pod} marked for deletion", marked, CONFIRM_TIMEOUT_S)
+        except WaitTimeout as exc:
+            raise FaultError(f"pod-delete did nothing: {exc}") from exc
+        return record

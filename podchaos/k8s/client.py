@@ -1,0 +1,207 @@
+"""The Kubernetes API as podchaos uses it. Every call goes through :func:`translated`."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kubernetes import client, config, utils, watch
+from kubernetes.stream import stream
+
+from podchaos.errors import ClusterError, ObjectNotFound
+from podchaos.k8s.convert import event_record, pod_state
+from podchaos.k8s.translate import translated
+from podchaos.model.timeline import EventRecord, PodState
+
+WATCH_WINDOW_S = 5
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """What a command run in a container printed and how it exited."""
+
+    stdout: str
+    stderr: str
+    exit_code: int
+
+
+class Kube:
+    """A connection to one cluster (kubeconfig + context)."""
+
+    def __init__(self, api_client: client.ApiClient) -> None:
+        self.api = api_client
+        self.core = client.CoreV1Api(api_client)
+        self.policy = client.PolicyV1Api(api_client)
+        self.discovery = client.DiscoveryV1Api(api_client)
+        self.version_api = client.VersionApi(api_client)
+
+    @classmethod
+    def from_kubeconfig(cls, path: Path | None, context: str | None = None) -> Kube:
+        """Connect using a kubeconfig file (None: the default loading rules)."""
+        with translated(f"load kubeconfig {path or '(default)'}"):
+            try:
+                api_client = config.new_client_from_config(
+                    config_file=str(path) if path else None, context=context
+                )
+            except config.ConfigException as exc:
+                raise ClusterError(f"cannot use kubeconfig {path or '(default)'}: {exc}") from exc
+        return cls(api_client)
+
+    # --- cluster ---------------------------------------------------------------------------
+    def server_version(self) -> str:
+        with translated("read server version"):
+            return str(self.version_api.get_code().git_version)
+
+    def node_names(self) -> list[str]:
+        with translated("list nodes"):
+            return [node.metadata.name for node in self.core.list_node().items]
+
+    # --- namespaces ------------------------------------------------------------------------
+    def create_namespace(self, name: str, labels: Mapping[str, str]) -> None:
+        body = client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels=dict(labels)))
+        with translated(f"create namespace {name}"):
+            self.core.create_namespace(body)
+
+    def delete_namespace(self, name: str) -> None:
+        """Start deleting a namespace; ObjectNotFound when it is already gone."""
+        with translated(f"delete namespace {name}"):
+            self.core.delete_namespace(name, grace_period_seconds=0, propagation_policy="Background")
+
+    def namespace_exists(self, name: str) -> bool:
+        try:
+            with translated(f"read namespace {name}"):
+                self.core.read_namespace(name)
+        except ObjectNotFound:
+            return False
+        return True
+
+    def namespaces_labelled(self, selector: str) -> list[str]:
+        with translated(f"list namespaces {selector}"):
+            return [ns.metadata.name for ns in self.core.list_namespace(label_selector=selector).items]
+
+    # --- objects -----------------------------------------------------------------------------
+    def create(self, manifest: dict[str, Any], namespace: str) -> None:
+        """Create one object of any built-in kind in ``namespace``."""
+        kind = manifest.get("kind", "?")
+        name = manifest.get("metadata", {}).get("name", "?")
+        try:
+            with translated(f"create {kind}/{name}"):
+                utils.create_from_dict(self.api, manifest, namespace=namespace)
+        except utils.FailToCreateError as exc:
+            details = "; ".join(f"{e.status} {e.reason}: {e.body}" for e in exc.api_exceptions)
+            raise ClusterError(f"create {kind}/{name} in {namespace} failed: {details}") from exc
+
+    # --- pods --------------------------------------------------------------------------------
+    def pods(self, namespace: str, selector: str = "", at: float = 0.0) -> list[PodState]:
+        """Pods matching ``selector`` with their containers, stamped ``at``."""
+        with translated(f"list pods in {namespace}"):
+            items = self.core.list_namespaced_pod(namespace, label_selector=selector).items
+        return [pod_state(item, at) for item in items]
+
+    def pod(self, namespace: str, name: str, at: float = 0.0) -> PodState:
+        """One pod with its containers; ObjectNotFound when it is gone."""
+        with translated(f"read pod {namespace}/{name}"):
+            return pod_state(self.core.read_namespaced_pod(name, namespace), at)
+
+    def create_pod(self, namespace: str, manifest: dict[str, Any]) -> None:
+        with translated(f"create pod {manifest['metadata']['name']}"):
+            self.core.create_namespaced_pod(namespace, manifest)
+
+    def delete_pod(self, namespace: str, name: str, grace_period: int | None, force: bool = False) -> None:
+        """Delete a pod; ``force`` with grace 0 removes the API object at once."""
+        with translated(f"delete pod {namespace}/{name}"):
+            if force:
+                self.core.delete_namespaced_pod(name, namespace, grace_period_seconds=0)
+            elif grace_period is None:
+                self.core.delete_namespaced_pod(name, namespace)
+            else:
+                self.core.delete_namespaced_pod(name, namespace, grace_period_seconds=grace_period)
+
+    def exec(self, namespace: str, pod: str, container: str, command: list[str], timeout: float = 30) -> ExecResult:
+        """Run a command in a container; returns its output and exit code."""
+        with translated(f"exec in {namespace}/{pod}/{container}"):
+            response = stream(
+                self.core.connect_get_namespaced_pod_exec,
+                pod,
+                namespace,
+                container=container,
+                command=command,
+                stderr=True,
+                stdin=False,
+                stdout=True,
+                tty=False,
+                _preload_content=False,
+            )
+            stdout: list[str] = []
+            stderr: list[str] = []
+            deadline = time.monotonic() + timeout
+            while response.is_open() and time.monotonic() < deadline:
+                response.update(timeout=1)
+                stdout.append(response.read_stdout())
+                stderr.append(response.read_stderr())
+            timed_out = response.is_open()
+            response.close()
+            if timed_out:
+                raise ClusterError(f"exec {command!r} in {namespace}/{pod}/{container} timed out after {timeout}s")
+            code = response.returncode
+        return ExecResult("".join(stdout), "".join(stderr), int(code) if code is not None else -1)
+
+    def logs(self, namespace: str, pod: str, container: str, previous: bool = False, tail: int = 50) -> str:
+        with translated(f"read logs of {namespace}/{pod}/{container}"):
+            return str(
+                self.core.read_namespaced_pod_log(
+                    pod, namespace, container=container, previous=previous, tail_lines=tail
+                )
+            )
+
+    def events(self, namespace: str, at: float = 0.0) -> list[EventRecord]:
+        with translated(f"list events in {namespace}"):
+            return [event_record(e, at) for e in self.core.list_namespaced_event(namespace).items]
+
+    # --- watches -----------------------------------------------------------------------------
+    def watch_pods(
+        self, namespace: str, selector: str, stop: threading.Event, clock: Callable[[], float]
+    ) -> Iterator[tuple[str, PodState]]:
+        """(ADDED/MODIFIED/DELETED, pod state stamped by ``clock``) until ``stop`` is set."""
+        for kind, obj in self._watch(self.core.list_namespaced_pod, namespace, stop, label_selector=selector):
+            yield kind, pod_state(obj, clock())
+
+    def watch_events(
+        self, namespace: str, stop: threading.Event, clock: Callable[[], float]
+    ) -> Iterator[EventRecord]:
+        """Pod events as they are recorded, until ``stop`` is set."""
+        for _kind, obj in self._watch(self.core.list_namespaced_event, namespace, stop):
+            if obj.involved_object and obj.involved_object.kind == "Pod":
+                yield event_record(obj, clock())
+
+    def _watch(
+        self, lister: Callable[..., Any], namespace: str, stop: threading.Event, **kwargs: Any
+    ) -> Iterator[tuple[str, Any]]:
+        resource_version = ""
+        while not stop.is_set():
+            watcher = watch.Watch()
+            with translated(f"watch {lister.__name__} in {namespace}"):
+                try:
+                    for event in watcher.stream(
+                        lister,
+                        namespace,
+                        resource_version=resource_version or None,
+                        timeout_seconds=WATCH_WINDOW_S,
+                        allow_watch_bookmarks=False,
+                        **kwargs,
+                    ):
+                        obj = event["object"]
+                        resource_version = obj.metadata.resource_version or resource_version
+                        yield event["type"], obj
+                        if stop.is_set():
+                            break
+                except client.exceptions.ApiException as exc:
+                    if exc.status != 410:
+                        raise
+                    resource_version = ""  # expired: restart from a fresh list
+                finally:
+                    watcher.stop()

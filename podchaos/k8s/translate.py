@@ -1,0 +1,35 @@
+"""Translate Kubernetes client errors into the podchaos exception tree, in one place."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import urllib3.exceptions
+from kubernetes.client.exceptions import ApiException
+
+from podchaos.errors import ApiError, ClusterError, ObjectNotFound, TooManyRequests
+
+_BY_STATUS: dict[int, type[ApiError]] = {404: ObjectNotFound, 429: TooManyRequests}
+
+
+def _message(exc: ApiException) -> tuple[str, str]:
+    try:
+        body = json.loads(exc.body or "{}")
+    except ValueError:
+        return str(exc.reason or ""), str(exc.body or "")
+    return str(body.get("reason") or exc.reason or ""), str(body.get("message") or exc.body or "")
+
+
+@contextmanager
+def translated(action: str) -> Iterator[None]:
+    """Run a block of client calls; their errors become ApiError (or a subclass) or ClusterError."""
+    try:
+        yield
+    except ApiException as exc:
+        reason, message = _message(exc)
+        status = int(exc.status or 0)
+        raise _BY_STATUS.get(status, ApiError)(action, status, reason, message) from exc
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        raise ClusterError(f"{action}: cannot reach the Kubernetes API: {exc}") from exc

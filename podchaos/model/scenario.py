@@ -1,0 +1,73 @@
+"""A scenario: the workload to deploy, the faults to inject and what must happen."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from podchaos.model.expectations import Expectation
+from podchaos.model.faults import FaultSpec
+
+
+def freeze(value: Any) -> Any:
+    """Deep read-only copy of YAML data: mappings become MappingProxyType, lists tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({str(k): freeze(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """Mutable deep copy of frozen data, for handing to an API client."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [thaw(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """One Kubernetes object of a workload, read-only."""
+
+    api_version: str
+    kind: str
+    name: str
+    body: Mapping[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A fresh mutable copy of the object."""
+        result: dict[str, Any] = thaw(self.body)
+        return result
+
+
+@dataclass(frozen=True)
+class Workload:
+    """The objects a scenario deploys and the labels that pick the pods under test."""
+
+    manifests: tuple[Manifest, ...]
+    target: Mapping[str, str]
+
+    @property
+    def target_selector(self) -> str:
+        """The target labels as a Kubernetes label selector string."""
+        return ",".join(f"{key}={value}" for key, value in sorted(self.target.items()))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario file."""
+
+    name: str
+    description: str
+    source: str
+    workload: Workload
+    faults: tuple[FaultSpec, ...]
+    expectations: tuple[Expectation, ...]
+    steady_timeout: float = 120.0
+    observe_timeout: float = 120.0
+    settle: float = 3.0
+    tags: tuple[str, ...] = field(default=())

@@ -1,0 +1,132 @@
+"""What was observed during a run, in order, each entry stamped with seconds since the run started."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+
+ContainerState = Literal["waiting", "running", "terminated", "unknown"]
+ContainerRole = Literal["init", "sidecar", "main"]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Termination:
+    """How a container instance ended."""
+
+    reason: str
+    exit_code: int
+    started_at: str = ""
+    finished_at: str = ""
+
+
+@dataclass(frozen=True)
+class ContainerSnapshot:
+    """One container's status as a watch event reported it."""
+
+    at: float
+    pod: str
+    pod_uid: str
+    container: str
+    role: ContainerRole
+    state: ContainerState
+    reason: str
+    restart_count: int
+    ready: bool
+    container_id: str
+    last_termination: Termination | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class PodSnapshot:
+    """A pod's phase and readiness as a watch event reported it."""
+
+    at: float
+    pod: str
+    pod_uid: str
+    node: str
+    phase: str
+    ready: bool
+    deleting: bool
+
+
+@dataclass(frozen=True)
+class PodState:
+    """A pod and all its containers at one moment (not a timeline entry itself)."""
+
+    pod: PodSnapshot
+    containers: tuple[ContainerSnapshot, ...]
+
+    def container(self, name: str) -> ContainerSnapshot | None:
+        """The named container's snapshot, if the pod reports it yet."""
+        return next((c for c in self.containers if c.container == name), None)
+
+
+@dataclass(frozen=True)
+class PodGone:
+    """The pod object was deleted from the API."""
+
+    at: float
+    pod: str
+    pod_uid: str
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """A Kubernetes event about a pod."""
+
+    at: float
+    pod: str
+    reason: str
+    message: str
+    type: str
+
+
+@dataclass(frozen=True)
+class FaultRecord:
+    """A fault podchaos injected, with the evidence that it took effect."""
+
+    at: float
+    fault: str
+    pod: str
+    pod_uid: str
+    container: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class FileProbe:
+    """The result of reading a file inside a container (``content`` None when absent)."""
+
+    at: float
+    pod: str
+    pod_uid: str
+    container: str
+    path: str
+    content: str | None
+    phase: Literal["before-fault", "after-recovery"]
+
+
+TimelineEntry = ContainerSnapshot | PodSnapshot | PodGone | EventRecord | FaultRecord | FileProbe
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """An ordered, immutable record of a run."""
+
+    entries: tuple[TimelineEntry, ...] = ()
+
+    def of_type(self, kind: type[T]) -> tuple[T, ...]:
+        """Entries of one kind, in order."""
+        return tuple(entry for entry in self.entries if isinstance(entry, kind))
+
+    @property
+    def first_fault_at(self) -> float | None:
+        """When the first fault was injected, if any."""
+        faults = self.of_type(FaultRecord)
+        return faults[0].at if faults else None
+
+    def plus(self, *entries: TimelineEntry) -> Timeline:
+        """A new timeline with entries appended, kept in time order."""
+        return Timeline(tuple(sorted((*self.entries, *entries), key=lambda entry: entry.at)))

@@ -1,0 +1,67 @@
+"""What was concluded: one result per expectation and the run's verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from podchaos.model.expectations import Expectation
+from podchaos.model.timeline import Timeline
+
+
+class Outcome(StrEnum):
+    """The state of one expectation against a timeline."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    PENDING = "pending"
+
+
+@dataclass(frozen=True)
+class ExpectationResult:
+    """One expectation judged: what was expected, what was seen."""
+
+    expectation: Expectation
+    outcome: Outcome
+    expected: str
+    seen: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """All expectation results of a run."""
+
+    results: tuple[ExpectationResult, ...]
+
+    @property
+    def passed(self) -> bool:
+        """True when every expectation passed."""
+        return all(result.outcome is Outcome.PASSED for result in self.results)
+
+    @property
+    def pending(self) -> bool:
+        """True while some expectation cannot be decided yet."""
+        return any(result.outcome is Outcome.PENDING for result in self.results)
+
+    def failures(self) -> tuple[ExpectationResult, ...]:
+        """Results that did not pass."""
+        return tuple(result for result in self.results if result.outcome is not Outcome.PASSED)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything one scenario run produced."""
+
+    scenario: str
+    namespace: str
+    verdict: Verdict
+    timeline: Timeline
+    started_at: str
+    duration_s: float
+    error: str = ""
+    diagnostics: tuple[str, ...] = field(default=())
+
+    @property
+    def passed(self) -> bool:
+        """True when the run finished without error and every expectation passed."""
+        return not self.error and self.verdict.passed

@@ -1,0 +1,98 @@
+"""Run one scenario: deploy -> steady -> inject -> observe -> verdict, with cleanup always."""
+
+from __future__ import annotations
+
+import datetime
+import time
+from dataclasses import dataclass
+
+from podchaos import cleanup, deploy, diagnostics, probes
+from podchaos.errors import PodchaosError
+from podchaos.faults import FaultContext, fault_for
+from podchaos.k8s.client import Kube
+from podchaos.model import RunResult, Scenario, Timeline, Verdict
+from podchaos.observe import Recorder
+from podchaos.steady import wait_steady
+from podchaos.verdict import judge_all
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run: keep the namespace for debugging, or a fixed run id."""
+
+    keep_namespace: bool = False
+    run_id: str = ""
+
+
+def _recovered(recorder: Recorder) -> bool:
+    pods = [state for state in recorder.live_pods() if not state.pod.deleting]
+    return bool(pods) and all(state.pod.ready for state in pods)
+
+
+def _observe(kube: Kube, scenario: Scenario, namespace: str, recorder: Recorder, fault_at: float) -> Verdict:
+    """Watch until every expectation is decided (then a settle period) or the observe timeout."""
+    checks = probes.file_checks(scenario.expectations)
+    probed = not checks
+    deadline = fault_at + scenario.observe_timeout
+    settle_until: float | None = None
+    while recorder.clock() < deadline:
+        recorder.check()
+        if not probed and _recovered(recorder):
+            target = sorted(recorder.live_pods(), key=lambda s: s.pod.pod)[0]
+            for container, path in checks:
+                recorder.add(probes.read_file(kube, namespace, target, container, path, recorder.clock()))
+            probed = True
+        verdict = judge_all(scenario.expectations, recorder.timeline(), recorder.clock(), final=False)
+        if verdict.pending or not probed:
+            settle_until = None
+        elif settle_until is None:
+            settle_until = recorder.clock() + scenario.settle
+        elif recorder.clock() >= settle_until:
+            break
+        recorder.wait_change(0.5)
+    return judge_all(scenario.expectations, recorder.timeline(), recorder.clock(), final=True)
+
+
+def run_scenario(kube: Kube, scenario: Scenario, options: RunOptions | None = None) -> RunResult:
+    """Run one scenario in its own namespace; the namespace is deleted afterwards whatever happens."""
+    options = options or RunOptions()
+    run_id = options.run_id or deploy.new_run_id()
+    namespace = deploy.namespace_name(scenario.name, run_id)
+    selector = scenario.workload.target_selector
+    started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    started = time.monotonic()
+    timeline = Timeline()
+    verdict = Verdict(())
+    error = ""
+    evidence: tuple[str, ...] = ()
+    try:
+        deploy.create_namespace(kube, namespace, scenario.name, run_id)
+        deploy.deploy(kube, scenario, namespace)
+        with Recorder(kube, namespace, selector) as recorder:
+            try:
+                targets = wait_steady(kube, namespace, selector, scenario.steady_timeout)
+                for container, path in probes.file_checks(scenario.expectations):
+                    recorder.add(probes.write_token(kube, namespace, targets[0], container, path, recorder.clock()))
+                context = FaultContext(kube, namespace, selector, tuple(targets), recorder)
+                first = [fault_for(spec).inject(context) for spec in scenario.faults][0]
+                verdict = _observe(kube, scenario, namespace, recorder, first.at)
+            finally:
+                timeline = recorder.timeline()
+        if not verdict.passed:
+            evidence = diagnostics.collect(kube, namespace, selector)
+    except PodchaosError as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        evidence = diagnostics.collect(kube, namespace, selector)
+    finally:
+        if not options.keep_namespace:
+            cleanup.delete_namespace(kube, namespace)
+    return RunResult(
+        scenario=scenario.name,
+        namespace=namespace,
+        verdict=verdict,
+        timeline=timeline,
+        started_at=started_at,
+        duration_s=round(time.monotonic() - started, 3),
+        error=error,
+        diagnostics=evidence,
+    )
