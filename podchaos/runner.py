@@ -10,7 +10,7 @@ from podchaos import cleanup, deploy, diagnostics, probes
 from podchaos.errors import PodchaosError
 from podchaos.faults import FaultContext, fault_for
 from podchaos.k8s.client import Kube
-from podchaos.model import RunResult, Scenario, Timeline, Verdict
+from podchaos.model import Expectation, RunResult, Scenario, Timeline, Verdict
 from podchaos.observe import Recorder
 from podchaos.steady import wait_steady
 from podchaos.verdict import judge_all
@@ -29,11 +29,22 @@ def _recovered(recorder: Recorder) -> bool:
     return bool(pods) and all(state.pod.ready for state in pods)
 
 
-def _observe(kube: Kube, scenario: Scenario, namespace: str, recorder: Recorder, fault_at: float) -> Verdict:
-    """Watch until every expectation is decided (then a settle period) or the observe timeout."""
-    checks = probes.file_checks(scenario.expectations)
+def observe_until_decided(
+    kube: Kube,
+    namespace: str,
+    recorder: Recorder,
+    expectations: tuple[Expectation, ...],
+    fault_at: float,
+    timeout: float,
+    settle: float,
+) -> Verdict:
+    """Watch until every expectation is decided, then ``settle`` more seconds, or ``timeout`` after the fault.
+
+    Files the expectations need are read back once the target pods are Ready again.
+    """
+    checks = probes.file_checks(expectations)
     probed = not checks
-    deadline = fault_at + scenario.observe_timeout
+    deadline = fault_at + timeout
     settle_until: float | None = None
     while recorder.clock() < deadline:
         recorder.check()
@@ -42,15 +53,15 @@ def _observe(kube: Kube, scenario: Scenario, namespace: str, recorder: Recorder,
             for container, path in checks:
                 recorder.add(probes.read_file(kube, namespace, target, container, path, recorder.clock()))
             probed = True
-        verdict = judge_all(scenario.expectations, recorder.timeline(), recorder.clock(), final=False)
+        verdict = judge_all(expectations, recorder.timeline(), recorder.clock(), final=False)
         if verdict.pending or not probed:
             settle_until = None
         elif settle_until is None:
-            settle_until = recorder.clock() + scenario.settle
+            settle_until = recorder.clock() + settle
         elif recorder.clock() >= settle_until:
             break
         recorder.wait_change(0.5)
-    return judge_all(scenario.expectations, recorder.timeline(), recorder.clock(), final=True)
+    return judge_all(expectations, recorder.timeline(), recorder.clock(), final=True)
 
 
 def run_scenario(kube: Kube, scenario: Scenario, options: RunOptions | None = None) -> RunResult:
@@ -75,7 +86,10 @@ def run_scenario(kube: Kube, scenario: Scenario, options: RunOptions | None = No
                     recorder.add(probes.write_token(kube, namespace, targets[0], container, path, recorder.clock()))
                 context = FaultContext(kube, namespace, selector, tuple(targets), recorder)
                 first = [fault_for(spec).inject(context) for spec in scenario.faults][0]
-                verdict = _observe(kube, scenario, namespace, recorder, first.at)
+                verdict = observe_until_decided(
+                    kube, namespace, recorder, scenario.expectations, first.at,
+                    scenario.observe_timeout, scenario.settle,
+                )
             finally:
                 timeline = recorder.timeline()
         if not verdict.passed:

@@ -7,9 +7,11 @@ the certificates so existing kubeconfigs stay valid.
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,6 +99,17 @@ class LocalCluster:
         pki = self.layout.pki
         return AdminClient(self.layout.apiserver_url, pki / "ca.crt", pki / "admin.crt", pki / "admin.key")
 
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """One ``up``/``down`` at a time on this machine (pytest-xdist workers all call ``up``)."""
+        self.layout.state.mkdir(parents=True, exist_ok=True)
+        with (self.layout.state / "cluster.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
     # --- status ------------------------------------------------------------------------------
     def status(self) -> LocalStatus:
         """Components, nodes and paths; works whether the cluster is up or not."""
@@ -120,6 +133,10 @@ class LocalCluster:
     def up(self) -> LocalStatus:
         """Make sure the cluster runs with every node Ready; returns its status."""
         host.check_platform()
+        with self._exclusive():
+            return self._up()
+
+    def _up(self) -> LocalStatus:
         installed = host.ensure_packages()
         if installed:
             self.progress(f"installed Debian packages: {', '.join(installed)}")
@@ -130,7 +147,7 @@ class LocalCluster:
             return current
         if any(component.pid for component in current.components) or self.layout.run.exists():
             self.progress("cleaning up a previous cluster that is not healthy")
-        self.down(purge_data=True)
+        self._down(purge_data=True)
         started = time.monotonic()
         self._check_ports()
         self._prepare_files()
@@ -285,6 +302,11 @@ class LocalCluster:
 
         ``purge_data`` also removes etcd data and node directories (certificates are kept).
         """
+        host.check_platform()
+        with self._exclusive():
+            self._down(purge_data)
+
+    def _down(self, purge_data: bool) -> None:
         for node in self.layout.nodes:
             _containerd, kubelet = self.node_daemons(node)
             kubelet.stop()

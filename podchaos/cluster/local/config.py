@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from podchaos.cluster.local.layout import CLUSTER_NAME, NodeLayout
+from podchaos.cluster.local.layout import CLUSTER_NAME, CONTROL_PLANE_IP, NodeLayout
 
 from podchaos.model.toolbox import TOOLBOX_IMAGE
 
@@ -132,6 +132,8 @@ def kubelet(node: NodeLayout, ca: Path, serving_cert: Path, serving_key: Path, r
         "podLogsDir": str(node.pod_logs_dir),
         "resolvConf": str(resolv_conf),
         "clusterDomain": "cluster.local",
+        # No DNS server runs here; pointing pods at a local address keeps lookups on this machine.
+        "clusterDNS": [CONTROL_PLANE_IP],
         # Preloaded images cannot be pulled again: never garbage-collect them.
         "imageGCHighThresholdPercent": 100,
         "imageGCLowThresholdPercent": 99,

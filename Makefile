@@ -1,0 +1,48 @@
+# podchaos developer and CI entry points. Every target installs what it needs first (idempotent).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SCENARIO ?= sidecar-kill
+PYTEST_ARGS ?=
+
+.PHONY: setup scenario test lint cluster-up cluster-down cluster-status bench clean
+
+# Python deps in a venv; the cluster's Debian packages and Go-built binaries are installed by
+# `podchaos cluster up` itself (also called on demand by the tests).
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+## scenario: run one scenario (default sidecar-kill) on the embedded local cluster
+scenario: setup
+	$(VENV)/bin/podchaos cluster up
+	$(VENV)/bin/pytest --scenario=$(SCENARIO) -p no:cacheprovider $(PYTEST_ARGS)
+
+## lint: ruff, formatting, mypy --strict and the import-linter layer contracts
+lint: setup
+	$(VENV)/bin/ruff check podchaos tests conftest.py bench
+	$(VENV)/bin/ruff format --check podchaos tests conftest.py bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+## test: quality gates, then unit, plugin and e2e tests and every catalogue scenario on the local cluster
+test: lint
+	$(VENV)/bin/podchaos cluster up
+	set +e; $(VENV)/bin/pytest tests scenarios -p no:cacheprovider $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as failure" >&2; exit 1; fi; exit $$rc
+
+cluster-up: setup
+	$(VENV)/bin/podchaos cluster up
+
+cluster-down: setup
+	$(VENV)/bin/podchaos cluster down
+
+cluster-status: setup
+	$(VENV)/bin/podchaos cluster status
+
+bench: setup
+	$(PY) bench/run.py

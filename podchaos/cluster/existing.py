@@ -1,0 +1,225 @@
+"""The ``existing`` provider: any kubeconfig context, guarded against pointing chaos at production.
+
+Chaos deletes and kills pods, so a context is used only when it is known to be disposable: named
+explicitly with ``--allow-context``, named like a throwaway cluster (``kind-*``, ``podchaos-local``),
+or served from this machine (loopback, or the embedded local cluster's control-plane range).
+The kubeconfig is read with PyYAML rather than the Kubernetes client, which only ``podchaos.k8s``
+may import.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from podchaos.cluster.local.layout import CLUSTER_NAME as LOCAL_CLUSTER_NAME
+from podchaos.cluster.provider import ClusterAccess
+from podchaos.errors import ClusterError, UnsafeContext
+
+KIND_CONTEXT_PREFIX = "kind-"
+
+# The embedded local cluster puts its control plane and nodes on 10.250.0.0/24, on a device that
+# is never routed off the machine (see podchaos.cluster.local.layout).
+LOCAL_CONTROL_PLANE_NETWORK = ipaddress.ip_network("10.250.0.0/24")
+
+
+@dataclass(frozen=True)
+class KubeContext:
+    """One kubeconfig context, with the API server URL of the cluster it points at."""
+
+    name: str
+    cluster: str
+    server: str
+
+
+@dataclass(frozen=True)
+class Kubeconfig:
+    """The parts of a kubeconfig file the guard needs."""
+
+    path: Path
+    current_context: str | None
+    contexts: tuple[KubeContext, ...]
+
+    def context(self, name: str | None) -> KubeContext:
+        """The named context, or the current one when ``name`` is None; ClusterError if absent."""
+        if name is None:
+            if not self.current_context:
+                raise ClusterError(f"{self.path}: no current-context is set; pass --context NAME")
+            name = self.current_context
+        for context in self.contexts:
+            if context.name == name:
+                return context
+        available = ", ".join(c.name for c in self.contexts) or "(none)"
+        raise ClusterError(f"{self.path}: no context named {name!r}; available: {available}")
+
+
+def default_kubeconfig(environ: Mapping[str, str] | None = None) -> Path:
+    """The kubeconfig kubectl would read: the first path in $KUBECONFIG, else ~/.kube/config.
+
+    Only the first path is used because the guard must check the file that defines the context;
+    merging several files is not supported.
+    """
+    env = os.environ if environ is None else environ
+    for entry in env.get("KUBECONFIG", "").split(os.pathsep):
+        if entry.strip():
+            return Path(entry.strip()).expanduser()
+    return Path.home() / ".kube" / "config"
+
+
+def server_host(server: str) -> str | None:
+    """The host part of an API server URL (brackets of IPv6 literals removed), or None."""
+    # client-go accepts ``host:port`` without a scheme; urlsplit would read the host as a scheme.
+    url = server if "://" in server else f"https://{server}"
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
+
+
+def host_is_local(host: str | None) -> bool:
+    """Whether ``host`` is this machine (loopback, localhost) or the embedded local cluster."""
+    if not host:
+        return False
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        # Any other name could resolve anywhere; only literal addresses can be trusted.
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback or address in LOCAL_CONTROL_PLANE_NETWORK
+
+
+def context_is_disposable(name: str, server: str, allowed: tuple[str, ...] | frozenset[str]) -> bool:
+    """Whether chaos may run on context ``name`` whose cluster is served at ``server``."""
+    if name in allowed:
+        return True
+    if name.startswith(KIND_CONTEXT_PREFIX) or name == LOCAL_CLUSTER_NAME:
+        return True
+    return host_is_local(server_host(server))
+
+
+def _entries(document: Mapping[str, Any], key: str, path: Path) -> list[Mapping[str, Any]]:
+    value = document.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ClusterError(f"{path}: {key} must be a list of mappings")
+    return value
+
+
+def _named(
+    entry: Mapping[str, Any], section: str, field: str, index: int, path: Path
+) -> tuple[str, Mapping[str, Any]]:
+    """The ``name`` and ``field`` body of one ``section`` entry, such as ``contexts[0].context``."""
+    name = entry.get("name")
+    body = entry.get(field)
+    if not isinstance(name, str) or not name:
+        raise ClusterError(f"{path}: {section}[{index}].name must be a non-empty string")
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise ClusterError(f"{path}: {section}[{index}].{field} must be a mapping")
+    return name, body
+
+
+def parse_kubeconfig(text: str, path: Path) -> Kubeconfig:
+    """Parse kubeconfig YAML ``text`` (read from ``path``); ClusterError names the file and problem."""
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ClusterError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(document, dict):
+        raise ClusterError(f"{path}: not a kubeconfig (expected a mapping at the top level)")
+
+    servers: dict[str, str] = {}
+    for index, entry in enumerate(_entries(document, "clusters", path)):
+        name, cluster = _named(entry, "clusters", "cluster", index, path)
+        server = cluster.get("server", "")
+        if not isinstance(server, str):
+            raise ClusterError(f"{path}: clusters[{index}].cluster.server must be a string")
+        servers[name] = server
+
+    contexts: list[KubeContext] = []
+    for index, entry in enumerate(_entries(document, "contexts", path)):
+        name, context = _named(entry, "contexts", "context", index, path)
+        cluster_name = context.get("cluster")
+        if not isinstance(cluster_name, str) or not cluster_name:
+            raise ClusterError(f"{path}: contexts[{index}].context.cluster must be a non-empty string")
+        if cluster_name not in servers:
+            raise ClusterError(
+                f"{path}: context {name!r} refers to cluster {cluster_name!r}, which is not defined"
+            )
+        contexts.append(KubeContext(name=name, cluster=cluster_name, server=servers[cluster_name]))
+
+    current = document.get("current-context")
+    if current is not None and not isinstance(current, str):
+        raise ClusterError(f"{path}: current-context must be a string")
+    return Kubeconfig(path=path, current_context=current or None, contexts=tuple(contexts))
+
+
+def load_kubeconfig(path: Path) -> Kubeconfig:
+    """Read and parse the kubeconfig at ``path``; ClusterError if missing, unreadable or malformed."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ClusterError(f"{path}: kubeconfig file does not exist") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ClusterError(f"{path}: cannot read kubeconfig: {exc}") from exc
+    return parse_kubeconfig(text, path)
+
+
+def check_disposable(context: KubeContext, path: Path, allowed: tuple[str, ...]) -> None:
+    """Raise UnsafeContext unless chaos may run on ``context``."""
+    if context_is_disposable(context.name, context.server, allowed):
+        return
+    server = context.server or "(no server URL)"
+    raise UnsafeContext(
+        f"refusing to run chaos on context {context.name!r} (server {server}, from {path}): it is not "
+        f"known to be disposable (not a kind-* or {LOCAL_CLUSTER_NAME} context, and its server is not "
+        f"on this machine); if pods there may be disrupted, pass --allow-context {context.name}"
+    )
+
+
+class ExistingProvider:
+    """Uses a context of an existing kubeconfig, after checking that it is safe to disrupt.
+
+    Nothing is created, so ``release`` does nothing.
+    """
+
+    name = "existing"
+
+    def __init__(
+        self,
+        kubeconfig: Path | None = None,
+        context: str | None = None,
+        allowed_contexts: tuple[str, ...] = (),
+    ) -> None:
+        self.kubeconfig = kubeconfig
+        self.context = context
+        self.allowed_contexts = tuple(allowed_contexts)
+
+    def ensure(self) -> ClusterAccess:
+        path = self.kubeconfig if self.kubeconfig is not None else default_kubeconfig()
+        context = load_kubeconfig(path).context(self.context)
+        check_disposable(context, path, self.allowed_contexts)
+        # Hand out the resolved name, not None: the checked context must be the one used, even if
+        # the file's current-context changes later in the session.
+        return ClusterAccess(
+            provider=self.name,
+            kubeconfig=path,
+            context=context.name,
+            description=f"context {context.name} ({context.server or 'no server URL'}) from {path}",
+        )
+
+    def release(self) -> None:
+        return None

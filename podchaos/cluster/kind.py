@@ -1,0 +1,149 @@
+"""The ``kind`` provider: a kind (Kubernetes in Docker) cluster, created on demand or reused.
+
+Everything goes through the ``kind`` command line, run by an injectable runner so the exact
+commands can be checked without kind or Docker installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from podchaos.cluster.provider import ClusterAccess
+from podchaos.errors import ClusterSetupError
+
+Runner = Callable[[list[str]], subprocess.CompletedProcess[str]]
+
+# ``kind create cluster --wait`` bounds node readiness itself; this only stops a wedged
+# Docker daemon from hanging the test session forever.
+COMMAND_TIMEOUT_S = 900.0
+
+
+def run_command(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` capturing text output; the caller judges the exit status."""
+    return subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        timeout=COMMAND_TIMEOUT_S,
+    )
+
+
+def default_kubeconfig_dir() -> Path:
+    """Where kind kubeconfigs are written: ``$PODCHAOS_CACHE_DIR/kind`` (default ~/.cache/podchaos)."""
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return Path(os.environ.get("PODCHAOS_CACHE_DIR", cache_home / "podchaos")) / "kind"
+
+
+def cluster_names(stdout: str) -> tuple[str, ...]:
+    """Parse ``kind get clusters`` output (one name a line; the "none" notice goes to stderr)."""
+    return tuple(line.strip() for line in stdout.splitlines() if line.strip())
+
+
+class KindProvider:
+    """Creates (or reuses) the kind cluster ``cluster_name`` and hands out its kubeconfig.
+
+    ``release`` deletes the cluster only if this provider created it and ``keep`` is False: a
+    cluster that already existed belongs to someone else.
+    """
+
+    name = "kind"
+
+    def __init__(
+        self,
+        cluster_name: str = "podchaos",
+        image_archive: Path | None = None,
+        keep: bool = True,
+        run: Runner = run_command,
+        kubeconfig_dir: Path | None = None,
+    ) -> None:
+        self.cluster_name = cluster_name
+        self.image_archive = image_archive
+        self.keep = keep
+        self.created = False
+        self._run = run
+        self._kubeconfig_dir = kubeconfig_dir
+
+    @property
+    def context(self) -> str:
+        """The kubeconfig context kind gives the cluster."""
+        return f"kind-{self.cluster_name}"
+
+    @property
+    def kubeconfig_path(self) -> Path:
+        """The file ``ensure`` writes the cluster's kubeconfig to."""
+        directory = self._kubeconfig_dir if self._kubeconfig_dir is not None else default_kubeconfig_dir()
+        return directory / f"{self.context}.kubeconfig"
+
+    def ensure(self) -> ClusterAccess:
+        if shutil.which("kind") is None:
+            raise ClusterSetupError(
+                "the kind provider needs the `kind` command (https://kind.sigs.k8s.io) and Docker; "
+                "install kind and make sure `kind` is on PATH"
+            )
+        # Checked before creating anything: a missing archive should not cost a cluster start.
+        if self.image_archive is not None and not self.image_archive.is_file():
+            raise ClusterSetupError(f"image archive {self.image_archive} does not exist")
+
+        existing = cluster_names(self._kind("get", "clusters").stdout)
+        if self.cluster_name in existing:
+            how = "reused"
+        else:
+            self._kind("create", "cluster", "--name", self.cluster_name, "--wait", "120s")
+            # Recorded at once so release() can clean up even if a later step fails.
+            self.created = True
+            how = "created for this session"
+
+        kubeconfig = self._kind("get", "kubeconfig", "--name", self.cluster_name).stdout
+        path = self.kubeconfig_path
+        _write_private(path, kubeconfig)
+
+        if self.image_archive is not None:
+            self._kind("load", "image-archive", str(self.image_archive), "--name", self.cluster_name)
+
+        return ClusterAccess(
+            provider=self.name,
+            kubeconfig=path,
+            context=self.context,
+            description=f"kind cluster {self.cluster_name} ({how})",
+        )
+
+    def release(self) -> None:
+        if not self.created or self.keep:
+            return
+        self._kind("delete", "cluster", "--name", self.cluster_name)
+        self.created = False
+        self.kubeconfig_path.unlink(missing_ok=True)
+
+    def _kind(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run one kind command; ClusterSetupError with the command and its stderr if it fails."""
+        argv = ["kind", *args]
+        command = shlex.join(argv)
+        try:
+            result = self._run(argv)
+        except subprocess.TimeoutExpired as exc:
+            raise ClusterSetupError(f"`{command}` did not finish within {exc.timeout:g}s") from exc
+        except OSError as exc:
+            raise ClusterSetupError(f"`{command}` could not be run: {exc}") from exc
+        if result.returncode != 0:
+            stderr = (result.stderr or "").strip() or "(no output on stderr)"
+            raise ClusterSetupError(f"`{command}` failed with exit status {result.returncode}:\n{stderr}")
+        return result
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by the owner only, replacing it atomically."""
+    # The kubeconfig holds the cluster's admin client key.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # a leftover partial file keeps its old mode otherwise
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    partial.replace(path)

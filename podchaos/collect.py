@@ -1,0 +1,74 @@
+"""Scenario files as pytest items: one item per scenario file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from podchaos.errors import PodchaosError, ScenarioError
+from podchaos.fixtures import session_kube
+from podchaos.loader import load_scenario
+from podchaos.model import RunResult, Scenario
+from podchaos.report.text import format_result
+from podchaos.runner import RunOptions, run_scenario
+from podchaos.stash import SESSION_KEY
+
+
+class ScenarioFailed(Exception):
+    """A scenario run whose verdict failed or that could not complete; carries the run result."""
+
+    def __init__(self, result: RunResult) -> None:
+        self.result = result
+        super().__init__(result.error or "expectations failed")
+
+
+class ScenarioFile(pytest.File):
+    """A YAML scenario file."""
+
+    def collect(self) -> Iterator[ScenarioItem]:
+        try:
+            scenario = load_scenario(self.path)
+        except ScenarioError as exc:
+            raise self.CollectError(str(exc)) from exc
+        if scenario.name != self.path.stem:
+            raise self.CollectError(
+                str(ScenarioError(str(self.path), "name", f"must match the file name {self.path.stem!r}, "
+                                                           f"got {scenario.name!r}"))
+            )
+        yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
+
+
+class ScenarioItem(pytest.Item):
+    """One scenario run against the session's cluster."""
+
+    def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+        for tag in scenario.tags:
+            self.add_marker(pytest.mark.podchaos_tag(tag))
+        self.add_marker(pytest.mark.e2e)
+
+    def runtest(self) -> None:
+        session = self.config.stash[SESSION_KEY]
+        kube = session_kube(self.config)
+        result = run_scenario(kube, self.scenario, RunOptions(keep_namespace=session.options.keep_namespace))
+        self.user_properties.append(("podchaos_namespace", result.namespace))
+        self.user_properties.append(("podchaos_duration_s", result.duration_s))
+        self.ihook.podchaos_scenario_finished(item=self, scenario=self.scenario, result=result)
+        if not result.passed:
+            raise ScenarioFailed(result)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ScenarioFailed):
+            return f"scenario {self.scenario.name} failed ({self.scenario.source})\n\n" + format_result(
+                excinfo.value.result
+            )
+        if isinstance(excinfo.value, PodchaosError):
+            return f"scenario {self.scenario.name}: {type(excinfo.value).__name__}: {excinfo.value}"
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"scenario: {self.scenario.name}"

@@ -1,0 +1,97 @@
+"""The pytest plugin (entry point ``pytest11: podchaos``): options, scenario collection, fixtures.
+
+With ``--scenario NAME`` pytest runs exactly the matching scenarios from the catalogue (other tests
+are deselected); without it, scenario files are collected wherever pytest is pointed at a scenario
+directory (``pytest scenarios/``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from podchaos import hookspecs
+from podchaos.catalogue import discover, select
+from podchaos.collect import ScenarioFile, ScenarioItem
+from podchaos.errors import PodchaosError
+from podchaos.fixtures import (  # noqa: F401  (fixtures are registered by being module attributes)
+    chaos,
+    podchaos_cluster,
+    podchaos_kube,
+)
+from podchaos.loader import load_scenario
+from podchaos.options import add_options, read_options
+from podchaos.session import ClusterSession
+from podchaos.stash import OPTIONS_KEY, SELECTED_KEY, SESSION_KEY
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "podchaos_tag(name): a scenario's tag from its file")
+    options = read_options(config)
+    config.stash[OPTIONS_KEY] = options
+    config.stash[SESSION_KEY] = ClusterSession(options)
+    selected: frozenset[Path] = frozenset()
+    if options.scenarios:
+        try:
+            files = select(options.scenarios, discover(options.scenario_dirs))
+        except PodchaosError as exc:
+            raise pytest.UsageError(str(exc)) from exc
+        selected = frozenset(path.resolve() for path in files)
+        # Collect exactly the selected scenario files, whatever paths were given.
+        config.args = [str(path) for path in files]
+    config.stash[SELECTED_KEY] = selected
+
+
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    if not config.getoption("list_scenarios"):
+        return None
+    options = read_options(config)
+    try:
+        catalogue = discover(options.scenario_dirs)
+        for name, path in catalogue.items():
+            scenario = load_scenario(path)
+            print(f"{name:<32} {scenario.description.splitlines()[0] if scenario.description else ''}")
+    except PodchaosError as exc:
+        print(f"podchaos: error: {exc}")
+        return 4
+    return 0
+
+
+def _in_scenario_dir(config: pytest.Config, path: Path) -> bool:
+    resolved = path.resolve()
+    return any(resolved.parent == directory for directory in config.stash[OPTIONS_KEY].scenario_dirs)
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
+    config = parent.config
+    if file_path.suffix not in {".yaml", ".yml"}:
+        return None
+    selected = config.stash[SELECTED_KEY]
+    if file_path.resolve() in selected or (not selected and _in_scenario_dir(config, file_path)):
+        return ScenarioFile.from_parent(parent, path=file_path)
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.stash[SELECTED_KEY]:
+        return
+    others = [item for item in items if not isinstance(item, ScenarioItem)]
+    if others:
+        config.hook.pytest_deselected(items=others)
+        items[:] = [item for item in items if isinstance(item, ScenarioItem)]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    session = config.stash.get(SESSION_KEY, None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,1 @@
+"""Report: turn run results into something people and machines read."""

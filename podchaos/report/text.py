@@ -1,0 +1,74 @@
+"""Plain-text rendering of a run: what a failing test prints."""
+
+from __future__ import annotations
+
+from podchaos.model import (
+    ContainerSnapshot,
+    EventRecord,
+    FaultRecord,
+    FileProbe,
+    Outcome,
+    PodGone,
+    PodSnapshot,
+    RunResult,
+    Timeline,
+    TimelineEntry,
+)
+
+# Events that repeat on every pod sync and say nothing about the fault.
+QUIET_EVENTS = frozenset({"MissingClusterDNS"})
+
+
+def describe_entry(entry: TimelineEntry) -> str | None:
+    """One line for a timeline entry, or None for entries not worth a line."""
+    match entry:
+        case FaultRecord():
+            return f"FAULT {entry.fault} {entry.pod} {entry.container}: {entry.detail}".replace("  ", " ")
+        case PodSnapshot():
+            flags = " deleting" if entry.deleting else ""
+            return f"pod {entry.pod} {entry.phase} ready={entry.ready}{flags} node={entry.node}"
+        case PodGone():
+            return f"pod {entry.pod} deleted from the API"
+        case ContainerSnapshot():
+            last = entry.last_termination
+            ended = f" last={last.reason}/{last.exit_code}" if last else ""
+            reason = f" {entry.reason}" if entry.reason else ""
+            return (f"  {entry.pod}/{entry.container} {entry.state}{reason} restarts={entry.restart_count}"
+                    f" ready={entry.ready}{ended}")
+        case EventRecord():
+            if entry.reason in QUIET_EVENTS:
+                return None
+            return f"  event {entry.type} {entry.reason} {entry.pod}: {entry.message}"
+        case FileProbe():
+            shown = "absent" if entry.content is None else repr(entry.content[:40])
+            return f"  probe {entry.phase} {entry.pod}/{entry.container}:{entry.path} = {shown}"
+    return None
+
+
+def format_timeline(timeline: Timeline, limit: int = 200) -> str:
+    """The timeline, one line per entry, with seconds since the run started."""
+    lines = []
+    for entry in timeline.entries:
+        text = describe_entry(entry)
+        if text is not None:
+            lines.append(f"{entry.at:8.3f}s {text}")
+    if len(lines) > limit:
+        lines = [*lines[: limit // 2], f"   ... {len(lines) - limit} lines left out ...", *lines[-limit // 2 :]]
+    return "\n".join(lines)
+
+
+def format_result(result: RunResult) -> str:
+    """Expected vs seen for every expectation, then the error, diagnostics and timeline."""
+    sections = []
+    if result.error:
+        sections.append(f"error: {result.error}")
+    if result.verdict.results:
+        rows = []
+        for r in result.verdict.results:
+            mark = "PASS" if r.outcome is Outcome.PASSED else "FAIL"
+            rows.append(f"  [{mark}] expected {r.expected}\n         seen     {r.seen}")
+        sections.append("expectations:\n" + "\n".join(rows))
+    if result.diagnostics:
+        sections.append("diagnostics:\n" + "\n".join(result.diagnostics))
+    sections.append(f"timeline (namespace {result.namespace}):\n{format_timeline(result.timeline)}")
+    return "\n\n".join(sections)
