@@ -14,8 +14,12 @@ def delete_namespace(kube: Kube, namespace: str, timeout: float = 120.0) -> None
         kube.delete_namespace(namespace)
     except ObjectNotFound:
         return
-    wait_for(f"namespace {namespace} deleted", lambda: True if not kube.namespace_exists(namespace) else None,
-             timeout, interval=1.0)
+    wait_for(
+        f"namespace {namespace} deleted",
+        lambda: True if not kube.namespace_exists(namespace) else None,
+        timeout,
+        interval=1.0,
+    )
 
 
 def sweep(kube: Kube, timeout: float = 120.0) -> list[str]:

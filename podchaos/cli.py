@@ -7,10 +7,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from podchaos import __version__
+from podchaos import __version__, cleanup
 from podchaos.catalogue import builtin_scenario_dir, discover
 from podchaos.cluster.local.cluster import LocalCluster, LocalStatus
 from podchaos.errors import PodchaosError
+from podchaos.k8s.client import Kube
 from podchaos.loader import load_scenario
 
 
@@ -59,6 +60,14 @@ def _scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    kubeconfig = Path(args.kubeconfig) if args.kubeconfig else LocalCluster().layout.kubeconfig
+    kube = Kube.from_kubeconfig(kubeconfig, args.context)
+    removed = cleanup.sweep(kube)
+    print("\n".join(removed) if removed else "no podchaos namespaces left behind")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``podchaos`` command."""
     parser = argparse.ArgumentParser(prog="podchaos", description=__doc__)
@@ -66,11 +75,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     cluster = commands.add_parser("cluster", help="the embedded local Kubernetes cluster")
     cluster.add_argument("action", choices=["up", "down", "status"])
-    cluster.add_argument("--purge", action="store_true", help="with down: also delete etcd data and node state")
+    cluster.add_argument(
+        "--purge", action="store_true", help="with down: also delete etcd data and node state"
+    )
     cluster.set_defaults(handler=_cluster)
     scenarios = commands.add_parser("scenarios", help="list the scenario catalogue")
     scenarios.add_argument("--scenario-dir", action="append", default=[], help="extra scenario directory")
     scenarios.set_defaults(handler=_scenarios)
+    sweep = commands.add_parser("sweep", help="delete namespaces left behind by killed podchaos runs")
+    sweep.add_argument("--kubeconfig", help="cluster to sweep (default: the embedded local cluster)")
+    sweep.add_argument("--context", help="kubeconfig context")
+    sweep.set_defaults(handler=_sweep)
     return parser
 
 

@@ -35,8 +35,13 @@ class ScenarioFile(pytest.File):
             raise self.CollectError(str(exc)) from exc
         if scenario.name != self.path.stem:
             raise self.CollectError(
-                str(ScenarioError(str(self.path), "name", f"must match the file name {self.path.stem!r}, "
-                                                           f"got {scenario.name!r}"))
+                str(
+                    ScenarioError(
+                        str(self.path),
+                        "name",
+                        f"must match the file name {self.path.stem!r}, got {scenario.name!r}",
+                    )
+                )
             )
         yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
 

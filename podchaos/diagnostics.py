@@ -33,5 +33,7 @@ def collect(kube: Kube, namespace: str, selector: str) -> tuple[str, ...]:
         events = []
         sections.append(f"could not list events: {exc}")
     if events:
-        sections.append("events:\n" + "\n".join(f"  {e.type} {e.reason} {e.pod}: {e.message}" for e in events))
+        sections.append(
+            "events:\n" + "\n".join(f"  {e.type} {e.reason} {e.pod}: {e.message}" for e in events)
+        )
     return tuple(sections)

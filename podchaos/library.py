@@ -43,8 +43,9 @@ class ChaosRun:
 
     def inject(self, spec: FaultSpec) -> FaultRecord:
         """Inject a fault into the first target pod; returns once it is confirmed to have taken effect."""
-        context = FaultContext(self.chaos.kube, self.chaos.namespace, self.selector, tuple(self.targets),
-                               self.recorder)
+        context = FaultContext(
+            self.chaos.kube, self.chaos.namespace, self.selector, tuple(self.targets), self.recorder
+        )
         record = fault_for(spec).inject(context)
         self.faults.append(record)
         return record
@@ -59,15 +60,25 @@ class ChaosRun:
 
     def write_token(self, container: str, path: str) -> None:
         """Write a token before a fault, so EmptyDirKept/EmptyDirLost can check it afterwards."""
-        self.recorder.add(probes.write_token(self.chaos.kube, self.chaos.namespace, self.targets[0],
-                                             container, path, self.recorder.clock()))
+        self.recorder.add(
+            probes.write_token(
+                self.chaos.kube, self.chaos.namespace, self.targets[0], container, path, self.recorder.clock()
+            )
+        )
 
     def expect(self, *expectations: Expectation, timeout: float = 60.0, settle: float = 3.0) -> Verdict:
         """Watch until the expectations are decided (or ``timeout`` after the first fault); the verdict."""
         if not self.faults:
             raise FaultError("inject a fault before expecting its effects")
-        return observe_until_decided(self.chaos.kube, self.chaos.namespace, self.recorder, tuple(expectations),
-                                     self.faults[0].at, timeout, settle)
+        return observe_until_decided(
+            self.chaos.kube,
+            self.chaos.namespace,
+            self.recorder,
+            tuple(expectations),
+            self.faults[0].at,
+            timeout,
+            settle,
+        )
 
     @property
     def timeline(self) -> Timeline:

@@ -67,7 +67,9 @@ class _Reader:
         else:
             match = _DURATION_RE.match(str(value).strip())
             if not match:
-                raise self.fail(path, f"expected a duration (seconds, or '30s', '2m', '500ms'), got {value!r}")
+                raise self.fail(
+                    path, f"expected a duration (seconds, or '30s', '2m', '500ms'), got {value!r}"
+                )
             seconds = float(match.group(1)) * _DURATION_UNITS[match.group(2)]
         if seconds < 0:
             raise self.fail(path, f"expected a duration >= 0, got {value!r}")
@@ -86,7 +88,9 @@ class _Reader:
         data = self.mapping(data, path)
         kind = data.get("type")
         if kind not in registry:
-            raise self.fail(f"{path}.type", f"expected a {what} type, one of: {', '.join(registry)}; got {kind!r}")
+            raise self.fail(
+                f"{path}.type", f"expected a {what} type, one of: {', '.join(registry)}; got {kind!r}"
+            )
         cls = registry[kind]
         hints = typing.get_type_hints(cls)
         fields = {camel(f.name): f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
@@ -98,7 +102,9 @@ class _Reader:
                 if spec_field.default is dataclasses.MISSING:
                     raise self.fail(field_path, f"required for {what} {kind!r}")
                 continue
-            values[spec_field.name] = self.typed(data[key], hints[spec_field.name], field_path, spec_field.name)
+            values[spec_field.name] = self.typed(
+                data[key], hints[spec_field.name], field_path, spec_field.name
+            )
         return cls(**values)
 
     def typed(self, value: Any, hint: Any, path: str, name: str) -> Any:
@@ -161,7 +167,9 @@ def parse_scenario(text: str, source: str, base_dir: Path | None = None) -> Scen
     reader.unknown_keys(data, _SCENARIO_KEYS, "")
     name = reader.string(data.get("name"), "name")
     if not _NAME_RE.match(name):
-        raise reader.fail("name", f"expected lowercase letters, digits and '-' (like sidecar-kill), got {name!r}")
+        raise reader.fail(
+            "name", f"expected lowercase letters, digits and '-' (like sidecar-kill), got {name!r}"
+        )
     description = data.get("description", "")
     if not isinstance(description, str):
         raise reader.fail("description", f"expected a string, got {_describe(description)}")
@@ -211,7 +219,9 @@ def _workload(reader: _Reader, raw: Any, base_dir: Path | None) -> Workload:
             raise reader.fail(f"workload.files[{i}]", f"cannot read {path}: {exc.strerror}") from exc
         except yaml.YAMLError as exc:
             raise reader.fail(f"workload.files[{i}]", f"{path} is not valid YAML: {exc}") from exc
-        documents += [(f"workload.files[{i}] ({path.name} document {j})", doc) for j, doc in enumerate(loaded) if doc]
+        documents += [
+            (f"workload.files[{i}] ({path.name} document {j})", doc) for j, doc in enumerate(loaded) if doc
+        ]
     if not documents:
         raise reader.fail("workload", "expected 'manifests' or 'files' with at least one Kubernetes object")
     manifests = tuple(_manifest(reader, path, doc) for path, doc in documents)

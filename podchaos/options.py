@@ -38,26 +38,57 @@ class PodchaosOptions:
 def add_options(parser: pytest.Parser) -> None:
     """Register the podchaos options and ini keys."""
     group = parser.getgroup("podchaos", "pod-lifecycle chaos on Kubernetes")
-    group.addoption("--scenario", action="append", default=[], metavar="NAME",
-                    help="run the named scenario (repeatable; globs like 'sidecar-*' or '*'); "
-                         "other tests are deselected")
-    group.addoption("--list-scenarios", action="store_true", default=False,
-                    help="list the scenario catalogue and exit")
-    group.addoption("--scenario-dir", action="append", default=[], metavar="DIR",
-                    help="also read scenarios from DIR (repeatable)")
-    group.addoption("--podchaos-cluster", choices=["auto", "local", "kind", "existing"], default="auto",
-                    help="where to run chaos: the embedded local cluster, a kind cluster, or an existing "
-                         "kubeconfig context (default auto: existing if --kubeconfig/--context, else local)")
+    group.addoption(
+        "--scenario",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run the named scenario (repeatable; globs like 'sidecar-*' or '*'); other tests are deselected",
+    )
+    group.addoption(
+        "--list-scenarios", action="store_true", default=False, help="list the scenario catalogue and exit"
+    )
+    group.addoption(
+        "--scenario-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also read scenarios from DIR (repeatable)",
+    )
+    group.addoption(
+        "--podchaos-cluster",
+        choices=["auto", "local", "kind", "existing"],
+        default="auto",
+        help="where to run chaos: the embedded local cluster, a kind cluster, or an existing "
+        "kubeconfig context (default auto: existing if --kubeconfig/--context, else local)",
+    )
     group.addoption("--kubeconfig", default=None, metavar="PATH", help="kubeconfig of an existing cluster")
     group.addoption("--context", default=None, metavar="NAME", help="kubeconfig context to use")
-    group.addoption("--allow-context", action="append", default=[], metavar="NAME",
-                    help="allow chaos on this context although it does not look disposable (repeatable)")
-    group.addoption("--kind-cluster", default="podchaos", metavar="NAME",
-                    help="kind cluster to create or reuse with --podchaos-cluster=kind")
-    group.addoption("--podchaos-keep-namespace", action="store_true", default=False,
-                    help="keep each run's namespace for debugging instead of deleting it")
-    parser.addini("podchaos_scenario_dirs", type="paths", default=[],
-                  help="extra scenario directories, relative to the ini file")
+    group.addoption(
+        "--allow-context",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="allow chaos on this context although it does not look disposable (repeatable)",
+    )
+    group.addoption(
+        "--kind-cluster",
+        default="podchaos",
+        metavar="NAME",
+        help="kind cluster to create or reuse with --podchaos-cluster=kind",
+    )
+    group.addoption(
+        "--podchaos-keep-namespace",
+        action="store_true",
+        default=False,
+        help="keep each run's namespace for debugging instead of deleting it",
+    )
+    parser.addini(
+        "podchaos_scenario_dirs",
+        type="paths",
+        default=[],
+        help="extra scenario directories, relative to the ini file",
+    )
 
 
 def read_options(config: pytest.Config) -> PodchaosOptions:

@@ -31,14 +31,31 @@ def write_token(kube: Kube, namespace: str, pod: PodState, container: str, path:
 
 def read_file(kube: Kube, namespace: str, pod: PodState, container: str, path: str, at: float) -> FileProbe:
     """Read ``path``; content None when it does not exist."""
-    result = kube.exec(namespace, pod.pod.pod, container,
-                       ["sh", "-c", f"test -f {shlex.quote(path)} && cat {shlex.quote(path)}"])
-    return _probe(pod, container, path, result.stdout if result.exit_code == 0 else None, at, "after-recovery")
+    result = kube.exec(
+        namespace,
+        pod.pod.pod,
+        container,
+        ["sh", "-c", f"test -f {shlex.quote(path)} && cat {shlex.quote(path)}"],
+    )
+    return _probe(
+        pod, container, path, result.stdout if result.exit_code == 0 else None, at, "after-recovery"
+    )
 
 
 def _probe(
-    pod: PodState, container: str, path: str, content: str | None, at: float,
+    pod: PodState,
+    container: str,
+    path: str,
+    content: str | None,
+    at: float,
     phase: Literal["before-fault", "after-recovery"],
 ) -> FileProbe:
-    return FileProbe(at=at, pod=pod.pod.pod, pod_uid=pod.pod.pod_uid, container=container, path=path,
-                     content=content, phase=phase)
+    return FileProbe(
+        at=at,
+        pod=pod.pod.pod,
+        pod_uid=pod.pod.pod_uid,
+        container=container,
+        path=path,
+        content=content,
+        phase=phase,
+    )

@@ -83,12 +83,20 @@ def run_scenario(kube: Kube, scenario: Scenario, options: RunOptions | None = No
             try:
                 targets = wait_steady(kube, namespace, selector, scenario.steady_timeout)
                 for container, path in probes.file_checks(scenario.expectations):
-                    recorder.add(probes.write_token(kube, namespace, targets[0], container, path, recorder.clock()))
+                    recorder.add(
+                        probes.write_token(kube, namespace, targets[0], container, path, recorder.clock())
+                    )
                 context = FaultContext(kube, namespace, selector, tuple(targets), recorder)
-                first = [fault_for(spec).inject(context) for spec in scenario.faults][0]
+                records = [fault_for(spec).inject(context) for spec in scenario.faults]
+                first = records[0]
                 verdict = observe_until_decided(
-                    kube, namespace, recorder, scenario.expectations, first.at,
-                    scenario.observe_timeout, scenario.settle,
+                    kube,
+                    namespace,
+                    recorder,
+                    scenario.expectations,
+                    first.at,
+                    scenario.observe_timeout,
+                    scenario.settle,
                 )
             finally:
                 timeline = recorder.timeline()

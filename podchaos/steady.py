@@ -8,8 +8,14 @@ from podchaos.model.timeline import PodState
 from podchaos.waiting import wait_for
 
 # Waiting reasons that will not fix themselves: fail at once instead of waiting out the timeout.
-HOPELESS_REASONS = {"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError",
-                    "CreateContainerError", "RunContainerError"}
+HOPELESS_REASONS = {
+    "ErrImagePull",
+    "ImagePullBackOff",
+    "InvalidImageName",
+    "CreateContainerConfigError",
+    "CreateContainerError",
+    "RunContainerError",
+}
 
 
 class WorkloadNotSteady(PodchaosError):
@@ -20,7 +26,8 @@ def _hopeless(pods: list[PodState]) -> str:
     for state in pods:
         for container in state.containers:
             if container.state == "waiting" and container.reason in HOPELESS_REASONS:
-                return f"pod {state.pod.pod} container {container.container}: {container.reason}: {container.message}"
+                where = f"pod {state.pod.pod} container {container.container}"
+                return f"{where}: {container.reason}: {container.message}"
     return ""
 
 
@@ -49,5 +56,6 @@ def wait_steady(kube: Kube, namespace: str, selector: str, timeout: float) -> li
             return sorted(pods, key=lambda state: state.pod.pod)
         return None
 
-    return wait_for(f"target pods ({selector}) Ready", probe, timeout, interval=0.5,
-                    last_seen=lambda: describe(seen))
+    return wait_for(
+        f"target pods ({selector}) Ready", probe, timeout, interval=0.5, last_seen=lambda: describe(seen)
+    )

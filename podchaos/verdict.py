@@ -43,7 +43,9 @@ def _first_fault(timeline: Timeline) -> FaultRecord | None:
 
 
 def _container_history(timeline: Timeline, pod_uid: str, container: str) -> list[ContainerSnapshot]:
-    return [s for s in timeline.of_type(ContainerSnapshot) if s.pod_uid == pod_uid and s.container == container]
+    return [
+        s for s in timeline.of_type(ContainerSnapshot) if s.pod_uid == pod_uid and s.container == container
+    ]
 
 
 def _restart_count(e: RestartCount, timeline: Timeline, fault: FaultRecord) -> _Judgement:
@@ -96,7 +98,9 @@ def _pod_ready(e: PodReady, timeline: Timeline, fault: FaultRecord, now: float) 
     )
     if lost_at is None:
         if now - fault.at >= e.within:
-            return _Judgement(Outcome.PASSED, expected, f"stayed Ready for {now - fault.at:.1f}s after the fault")
+            return _Judgement(
+                Outcome.PASSED, expected, f"stayed Ready for {now - fault.at:.1f}s after the fault"
+            )
         return _Judgement(Outcome.PENDING, expected, "Ready, watching for a drop")
     ready = next(
         (s for s in after if isinstance(s, PodSnapshot) and s.at >= lost_at and s.ready and not s.deleting),
@@ -152,7 +156,9 @@ def judge(expectation: Expectation, timeline: Timeline, now: float) -> Expectati
     """One expectation against the timeline as of ``now`` (seconds on the timeline's clock)."""
     fault = _first_fault(timeline)
     if fault is None:
-        return ExpectationResult(expectation, Outcome.FAILED, "a fault to be injected", "no fault was injected")
+        return ExpectationResult(
+            expectation, Outcome.FAILED, "a fault to be injected", "no fault was injected"
+        )
     match expectation:
         case RestartCount():
             j = _restart_count(expectation, timeline, fault)
@@ -173,7 +179,8 @@ def judge_all(expectations: tuple[Expectation, ...], timeline: Timeline, now: fl
     for expectation in expectations:
         result = judge(expectation, timeline, now)
         if final and result.outcome is Outcome.PENDING:
-            result = ExpectationResult(expectation, Outcome.FAILED, result.expected,
-                                       f"{result.seen} (when observation ended)")
+            result = ExpectationResult(
+                expectation, Outcome.FAILED, result.expected, f"{result.seen} (when observation ended)"
+            )
         results.append(result)
     return Verdict(tuple(results))

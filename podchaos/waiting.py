@@ -46,7 +46,7 @@ def retry_on(
     timeout: float,
     interval: float = 1.0,
 ) -> T:
-    """Call ``call`` again while it raises ``exception``, until ``timeout``; then the last error propagates."""
+    """Call ``call`` again while it raises ``exception``, until ``timeout``; then its error propagates."""
     retrying = tenacity.Retrying(
         stop=tenacity.stop_after_delay(timeout),
         wait=tenacity.wait_fixed(interval),

@@ -43,7 +43,9 @@ class ContainerKillFault:
         at = context.journal.clock()
         result = agent.run('kill -s "$1" "$2"', signal_name, str(pid))
         if result.exit_code != 0:
-            raise FaultError(f"kill -s {signal_name} {pid} on {target.pod.node} failed: {result.stderr.strip()}")
+            raise FaultError(
+                f"kill -s {signal_name} {pid} on {target.pod.node} failed: {result.stderr.strip()}"
+            )
         record = FaultRecord(
             at=at,
             fault=ContainerKill.type,
@@ -69,8 +71,12 @@ class ContainerKillFault:
             return True if _took_effect(before, now) else None
 
         try:
-            wait_for(f"{self.spec.signal} to end container {before.container}", probe, CONFIRM_TIMEOUT_S,
-                     last_seen=lambda: last[0] if last else "")
+            wait_for(
+                f"{self.spec.signal} to end container {before.container}",
+                probe,
+                CONFIRM_TIMEOUT_S,
+                last_seen=lambda: last[0] if last else "",
+            )
         except WaitTimeout as exc:
             raise FaultError(
                 f"container-kill did nothing: {before.container} in {before.pod} still runs after "

@@ -22,9 +22,21 @@ class PodDeleteFault:
         grace = None if self.spec.grace_period is None else round(self.spec.grace_period)
         at = context.journal.clock()
         context.kube.delete_pod(context.namespace, target.pod, grace, force=self.spec.force)
-        how = "force (grace 0)" if self.spec.force else f"grace {grace}s" if grace is not None else "pod's own grace"
-        record = FaultRecord(at=at, fault=PodDelete.type, pod=target.pod, pod_uid=target.pod_uid,
-                             container="", detail=f"delete {how}")
+        how = (
+            "force (grace 0)"
+            if self.spec.force
+            else f"grace {grace}s"
+            if grace is not None
+            else "pod's own grace"
+        )
+        record = FaultRecord(
+            at=at,
+            fault=PodDelete.type,
+            pod=target.pod,
+            pod_uid=target.pod_uid,
+            container="",
+            detail=f"delete {how}",
+        )
         context.journal.add(record)
 
         def marked() -> bool | None:

@@ -58,7 +58,8 @@ class Kube:
 
     def node_names(self) -> list[str]:
         with translated("list nodes"):
-            return [node.metadata.name for node in self.core.list_node().items]
+            nodes: list[Any] = self.core.list_node().items
+        return [str(node.metadata.name) for node in nodes]
 
     # --- namespaces ------------------------------------------------------------------------
     def create_namespace(self, name: str, labels: Mapping[str, str]) -> None:
@@ -81,7 +82,8 @@ class Kube:
 
     def namespaces_labelled(self, selector: str) -> list[str]:
         with translated(f"list namespaces {selector}"):
-            return [ns.metadata.name for ns in self.core.list_namespace(label_selector=selector).items]
+            namespaces: list[Any] = self.core.list_namespace(label_selector=selector).items
+        return [str(ns.metadata.name) for ns in namespaces]
 
     # --- objects -----------------------------------------------------------------------------
     def create(self, manifest: dict[str, Any], namespace: str) -> None:
@@ -109,7 +111,9 @@ class Kube:
 
     def create_pod(self, namespace: str, manifest: dict[str, Any]) -> None:
         with translated(f"create pod {manifest['metadata']['name']}"):
-            self.core.create_namespaced_pod(namespace, manifest)
+            # The client serialises plain dicts as they are; no need to build V1Pod models.
+            body: Any = manifest
+            self.core.create_namespaced_pod(namespace, body)
 
     def delete_pod(self, namespace: str, name: str, grace_period: int | None, force: bool = False) -> None:
         """Delete a pod; ``force`` with grace 0 removes the API object at once."""
@@ -121,7 +125,9 @@ class Kube:
             else:
                 self.core.delete_namespaced_pod(name, namespace, grace_period_seconds=grace_period)
 
-    def exec(self, namespace: str, pod: str, container: str, command: list[str], timeout: float = 30) -> ExecResult:
+    def exec(
+        self, namespace: str, pod: str, container: str, command: list[str], timeout: float = 30
+    ) -> ExecResult:
         """Run a command in a container; returns its output and exit code."""
         with translated(f"exec in {namespace}/{pod}/{container}"):
             response = stream(
@@ -146,7 +152,9 @@ class Kube:
             timed_out = response.is_open()
             response.close()
             if timed_out:
-                raise ClusterError(f"exec {command!r} in {namespace}/{pod}/{container} timed out after {timeout}s")
+                raise ClusterError(
+                    f"exec {command!r} in {namespace}/{pod}/{container} timed out after {timeout}s"
+                )
             code = response.returncode
         return ExecResult("".join(stdout), "".join(stderr), int(code) if code is not None else -1)
 

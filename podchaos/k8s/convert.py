@@ -38,7 +38,12 @@ def _state(status: Any) -> tuple[ContainerState, str, str, Termination | None]:
         return "running", "", "", None
     if state.terminated is not None:
         terminated = state.terminated
-        return "terminated", str(terminated.reason or ""), str(terminated.message or ""), _termination(terminated)
+        return (
+            "terminated",
+            str(terminated.reason or ""),
+            str(terminated.message or ""),
+            _termination(terminated),
+        )
     if state.waiting is not None:
         return "waiting", str(state.waiting.reason or ""), str(state.waiting.message or ""), None
     return "unknown", "", "", None

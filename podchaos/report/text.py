@@ -33,8 +33,10 @@ def describe_entry(entry: TimelineEntry) -> str | None:
             last = entry.last_termination
             ended = f" last={last.reason}/{last.exit_code}" if last else ""
             reason = f" {entry.reason}" if entry.reason else ""
-            return (f"  {entry.pod}/{entry.container} {entry.state}{reason} restarts={entry.restart_count}"
-                    f" ready={entry.ready}{ended}")
+            return (
+                f"  {entry.pod}/{entry.container} {entry.state}{reason} restarts={entry.restart_count}"
+                f" ready={entry.ready}{ended}"
+            )
         case EventRecord():
             if entry.reason in QUIET_EVENTS:
                 return None
@@ -53,7 +55,11 @@ def format_timeline(timeline: Timeline, limit: int = 200) -> str:
         if text is not None:
             lines.append(f"{entry.at:8.3f}s {text}")
     if len(lines) > limit:
-        lines = [*lines[: limit // 2], f"   ... {len(lines) - limit} lines left out ...", *lines[-limit // 2 :]]
+        lines = [
+            *lines[: limit // 2],
+            f"   ... {len(lines) - limit} lines left out ...",
+            *lines[-limit // 2 :],
+        ]
     return "\n".join(lines)
 
 

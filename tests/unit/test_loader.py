@@ -68,8 +68,12 @@ def test_manifest_copy_is_mutable_and_independent() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "field", "problem"),
     [
-        ("    container: c\nexpect", "    container: c\n    signal: KILL\nexpect", "faults[0].signal",
-         "expected one of SIGKILL, SIGTERM; got 'KILL'"),
+        (
+            "    container: c\nexpect",
+            "    container: c\n    signal: KILL\nexpect",
+            "faults[0].signal",
+            "expected one of SIGKILL, SIGTERM; got 'KILL'",
+        ),
         ("type: container-kill", "type: container-explode", "faults[0].type", "expected a fault type"),
         ("delta: 1", "delta: one", "expect[0].delta", "expected an integer, got str 'one'"),
         ("within: 2m", "within: soon", "expect[2].within", "expected a duration"),
@@ -77,8 +81,12 @@ def test_manifest_copy_is_mutable_and_independent() -> None:
         ("  target: {app: web}\n", "", "workload.target", "expected a mapping, got nothing"),
         ("exitCode: 137", "exitcode: 137", "expect[1].exitcode", "unknown field"),
         ("steady: 30s", "steady: -3", "timeouts.steady", "expected a duration >= 0"),
-        ("metadata: {name: web,", "metadata: {namespace: prod, name: web,", "workload.manifests[0].metadata.namespace",
-         "must be left out"),
+        (
+            "metadata: {name: web,",
+            "metadata: {namespace: prod, name: web,",
+            "workload.manifests[0].metadata.namespace",
+            "must be left out",
+        ),
     ],
 )
 def test_invalid_field_is_named_with_what_was_expected(old: str, new: str, field: str, problem: str) -> None:
@@ -106,14 +114,17 @@ def test_broken_yaml_reports_line() -> None:
 
 
 def test_pod_delete_defaults_and_force() -> None:
-    scenario = parse_scenario(VALID.replace("type: container-kill\n    container: c", "type: pod-delete\n    force: true"),
-                              "x.yaml")
+    scenario = parse_scenario(
+        VALID.replace("type: container-kill\n    container: c", "type: pod-delete\n    force: true"), "x.yaml"
+    )
     assert scenario.faults == (PodDelete(grace_period=None, force=True),)
 
 
 def test_workload_files_are_read_relative_to_the_scenario(tmp_path: Path) -> None:
-    (tmp_path / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\n"
-                                       "apiVersion: v1\nkind: Service\nmetadata: {name: b}\n")
+    (tmp_path / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\n"
+        "apiVersion: v1\nkind: Service\nmetadata: {name: b}\n"
+    )
     text = VALID.replace(f"  manifests:{POD}", "  files: [pod.yaml]\n")
     path = tmp_path / "demo-kill.yaml"
     path.write_text(text)

@@ -25,18 +25,39 @@ from podchaos.verdict import judge, judge_all
 UID = "uid-1"
 
 
-def container(at: float, restarts: int, state: str = "running", last: Termination | None = None,
-              name: str = "agent", uid: str = UID, cid: str = "containerd://a") -> ContainerSnapshot:
-    return ContainerSnapshot(at=at, pod="web", pod_uid=uid, container=name, role="main", state=state,  # type: ignore[arg-type]
-                             reason="", restart_count=restarts, ready=state == "running", container_id=cid,
-                             last_termination=last)
+def container(
+    at: float,
+    restarts: int,
+    state: str = "running",
+    last: Termination | None = None,
+    name: str = "agent",
+    uid: str = UID,
+    cid: str = "containerd://a",
+) -> ContainerSnapshot:
+    return ContainerSnapshot(
+        at=at,
+        pod="web",
+        pod_uid=uid,
+        container=name,
+        role="main",
+        state=state,  # type: ignore[arg-type]
+        reason="",
+        restart_count=restarts,
+        ready=state == "running",
+        container_id=cid,
+        last_termination=last,
+    )
 
 
 def pod(at: float, ready: bool, uid: str = UID, name: str = "web", deleting: bool = False) -> PodSnapshot:
-    return PodSnapshot(at=at, pod=name, pod_uid=uid, node="n1", phase="Running", ready=ready, deleting=deleting)
+    return PodSnapshot(
+        at=at, pod=name, pod_uid=uid, node="n1", phase="Running", ready=ready, deleting=deleting
+    )
 
 
-FAULT = FaultRecord(at=10.0, fault="container-kill", pod="web", pod_uid=UID, container="agent", detail="SIGKILL")
+FAULT = FaultRecord(
+    at=10.0, fault="container-kill", pod="web", pod_uid=UID, container="agent", detail="SIGKILL"
+)
 KILLED = Termination(reason="Error", exit_code=137)
 
 
@@ -82,8 +103,13 @@ def test_pod_ready_measures_recovery_time() -> None:
 
 
 def test_pod_ready_counts_a_replacement_pod() -> None:
-    entries = [pod(1, True), FAULT, pod(10.2, False, deleting=True), PodGone(11, "web", UID),
-               pod(12, True, uid="uid-2", name="web-2")]
+    entries = [
+        pod(1, True),
+        FAULT,
+        pod(10.2, False, deleting=True),
+        PodGone(11, "web", UID),
+        pod(12, True, uid="uid-2", name="web-2"),
+    ]
     assert judge(PodReady(within=5), timeline(*entries), 13).outcome is Outcome.PASSED
 
 
@@ -100,8 +126,9 @@ def test_pod_not_ready_again_fails_once_the_window_is_over() -> None:
 
 
 def probe(at: float, phase: str, content: str | None, uid: str = UID) -> FileProbe:
-    return FileProbe(at=at, pod="web", pod_uid=uid, container="app", path="/data/t", content=content,
-                     phase=phase)  # type: ignore[arg-type]
+    return FileProbe(
+        at=at, pod="web", pod_uid=uid, container="app", path="/data/t", content=content, phase=phase
+    )  # type: ignore[arg-type]
 
 
 def test_emptydir_kept_and_lost() -> None:

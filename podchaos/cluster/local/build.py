@@ -61,7 +61,9 @@ def binaries(layout: Layout) -> tuple[GoBinary, ...]:
     """Every binary the local cluster needs, smallest first."""
     return (
         GoBinary("pause", layout.bin / "pause" / "pause", "-s -w"),
-        GoBinary("etcd", layout.etcd_binary, f"-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA={ETCD_VERSION}"),
+        GoBinary(
+            "etcd", layout.etcd_binary, f"-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA={ETCD_VERSION}"
+        ),
         GoBinary("kube", layout.kube_binary, _kube_ldflags()),
     )
 

@@ -18,10 +18,10 @@ from pathlib import Path
 from podchaos.cluster.local import build, components, config, host, images, teardown
 from podchaos.cluster.local.apiclient import AdminClient, NodeState, http_ok
 from podchaos.cluster.local.layout import (
+    ADDRESS_DEVICE,
     APISERVER_PORT,
     CONTROL_PLANE_IP,
     CONTROLLER_MANAGER_PORT,
-    ADDRESS_DEVICE,
     ETCD_CLIENT_PORT,
     ETCD_PEER_PORT,
     SCHEDULER_PORT,
@@ -69,7 +69,7 @@ class LocalStatus:
 
 
 class LocalCluster:
-    """A real multi-node Kubernetes on this machine: etcd, control plane, and per node containerd + kubelet."""
+    """A real multi-node Kubernetes here: etcd, the control plane, and per node containerd + kubelet."""
 
     def __init__(self, layout: Layout | None = None, progress: Progress | None = None) -> None:
         self.layout = layout or Layout.default()
@@ -159,7 +159,9 @@ class LocalCluster:
         for node in self.layout.nodes:
             self._start_node(node, archives)
         self._wait_nodes_ready()
-        self.progress(f"local cluster up in {time.monotonic() - started:.1f}s; kubeconfig: {self.layout.kubeconfig}")
+        self.progress(
+            f"local cluster up in {time.monotonic() - started:.1f}s; kubeconfig: {self.layout.kubeconfig}"
+        )
         return self.status()
 
     def _check_ports(self) -> None:
@@ -202,12 +204,18 @@ class LocalCluster:
                 ),
             )
         )
-        self.ca.issue(CertRequest("apiserver-kubelet-client", "kube-apiserver-kubelet-client",
-                                  ("system:masters",), client=True))
+        self.ca.issue(
+            CertRequest(
+                "apiserver-kubelet-client", "kube-apiserver-kubelet-client", ("system:masters",), client=True
+            )
+        )
         users = {
             "admin": ("podchaos-admin", ("system:masters",), layout.kubeconfig),
-            "controller-manager": ("system:kube-controller-manager", (),
-                                   layout.control_plane / "controller-manager.kubeconfig"),
+            "controller-manager": (
+                "system:kube-controller-manager",
+                (),
+                layout.control_plane / "controller-manager.kubeconfig",
+            ),
             "scheduler": ("system:kube-scheduler", (), layout.control_plane / "scheduler.kubeconfig"),
         }
         for stem, (user, groups, path) in users.items():
@@ -220,14 +228,17 @@ class LocalCluster:
             for directory in (node.dir, node.cni_conf_dir, node.kubelet_root, node.pod_logs_dir):
                 directory.mkdir(parents=True, exist_ok=True)
             cert, key = self.ca.issue(
-                CertRequest(f"kubelet-{node.name}", f"system:node:{node.name}", ("system:nodes",), client=True)
+                CertRequest(
+                    f"kubelet-{node.name}", f"system:node:{node.name}", ("system:nodes",), client=True
+                )
             )
             node.kubeconfig.write_text(
                 config.kubeconfig(layout.apiserver_url, pki / "ca.crt", cert, key, f"system:node:{node.name}")
             )
             serving_cert, serving_key = self.ca.issue(
-                CertRequest(f"kubelet-serving-{node.name}", node.name, server=True,
-                            ips=(node.ip,), dns=(node.name,))
+                CertRequest(
+                    f"kubelet-serving-{node.name}", node.name, server=True, ips=(node.ip,), dns=(node.name,)
+                )
             )
             node.kubelet_config.write_text(
                 config.kubelet(node, pki / "ca.crt", serving_cert, serving_key, resolv)
@@ -242,16 +253,15 @@ class LocalCluster:
         def probe() -> bool | None:
             if not daemon.running():
                 raise ClusterSetupError(
-                    f"{daemon.name} exited during start-up; last lines of {daemon.log_file}:\n{daemon.log_tail()}"
+                    f"{daemon.name} exited during start-up; "
+                    f"last lines of {daemon.log_file}:\n{daemon.log_tail()}"
                 )
             return True if ready() else None
 
         try:
             wait_for(what, probe, START_TIMEOUT, interval=0.25)
         except WaitTimeout as exc:
-            raise ClusterSetupError(
-                f"{exc}; last lines of {daemon.log_file}:\n{daemon.log_tail()}"
-            ) from exc
+            raise ClusterSetupError(f"{exc}; last lines of {daemon.log_file}:\n{daemon.log_tail()}") from exc
 
     def _start_control_plane(self) -> None:
         etcd, apiserver, controller_manager, scheduler = self.control_plane()
@@ -263,23 +273,31 @@ class LocalCluster:
             lambda: http_ok(f"https://127.0.0.1:{CONTROLLER_MANAGER_PORT}/healthz"),
             "kube-controller-manager healthy",
         )
-        self._start(scheduler, lambda: http_ok(f"https://127.0.0.1:{SCHEDULER_PORT}/healthz"),
-                    "kube-scheduler healthy")
+        self._start(
+            scheduler,
+            lambda: http_ok(f"https://127.0.0.1:{SCHEDULER_PORT}/healthz"),
+            "kube-scheduler healthy",
+        )
 
     def _start_node(self, node: NodeLayout, archives: list[Path]) -> None:
         containerd, kubelet = self.node_daemons(node)
         socket = str(node.containerd_socket)
         self._start(
             containerd,
-            lambda: node.containerd_socket.exists() and host.succeeds(["ctr", "--address", socket, "version"]),
+            lambda: (
+                node.containerd_socket.exists() and host.succeeds(["ctr", "--address", socket, "version"])
+            ),
             f"containerd of {node.name} serving",
         )
         for archive in archives:
             self.progress(f"loading image {archive.name} into {node.name}")
             host.run(["ctr", "--address", socket, "-n", "k8s.io", "images", "import", str(archive)])
         teardown.ensure_cgroup_root(node.cgroup_root)
-        self._start(kubelet, lambda: http_ok(f"http://127.0.0.1:{node.kubelet_healthz_port}/healthz"),
-                    f"kubelet of {node.name} healthy")
+        self._start(
+            kubelet,
+            lambda: http_ok(f"http://127.0.0.1:{node.kubelet_healthz_port}/healthz"),
+            f"kubelet of {node.name} healthy",
+        )
 
     def _wait_nodes_ready(self) -> None:
         admin = self.admin()
@@ -293,8 +311,13 @@ class LocalCluster:
             ready = {node.name for node in admin.nodes() if node.ready}
             return True if wanted <= ready else None
 
-        wait_for("all nodes Ready", probe, START_TIMEOUT, interval=0.5,
-                 last_seen=lambda: ", ".join(f"{n.name} ready={n.ready}" for n in admin.nodes()) or "no nodes")
+        wait_for(
+            "all nodes Ready",
+            probe,
+            START_TIMEOUT,
+            interval=0.5,
+            last_seen=lambda: ", ".join(f"{n.name} ready={n.ready}" for n in admin.nodes()) or "no nodes",
+        )
 
     # --- down --------------------------------------------------------------------------------
     def down(self, purge_data: bool = False) -> None:

@@ -6,15 +6,14 @@ import json
 from pathlib import Path
 
 from podchaos.cluster.local.layout import CLUSTER_NAME, CONTROL_PLANE_IP, NodeLayout
-
 from podchaos.model.toolbox import TOOLBOX_IMAGE
 
-__all__ = ["SANDBOX_IMAGE", "TOOLBOX_IMAGE", "containerd", "cni", "kubelet", "kubeconfig"]
+__all__ = ["SANDBOX_IMAGE", "TOOLBOX_IMAGE", "cni", "containerd", "kubeconfig", "kubelet"]
 SANDBOX_IMAGE = "localhost/podchaos/pause:1"
 
 
 def kubeconfig(server: str, ca: Path, cert: Path, key: Path, user: str) -> str:
-    """A kubeconfig with one cluster, one user (client certificate) and one context named after the cluster."""
+    """A kubeconfig with one cluster, one client-certificate user and one context named after the cluster."""
     return json.dumps(
         {
             "apiVersion": "v1",

@@ -36,7 +36,8 @@ def run(argv: Sequence[str], *, check: bool = True, input_text: str | None = Non
         raise ClusterSetupError(f"{argv[0]} is not installed") from exc
     if check and result.returncode != 0:
         raise ClusterSetupError(
-            f"`{' '.join(argv)}` failed (exit {result.returncode}): {(result.stderr or result.stdout).strip()}"
+            f"`{' '.join(argv)}` failed (exit {result.returncode}): "
+            f"{(result.stderr or result.stdout).strip()}"
         )
     return result.stdout
 
@@ -80,7 +81,10 @@ def ensure_packages(progress: object = None) -> list[str]:
     if shutil.which("apt-get") is None:
         raise ClusterSetupError(f"missing packages {', '.join(missing)} and no apt-get to install them")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for argv in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing]):
+    for argv in (
+        ["apt-get", "update", "-q"],
+        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing],
+    ):
         result = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
         if result.returncode != 0:
             raise ClusterSetupError(f"`{' '.join(argv)}` failed: {result.stderr.strip()[-1500:]}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -98,10 +99,9 @@ def stop_pid(pid: int, timeout: float = 15.0) -> None:
 
 
 def _reap(pid: int) -> None:
-    try:
+    # Our own children must be reaped or they linger as zombies with a start time.
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def pids_matching(predicate_argv: Sequence[str]) -> list[int]:

@@ -8,6 +8,7 @@ root, its containerd socket path, its directories, its pod address range.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import signal
@@ -79,7 +80,7 @@ def unmount_all(*roots: Path) -> None:
 def pod_netns_of(node: NodeLayout) -> list[str]:
     """CNI network namespaces holding an address of the node's pod range."""
     network = ipaddress.ip_network(node.pod_cidr)
-    owned = []
+    owned: list[str] = []
     if not NETNS_DIR.is_dir():
         return owned
     for entry in NETNS_DIR.iterdir():
@@ -120,10 +121,9 @@ def remove_cgroups(cgroup_root: str) -> None:
 
 
 def _rmdir(path: Path) -> None:
-    try:
+    # A cgroup still holding a process cannot be removed; the next teardown tries again.
+    with contextlib.suppress(OSError):
         path.rmdir()
-    except OSError:
-        pass
 
 
 def clean_node(node: NodeLayout) -> None:

@@ -1,0 +1,1 @@
+"""The only package that talks to Kubernetes: client calls, watches, and translation to podchaos models."""
