@@ -1,4 +1,4 @@
-"""The ``podchaos`` command: manage the embedded local cluster, list scenarios, sweep leftovers."""
+"""The ``podchaos`` command: the embedded local cluster, the scenario catalogue, leftovers, reports."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from podchaos.cluster.local.cluster import LocalCluster, LocalStatus
 from podchaos.errors import PodchaosError
 from podchaos.k8s.client import Kube
 from podchaos.loader import load_scenario
+from podchaos.report.html import render_html
+from podchaos.report.json_report import RESULTS_FILE, load_report, write_atomically
 
 
 def _progress(message: str) -> None:
@@ -68,6 +70,16 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    report = load_report(path)
+    results = path / RESULTS_FILE if path.is_dir() else path
+    output = Path(args.output) if args.output else results.parent / "report.html"
+    write_atomically(output, render_html(report))
+    print(output)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``podchaos`` command."""
     parser = argparse.ArgumentParser(prog="podchaos", description=__doc__)
@@ -86,6 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--kubeconfig", help="cluster to sweep (default: the embedded local cluster)")
     sweep.add_argument("--context", help="kubeconfig context")
     sweep.set_defaults(handler=_sweep)
+    report = commands.add_parser("report", help="draw the HTML report again from a run's results.json")
+    report.add_argument("path", help="the run directory (reports/<run-id>) or its results.json")
+    report.add_argument("-o", "--output", help="HTML file to write (default: report.html beside the JSON)")
+    report.set_defaults(handler=_report)
     return parser
 
 

@@ -62,7 +62,7 @@ class ScenarioItem(pytest.Item):
         result = run_scenario(kube, self.scenario, RunOptions(keep_namespace=session.options.keep_namespace))
         self.user_properties.append(("podchaos_namespace", result.namespace))
         self.user_properties.append(("podchaos_duration_s", result.duration_s))
-        self.ihook.podchaos_scenario_finished(item=self, scenario=self.scenario, result=result)
+        self.ihook.pytest_podchaos_scenario_finished(item=self, scenario=self.scenario, result=result)
         if not result.passed:
             raise ScenarioFailed(result)
 

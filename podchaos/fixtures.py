@@ -13,12 +13,12 @@ from podchaos.stash import SESSION_KEY
 
 
 def ready_cluster(config: pytest.Config) -> ClusterAccess:
-    """Make the session's cluster ready; the first time, tell ``podchaos_cluster_ready`` implementations."""
+    """Make the session's cluster ready; the first time, call ``pytest_podchaos_cluster_ready``."""
     session = config.stash[SESSION_KEY]
     first = not session.started
     access = session.access()
     if first:
-        config.hook.podchaos_cluster_ready(config=config, access=access)
+        config.hook.pytest_podchaos_cluster_ready(config=config, access=access)
     return access
 
 

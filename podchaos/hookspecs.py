@@ -17,7 +17,7 @@ hookspec = pytest.hookspec
 
 
 @hookspec
-def podchaos_cluster_ready(config: pytest.Config, access: ClusterAccess) -> None:
+def pytest_podchaos_cluster_ready(config: pytest.Config, access: ClusterAccess) -> None:
     """Called once per process (each xdist worker too) when the cluster is ready for chaos.
 
     :param config: the pytest config.
@@ -26,7 +26,7 @@ def podchaos_cluster_ready(config: pytest.Config, access: ClusterAccess) -> None
 
 
 @hookspec
-def podchaos_scenario_finished(item: pytest.Item, scenario: Scenario, result: RunResult) -> None:
+def pytest_podchaos_scenario_finished(item: pytest.Item, scenario: Scenario, result: RunResult) -> None:
     """Called after each scenario run (passed or not), before the test outcome is decided.
 
     :param item: the pytest item of the scenario.

@@ -83,6 +83,24 @@ def add_options(parser: pytest.Parser) -> None:
         default=False,
         help="keep each run's namespace for debugging instead of deleting it",
     )
+    group.addoption(
+        "--podchaos-report-dir",
+        default="reports",
+        metavar="DIR",
+        help="write results.json and report.html of each run under DIR/<run-id>/ (default: reports)",
+    )
+    group.addoption(
+        "--podchaos-pushgateway",
+        default=None,
+        metavar="URL",
+        help="push the run's metrics to this Prometheus Pushgateway (grouping key: job=podchaos, run_id)",
+    )
+    group.addoption(
+        "--podchaos-metrics-file",
+        default=None,
+        metavar="PATH",
+        help="write the run's metrics to PATH for node-exporter's textfile collector (atomically)",
+    )
     parser.addini(
         "podchaos_scenario_dirs",
         type="paths",
@@ -108,4 +126,24 @@ def read_options(config: pytest.Config) -> PodchaosOptions:
         allowed_contexts=tuple(config.getoption("allow_context")),
         kind_cluster=str(config.getoption("kind_cluster")),
         keep_namespace=bool(config.getoption("podchaos_keep_namespace")),
+    )
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """Where the reports and metrics of a run go; relative paths are from pytest's invocation directory."""
+
+    report_dir: Path
+    pushgateway: str | None
+    metrics_file: Path | None
+
+
+def read_report_options(config: pytest.Config) -> ReportOptions:
+    """The reporting options, with paths made absolute (xdist workers may run elsewhere)."""
+    base = config.invocation_params.dir
+    metrics_file = config.getoption("podchaos_metrics_file")
+    return ReportOptions(
+        report_dir=(base / str(config.getoption("podchaos_report_dir"))).resolve(),
+        pushgateway=config.getoption("podchaos_pushgateway") or None,
+        metrics_file=(base / str(metrics_file)).resolve() if metrics_file else None,
     )

@@ -22,6 +22,7 @@ from podchaos.fixtures import (  # noqa: F401  (fixtures are registered by being
 )
 from podchaos.loader import load_scenario
 from podchaos.options import add_options, read_options
+from podchaos.reporting import ReportingPlugin
 from podchaos.session import ClusterSession
 from podchaos.stash import OPTIONS_KEY, SELECTED_KEY, SESSION_KEY
 
@@ -40,6 +41,7 @@ def pytest_configure(config: pytest.Config) -> None:
     options = read_options(config)
     config.stash[OPTIONS_KEY] = options
     config.stash[SESSION_KEY] = ClusterSession(options)
+    config.pluginmanager.register(ReportingPlugin(config), "podchaos-reporting")
     selected: frozenset[Path] = frozenset()
     if options.scenarios:
         try:

@@ -107,7 +107,11 @@ def run_scenario(kube: Kube, scenario: Scenario, options: RunOptions | None = No
         evidence = diagnostics.collect(kube, namespace, selector)
     finally:
         if not options.keep_namespace:
-            cleanup.delete_namespace(kube, namespace)
+            try:
+                cleanup.delete_namespace(kube, namespace)
+            except PodchaosError as exc:
+                # The run's result still counts; the leftover is named so `podchaos sweep` can be used.
+                error = error or f"cleanup of namespace {namespace} failed: {exc}"
     return RunResult(
         scenario=scenario.name,
         namespace=namespace,

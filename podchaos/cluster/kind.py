@@ -95,7 +95,18 @@ class KindProvider:
         if self.cluster_name in existing:
             how = "reused"
         else:
-            self._kind("create", "cluster", "--name", self.cluster_name, "--wait", "120s")
+            # Our own kubeconfig file: kind would otherwise merge into the user's and switch their context.
+            self.kubeconfig_path.parent.mkdir(parents=True, exist_ok=True)
+            self._kind(
+                "create",
+                "cluster",
+                "--name",
+                self.cluster_name,
+                "--wait",
+                "120s",
+                "--kubeconfig",
+                str(self.kubeconfig_path),
+            )
             # Recorded at once so release() can clean up even if a later step fails.
             self.created = True
             how = "created for this session"

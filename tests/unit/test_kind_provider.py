@@ -82,7 +82,11 @@ def test_creates_cluster_when_absent_and_records_it(kubeconfig_dir: Path) -> Non
 
     access = provider.ensure()
 
-    assert fake.calls == [GET_CLUSTERS, CREATE, GET_KUBECONFIG]
+    assert fake.calls == [
+        GET_CLUSTERS,
+        [*CREATE, "--kubeconfig", str(kubeconfig_dir / "kind-podchaos.kubeconfig")],
+        GET_KUBECONFIG,
+    ]
     assert provider.created is True
     assert access.provider == "kind"
     assert access.context == "kind-podchaos"
@@ -114,7 +118,7 @@ def test_cluster_name_is_matched_exactly(kubeconfig_dir: Path) -> None:
 
     make_provider(fake, kubeconfig_dir).ensure()
 
-    assert CREATE in fake.calls
+    assert [*CREATE, "--kubeconfig", str(kubeconfig_dir / "kind-podchaos.kubeconfig")] in fake.calls
 
 
 @pytest.mark.usefixtures("kind_on_path")
@@ -127,7 +131,17 @@ def test_custom_cluster_name_is_used_everywhere(kubeconfig_dir: Path) -> None:
 
     assert fake.calls == [
         GET_CLUSTERS,
-        ["kind", "create", "cluster", "--name", "chaos-ci", "--wait", "120s"],
+        [
+            "kind",
+            "create",
+            "cluster",
+            "--name",
+            "chaos-ci",
+            "--wait",
+            "120s",
+            "--kubeconfig",
+            str(kubeconfig_dir / "kind-chaos-ci.kubeconfig"),
+        ],
         ["kind", "get", "kubeconfig", "--name", "chaos-ci"],
         ["kind", "delete", "cluster", "--name", "chaos-ci"],
     ]

@@ -18,8 +18,11 @@ def _start_time(pid: int) -> str | None:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    # Field 22; split after the command name, which may contain spaces.
-    return stat.rsplit(")", 1)[1].split()[19]
+    # Fields after the command name (which may contain spaces): state is field 3, start time field 22.
+    fields = stat.rsplit(")", 1)[1].split()
+    if fields[0] in {"Z", "X"}:
+        return None  # exited, waiting to be reaped: not running any more
+    return fields[19]
 
 
 @dataclass(frozen=True)

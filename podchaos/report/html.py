@@ -1,0 +1,585 @@
+"""The HTML report: one self-contained file (inline CSS and SVG, no scripts, no external resources).
+
+Each scenario gets a drawn timeline: a readiness band per pod, a lane per container coloured by its
+state, faults as red lines across all lanes, restarts and terminations as marks, Kubernetes events on
+their own lane; then the verdict (expected vs seen), the recovery times and the diagnostics.
+
+Rendering works from a :class:`~podchaos.report.json_report.RunReport`, which ``results.json`` loads
+back, so ``podchaos report`` redraws a report from the JSON alone.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from html import escape
+from typing import Literal
+
+from podchaos.measure import Measurements
+from podchaos.model import (
+    ContainerSnapshot,
+    EventRecord,
+    Expectation,
+    FaultRecord,
+    FaultSpec,
+    FileProbe,
+    Outcome,
+    PodGone,
+    PodSnapshot,
+    Timeline,
+)
+from podchaos.report.json_report import RunReport, ScenarioRun
+from podchaos.report.text import QUIET_EVENTS, format_timeline
+
+LaneKind = Literal["pod", "container", "events"]
+
+# Geometry of the timeline drawing, in SVG user units (the drawing scales to the page width).
+WIDTH = 1100
+LABEL_WIDTH = 250
+RIGHT_MARGIN = 24
+TOP = 34
+LANE_HEIGHT = 18
+LANE_GAP = 7
+AXIS_HEIGHT = 34
+LEGEND_ROW = 20
+
+STEP_LABELS = {
+    "not_ready": "not Ready",
+    "container_restart": "container restarted",
+    "ready": "Ready again",
+    "endpoint_removed": "removed from endpoints",
+    "endpoint_returned": "back in endpoints",
+    "rescheduled": "rescheduled on another node",
+}
+
+# (css class, label) of every colour and mark the drawing uses, in legend order.
+LEGEND: tuple[tuple[str, str, str], ...] = (
+    ("band", "s-ready", "pod Ready"),
+    ("band", "s-not-ready", "pod not Ready"),
+    ("band", "s-deleting", "pod terminating"),
+    ("band", "s-running", "container running, ready"),
+    ("band", "s-running-unready", "running, not ready"),
+    ("band", "s-waiting", "waiting"),
+    ("band", "s-terminated", "terminated"),
+    ("mark", "m-fault", "fault injected"),
+    ("mark", "m-restart", "container restart"),
+    ("mark", "m-terminated", "container terminated"),
+    ("mark", "m-gone", "pod deleted"),
+    ("mark", "m-event", "event"),
+    ("mark", "m-probe", "file probe"),
+)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of time a lane spent in one state."""
+
+    start: float
+    end: float
+    state: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Something that happened at one moment on a lane."""
+
+    at: float
+    kind: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One horizontal lane of the drawing."""
+
+    kind: LaneKind
+    key: str
+    label: str
+    segments: tuple[Segment, ...]
+    marks: tuple[Mark, ...]
+
+
+# --- lanes from a timeline ----------------------------------------------------------------------------
+
+
+def _merge(segments: Iterable[Segment]) -> tuple[Segment, ...]:
+    """Join neighbouring segments in the same state: watch events repeat states a lot."""
+    merged: list[Segment] = []
+    for segment in segments:
+        if segment.end <= segment.start:
+            continue
+        if merged and merged[-1].state == segment.state and math.isclose(merged[-1].end, segment.start):
+            last = merged[-1]
+            merged[-1] = Segment(last.start, segment.end, last.state, last.title)
+        else:
+            merged.append(segment)
+    return tuple(merged)
+
+
+def _stretches(times: Sequence[float], states: Sequence[tuple[str, str]], end: float) -> tuple[Segment, ...]:
+    bounds = [*times[1:], end]
+    return _merge(
+        Segment(start, max(start, stop), state, title)
+        for start, stop, (state, title) in zip(times, bounds, states, strict=True)
+    )
+
+
+def _pod_state(snapshot: PodSnapshot) -> tuple[str, str]:
+    if snapshot.deleting:
+        return "deleting", f"{snapshot.pod} terminating ({snapshot.phase})"
+    if snapshot.ready:
+        return "ready", f"{snapshot.pod} Ready ({snapshot.phase}) on {snapshot.node or 'no node'}"
+    return "not-ready", f"{snapshot.pod} not Ready ({snapshot.phase}) on {snapshot.node or 'no node'}"
+
+
+def _container_state(snapshot: ContainerSnapshot) -> tuple[str, str]:
+    reason = f" {snapshot.reason}" if snapshot.reason else ""
+    title = f"{snapshot.container}: {snapshot.state}{reason}, restarts {snapshot.restart_count}"
+    if snapshot.state == "running":
+        return ("running" if snapshot.ready else "running-unready"), title + (
+            "" if snapshot.ready else ", not ready"
+        )
+    return snapshot.state, title
+
+
+def _container_marks(history: Sequence[ContainerSnapshot]) -> list[Mark]:
+    marks: list[Mark] = []
+    for before, now in itertools.pairwise(history):
+        if now.restart_count > before.restart_count:
+            marks.append(
+                Mark(now.at, "restart", f"{now.container} restarted (restartCount {now.restart_count})")
+            )
+        entered = now.state == "terminated" and before.state != "terminated"
+        # A termination seen only through lastState (the watch missed the terminated state).
+        missed = (
+            now.last_termination is not None
+            and now.last_termination != before.last_termination
+            and before.state != "terminated"
+            and now.state != "terminated"
+        )
+        if entered or missed:
+            ended = now.last_termination if missed else None
+            what = f"{ended.reason}, exit code {ended.exit_code}" if ended else (now.reason or "terminated")
+            marks.append(Mark(now.at, "terminated", f"{now.container} terminated: {what}"))
+    return marks
+
+
+def build_lanes(timeline: Timeline, until: float | None = None) -> tuple[Lane, ...]:
+    """The lanes of a timeline: per pod (in order of appearance) its readiness band, then its containers.
+
+    A lane's last state lasts until the pod is deleted, else until ``until`` (default: the last entry).
+    """
+    last = max((entry.at for entry in timeline.entries), default=0.0)
+    end = last if until is None else max(until, last)
+    pods: dict[str, list[PodSnapshot]] = {}
+    containers: dict[str, dict[str, list[ContainerSnapshot]]] = {}
+    gone: dict[str, float] = {}
+    names: dict[str, str] = {}
+    for entry in timeline.entries:
+        if isinstance(entry, PodSnapshot):
+            pods.setdefault(entry.pod_uid, []).append(entry)
+            names.setdefault(entry.pod_uid, entry.pod)
+        elif isinstance(entry, ContainerSnapshot):
+            containers.setdefault(entry.pod_uid, {}).setdefault(entry.container, []).append(entry)
+            names.setdefault(entry.pod_uid, entry.pod)
+        elif isinstance(entry, PodGone):
+            gone.setdefault(entry.pod_uid, entry.at)
+            names.setdefault(entry.pod_uid, entry.pod)
+    # A replacement pod may reuse its predecessor's name (StatefulSet, bare pod re-created).
+    repeated = {name for name in names.values() if list(names.values()).count(name) > 1}
+    probes = timeline.of_type(FileProbe)
+    lanes: list[Lane] = []
+    for uid, name in names.items():
+        label = f"{name} ({uid[:8]})" if name in repeated else name
+        stop = gone.get(uid, end)
+        history = pods.get(uid, [])
+        node = next((s.node for s in reversed(history) if s.node), "")
+        marks = [Mark(gone[uid], "gone", f"pod {name} deleted from the API")] if uid in gone else []
+        lanes.append(
+            Lane(
+                kind="pod",
+                key=uid,
+                label=f"pod {label}" + (f" @ {node}" if node else ""),
+                segments=_stretches([s.at for s in history], [_pod_state(s) for s in history], stop),
+                marks=tuple(marks),
+            )
+        )
+        for container, snapshots in containers.get(uid, {}).items():
+            role = snapshots[-1].role
+            probe_marks = [
+                Mark(p.at, "probe", f"{p.phase}: {p.path} {'absent' if p.content is None else 'present'}")
+                for p in probes
+                if p.pod_uid == uid and p.container == container
+            ]
+            lanes.append(
+                Lane(
+                    kind="container",
+                    key=f"{uid}/{container}",
+                    label=f"{label}/{container}" + ("" if role == "main" else f" [{role}]"),
+                    segments=_stretches(
+                        [s.at for s in snapshots], [_container_state(s) for s in snapshots], stop
+                    ),
+                    marks=tuple(sorted(_container_marks(snapshots) + probe_marks, key=lambda m: m.at)),
+                )
+            )
+    events = [e for e in timeline.of_type(EventRecord) if e.reason not in QUIET_EVENTS]
+    if events:
+        ticks = tuple(Mark(e.at, "event", f"{e.type} {e.reason} {e.pod}: {e.message}") for e in events)
+        lanes.append(Lane(kind="events", key="events", label="events", segments=(), marks=ticks))
+    return tuple(lanes)
+
+
+# --- drawing ------------------------------------------------------------------------------------------
+
+
+def nice_step(span: float, target: int = 8) -> float:
+    """A 1/2/5 x 10^n tick step giving about ``target`` ticks over ``span``."""
+    raw = max(span, 1e-9) / target
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+
+
+def _num(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _attr(value: str) -> str:
+    return escape(value, quote=True)
+
+
+def _el(tag: str, content: str = "", /, **attrs: float | str) -> str:
+    """An SVG element; ``class_`` is ``class``, other underscores become dashes (``text_anchor``)."""
+    spelt = " ".join(
+        f'{name.rstrip("_").replace("_", "-")}="{_attr(value) if isinstance(value, str) else _num(value)}"'
+        for name, value in attrs.items()
+    )
+    return f"<{tag} {spelt}>{content}</{tag}>" if content else f"<{tag} {spelt}/>"
+
+
+def _tip(title: str) -> str:
+    return f"<title>{escape(title)}</title>"
+
+
+def _mark_svg(kind: str, x: float, y: float, title: str) -> str:
+    tip = _tip(title)
+    mid = y + LANE_HEIGHT / 2
+    match kind:
+        case "restart":
+            return _el("circle", tip, class_="m-restart", cx=x, cy=mid, r=5)
+        case "terminated":
+            d = 5
+            path = f"M{_num(x - d)} {_num(mid - d)}L{_num(x + d)} {_num(mid + d)}"
+            path += f"M{_num(x - d)} {_num(mid + d)}L{_num(x + d)} {_num(mid - d)}"
+            return _el("path", tip, class_="m-terminated", d=path)
+        case "gone":
+            return _el("rect", tip, class_="m-gone", x=x - 5, y=mid - 5, width=10, height=10)
+        case "probe":
+            corners = ((x, mid - 6), (x + 5, mid), (x, mid + 6), (x - 5, mid))
+            points = " ".join(f"{_num(px)},{_num(py)}" for px, py in corners)
+            return _el("polygon", tip, class_="m-probe", points=points)
+        case _:
+            return _el("line", tip, class_="m-event", x1=x, y1=y + 2, x2=x, y2=y + LANE_HEIGHT - 2)
+
+
+def _legend_svg(y: float) -> tuple[str, int]:
+    """The legend drawn below the axis, wrapped into rows; returns it and its row count."""
+    parts = []
+    x = 10.0
+    row = 0
+    for shape, css, label in LEGEND:
+        width = 34 + 6.8 * len(label)
+        if x + width > WIDTH - RIGHT_MARGIN:
+            row += 1
+            x = 10.0
+        top = y + row * LEGEND_ROW
+        kind = css.removeprefix("m-")
+        if shape == "band":
+            swatch = _el("rect", class_=f"seg {css}", x=x, y=top + 3, width=16, height=10)
+        elif kind == "fault":
+            swatch = _el("line", class_="m-fault", x1=x + 8, y1=top, x2=x + 8, y2=top + 16)
+        else:
+            swatch = _mark_svg(kind, x + 8, top - 1, label)
+        parts.append(
+            _el("g", swatch + _el("text", escape(label), x=x + 22, y=top + 12), class_="legend-item")
+        )
+        x += width
+    return _el("g", "".join(parts), class_="legend"), row + 1
+
+
+def _lane_svg(lane: Lane, y: float, x_of: Callable[[float], float]) -> str:
+    plot_width = WIDTH - LABEL_WIDTH - RIGHT_MARGIN
+    rows = [
+        _el(
+            "text",
+            escape(lane.label),
+            class_="lane-label",
+            x=LABEL_WIDTH - 8,
+            y=y + LANE_HEIGHT - 5,
+            text_anchor="end",
+        ),
+        _el("rect", class_="track", x=LABEL_WIDTH, y=y, width=plot_width, height=LANE_HEIGHT),
+    ]
+    for segment in lane.segments:
+        left = x_of(segment.start)
+        width = max(x_of(segment.end) - left, 1.0)
+        tip = _tip(f"{segment.title} ({segment.start:.2f}s to {segment.end:.2f}s)")
+        rows.append(
+            _el(
+                "rect",
+                tip,
+                class_=f"seg s-{segment.state}",
+                x=left,
+                y=y + 2,
+                width=width,
+                height=LANE_HEIGHT - 4,
+            )
+        )
+    rows.extend(_mark_svg(m.kind, x_of(m.at), y, f"{m.at:.2f}s {m.title}") for m in lane.marks)
+    return _el("g", "".join(rows), class_=f"lane {lane.kind}-lane", data_lane=lane.label)
+
+
+def render_timeline_svg(timeline: Timeline, title: str) -> str:
+    """The timeline drawn as an inline SVG: lanes over time, faults, restarts, terminations, legend."""
+    end = max((entry.at for entry in timeline.entries), default=0.0)
+    # Room after the last entry, so its marks are not cut at the edge and the state it reports
+    # (often the recovery itself) shows as a stretch rather than a zero-width sliver.
+    span = max(end * 1.05, end + 0.5, 1.0)
+    lanes = build_lanes(timeline, until=span)
+    plot_width = WIDTH - LABEL_WIDTH - RIGHT_MARGIN
+
+    def x_of(at: float) -> float:
+        return LABEL_WIDTH + at / span * plot_width
+
+    body: list[str] = []
+    y = float(TOP)
+    for lane in lanes:
+        body.append(_lane_svg(lane, y, x_of))
+        y += LANE_HEIGHT + LANE_GAP
+    if not lanes:
+        body.append(_el("text", "no pod was observed", class_="empty", x=LABEL_WIDTH, y=y + LANE_HEIGHT - 4))
+        y += LANE_HEIGHT + LANE_GAP
+    bottom = y
+    for index, fault in enumerate(timeline.of_type(FaultRecord)):
+        x = x_of(fault.at)
+        tip = _tip(f"{fault.at:.2f}s {fault.fault} {fault.pod} {fault.container}: {fault.detail}")
+        head = f"M{_num(x - 6)} {TOP - 22}L{_num(x + 6)} {TOP - 22}L{_num(x)} {TOP - 12}Z"
+        # Alternate label heights so faults injected close together stay readable.
+        label_y = TOP - 13 - 10 * (index % 2)
+        body.append(
+            _el(
+                "g",
+                tip
+                + _el("line", class_="m-fault", x1=x, y1=TOP - 12, x2=x, y2=bottom)
+                + _el("path", class_="m-fault-head", d=head)
+                + _el("text", escape(fault.fault), class_="fault-label", x=x + 9, y=label_y),
+                class_="fault",
+            )
+        )
+    step = nice_step(span)
+    ticks = []
+    for index in range(int(span / step) + 1):
+        x = x_of(index * step)
+        ticks.append(_el("line", class_="grid", x1=x, y1=TOP, x2=x, y2=bottom))
+        ticks.append(_el("text", _num(index * step), class_="tick", x=x, y=bottom + 14, text_anchor="middle"))
+    axis_title = _el(
+        "text",
+        "seconds since the run started",
+        class_="axis-title",
+        x=LABEL_WIDTH + plot_width / 2,
+        y=bottom + 29,
+        text_anchor="middle",
+    )
+    legend, legend_rows = _legend_svg(bottom + AXIS_HEIGHT + 6)
+    height = bottom + AXIS_HEIGHT + 10 + legend_rows * LEGEND_ROW
+    return (
+        f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {_num(height)}" '
+        f'role="img" aria-label="{_attr(title)}">{_tip(title)}'
+        f'<g class="axis">{"".join(ticks)}{axis_title}</g>{"".join(body)}{legend}</svg>'
+    )
+
+
+# --- the page -----------------------------------------------------------------------------------------
+
+CSS = """
+:root { color-scheme: light; --fg: #1f2933; --muted: #616e7c; --line: #d9e2ec; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); margin: 0;
+  background: #f5f7fa; }
+header, main { max-width: 1200px; margin: 0 auto; padding: 16px 24px; }
+h1 { font-size: 22px; margin: 8px 0; } h2 { font-size: 18px; margin: 0 0 6px; } h3 { font-size: 15px;
+  margin: 18px 0 6px; }
+code, pre { font: 12px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; }
+pre { background: #fff; border: 1px solid var(--line); padding: 8px; overflow-x: auto;
+  white-space: pre-wrap; }
+.meta, .description { color: var(--muted); margin: 4px 0; }
+section.scenario { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 16px;
+  margin: 0 0 20px; }
+table { border-collapse: collapse; width: 100%; background: #fff; }
+th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #f0f4f8; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.badge { display: inline-block; border-radius: 3px; padding: 0 6px; font-size: 12px; font-weight: 700;
+  color: #fff; text-transform: uppercase; }
+.badge.passed { background: #2f8132; } .badge.failed { background: #c62828; }
+.badge.error { background: #8e24aa; } .badge.pending { background: #b7791f; }
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 8px 0; }
+.facts dt { color: var(--muted); } .facts dd { margin: 0; }
+.error-box { border-left: 4px solid #8e24aa; background: #f8f0fb; padding: 6px 10px; white-space: pre-wrap; }
+svg.timeline { width: 100%; height: auto; display: block; background: #fff; }
+svg.timeline text { font: 11px system-ui, sans-serif; fill: var(--fg); }
+svg.timeline .lane-label { font-size: 11px; }
+svg.timeline .events-lane .lane-label, svg.timeline .tick, svg.timeline .axis-title { fill: var(--muted); }
+svg.timeline .pod-lane .lane-label { font-weight: 600; }
+.track { fill: #f0f4f8; }
+.grid { stroke: #e4e7eb; stroke-width: 1; }
+.seg.s-ready { fill: #3f9142; } .seg.s-not-ready { fill: #e57373; } .seg.s-deleting { fill: #f0a04b; }
+.seg.s-running { fill: #4a90d9; } .seg.s-running-unready { fill: #a9c9ee; } .seg.s-waiting { fill: #f2c94c; }
+.seg.s-terminated { fill: #9aa5b1; } .seg.s-unknown { fill: #cbd2d9; }
+.m-fault { stroke: #d0021b; stroke-width: 2; stroke-dasharray: 5 3; } .m-fault-head { fill: #d0021b; }
+svg.timeline .fault-label { fill: #d0021b; font-weight: 700; }
+.m-restart { fill: #fff; stroke: #102a43; stroke-width: 2.5; }
+.m-terminated { stroke: #102a43; stroke-width: 2.5; fill: none; }
+.m-gone { fill: #102a43; } .m-probe { fill: #7b61ff; }
+.m-event { stroke: #52606d; stroke-width: 2; }
+details { margin: 8px 0; } summary { cursor: pointer; color: var(--muted); }
+"""
+
+
+def _describe_spec(spec: FaultSpec | Expectation) -> str:
+    values = ", ".join(f"{k}={v}" for k, v in vars(spec).items() if v is not None and v != "")
+    return f"{spec.type}({values})"
+
+
+def _seconds(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f} s"
+
+
+def _anchor(index: int, name: str) -> str:
+    return f"scenario-{index}-{re.sub(r'[^a-zA-Z0-9-]', '-', name)}"
+
+
+def _summary_table(report: RunReport) -> str:
+    rows = []
+    for index, run in enumerate(report.runs):
+        m = run.measurements
+        rows.append(
+            f'<tr><td><a href="#{_anchor(index, run.result.scenario)}">{escape(run.result.scenario)}</a></td>'
+            f'<td><span class="badge {run.outcome}">{run.outcome}</span></td>'
+            f'<td class="num">{run.result.duration_s:.1f} s</td>'
+            + "".join(
+                f'<td class="num">{_seconds(value)}</td>'
+                for value in (m.not_ready_s, m.container_restart_s, m.ready_s, m.rescheduled_s)
+            )
+            + "</tr>"
+        )
+    head = (
+        "<tr><th>scenario</th><th>outcome</th><th>duration</th><th>not Ready</th><th>restarted</th>"
+        "<th>Ready again</th><th>rescheduled</th></tr>"
+    )
+    return f'<table class="summary">{head}{"".join(rows)}</table>'
+
+
+def _verdict_table(run: ScenarioRun) -> str:
+    if not run.result.verdict.results:
+        return '<p class="meta">no expectation was judged</p>'
+    rows = []
+    for judged in run.result.verdict.results:
+        css = judged.outcome.value if judged.outcome is not Outcome.PENDING else "pending"
+        rows.append(
+            f'<tr class="result {css}"><td><span class="badge {css}">{judged.outcome.value}</span></td>'
+            f"<td><code>{escape(_describe_spec(judged.expectation))}</code></td>"
+            f"<td>{escape(judged.expected)}</td><td>{escape(judged.seen)}</td></tr>"
+        )
+    head = "<tr><th>result</th><th>expectation</th><th>expected</th><th>seen</th></tr>"
+    return f'<table class="verdict">{head}{"".join(rows)}</table>'
+
+
+def _measurements_table(measurements: Measurements) -> str:
+    cells = "".join(
+        f'<tr><td>{escape(STEP_LABELS.get(name, name))}</td><td class="num">{_seconds(value)}</td></tr>'
+        for name, value in measurements.items()
+    )
+    return (
+        f'<table class="measurements"><tr><th>after the first fault</th><th>seconds</th></tr>{cells}</table>'
+    )
+
+
+def _spec_list(specs: Sequence[FaultSpec | Expectation]) -> str:
+    if not specs:
+        return "<p class='meta'>none recorded</p>"
+    return "<ul>" + "".join(f"<li><code>{escape(_describe_spec(s))}</code></li>" for s in specs) + "</ul>"
+
+
+def _scenario_section(index: int, run: ScenarioRun) -> str:
+    result = run.result
+    facts = [
+        ("namespace", result.namespace),
+        ("started", result.started_at),
+        ("duration", f"{result.duration_s:.1f} s"),
+        ("source", run.source),
+        ("test", run.nodeid),
+        ("worker", run.worker),
+    ]
+    facts_html = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts if v)
+    parts = [
+        f'<section class="scenario" id="{_anchor(index, result.scenario)}" '
+        f'data-scenario="{_attr(result.scenario)}">',
+        f'<h2><span class="badge {run.outcome}">{run.outcome}</span> {escape(result.scenario)}</h2>',
+    ]
+    if run.description:
+        parts.append(f'<p class="description">{escape(run.description)}</p>')
+    parts.append(f'<dl class="facts">{facts_html}</dl>')
+    if result.error:
+        parts.append(f'<div class="error-box">{escape(result.error)}</div>')
+    parts += [
+        "<h3>Timeline</h3>",
+        render_timeline_svg(result.timeline, f"timeline of scenario {result.scenario}"),
+        "<h3>Verdict: expected vs seen</h3>",
+        _verdict_table(run),
+        "<h3>Recovery times</h3>",
+        _measurements_table(run.measurements),
+        "<h3>Faults</h3>",
+        _spec_list(run.faults),
+        "<h3>Expectations</h3>",
+        _spec_list(run.expectations),
+        "<h3>Diagnostics</h3>",
+    ]
+    if result.diagnostics:
+        parts.append(
+            f"<details open><summary>{len(result.diagnostics)} section(s)</summary>"
+            + "".join(f'<pre class="diagnostics">{escape(d)}</pre>' for d in result.diagnostics)
+            + "</details>"
+        )
+    else:
+        parts.append('<p class="meta">none (collected only when a run fails)</p>')
+    parts.append(
+        f"<details><summary>timeline as text ({len(result.timeline.entries)} entries)</summary>"
+        f"<pre>{escape(format_timeline(result.timeline))}</pre></details></section>"
+    )
+    return "".join(parts)
+
+
+def render_html(report: RunReport) -> str:
+    """The whole report as one HTML document."""
+    cluster = report.cluster
+    cluster_text = cluster.server_version or "version unknown"
+    if cluster.description:
+        cluster_text += f" — {cluster.description}"
+    counts = report.counts()
+    summary = ", ".join(f"{count} {name}" for name, count in counts.items() if count)
+    title = f"podchaos run {report.run_id}"
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
+        f"<header><h1>{escape(title)}</h1>"
+        f'<p class="meta">{len(report.runs)} scenario run(s): {escape(summary or "none")} · created '
+        f"{escape(report.created_at)} · podchaos {escape(report.podchaos_version)} · cluster "
+        f"{escape(cluster_text)}</p>{_summary_table(report)}</header><main>"
+        + "".join(_scenario_section(index, run) for index, run in enumerate(report.runs))
+        + "</main></body></html>\n"
+    )

@@ -1,0 +1,381 @@
+"""The JSON report: one document per scenario run, and ``results.json`` gathering a whole pytest run.
+
+The documents round-trip to the model: :func:`run_from_dict` rebuilds the same frozen objects that
+:func:`run_to_dict` was given, so the HTML report and ``podchaos report`` work from the JSON alone.
+Derived values (``outcome``, ``measurements``) are written for readers of the JSON and recomputed,
+not trusted, when a document is read back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from podchaos.errors import PodchaosError
+from podchaos.measure import Measurements, measure, run_outcome
+from podchaos.model import (
+    EXPECTATION_TYPES,
+    FAULT_TYPES,
+    ContainerSnapshot,
+    EventRecord,
+    Expectation,
+    ExpectationResult,
+    FaultRecord,
+    FaultSpec,
+    FileProbe,
+    Outcome,
+    PodGone,
+    PodSnapshot,
+    RunResult,
+    Timeline,
+    TimelineEntry,
+    Verdict,
+)
+from podchaos.model.timeline import Termination
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+D = TypeVar("D", bound="DataclassInstance")
+
+SCHEMA_VERSION = 1
+RESULTS_FILE = "results.json"
+RUNS_DIR = "runs"
+
+# Timeline entries are tagged by class name; the names are part of the JSON format.
+ENTRY_KINDS: dict[str, type[TimelineEntry]] = {
+    cls.__name__: cls
+    for cls in (ContainerSnapshot, PodSnapshot, PodGone, EventRecord, FaultRecord, FileProbe)
+}
+
+
+class ReportError(PodchaosError):
+    """A report document is missing or is not a podchaos report."""
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    """Which cluster a run used; empty strings where unknown (the server version is optional)."""
+
+    provider: str = ""
+    description: str = ""
+    server_version: str = ""
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """One scenario run with what it asked for: the unit of the JSON and HTML reports."""
+
+    result: RunResult
+    description: str = ""
+    source: str = ""
+    faults: tuple[FaultSpec, ...] = ()
+    expectations: tuple[Expectation, ...] = ()
+    nodeid: str = ""
+    worker: str = ""
+    cluster: ClusterInfo = field(default_factory=ClusterInfo)
+    podchaos_version: str = ""
+
+    @property
+    def outcome(self) -> str:
+        """``passed``, ``failed`` or ``error``."""
+        return run_outcome(self.result)
+
+    @property
+    def measurements(self) -> Measurements:
+        """Recovery times derived from the timeline."""
+        return measure(self.result.timeline)
+
+    @property
+    def file_name(self) -> str:
+        """``<scenario>-<namespace>.json``: unique per run, as namespaces carry a random run id."""
+        return f"{self.result.scenario}-{self.result.namespace}.json"
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """Every scenario run of one pytest run (all xdist workers together)."""
+
+    run_id: str
+    created_at: str
+    podchaos_version: str
+    runs: tuple[ScenarioRun, ...]
+
+    @property
+    def cluster(self) -> ClusterInfo:
+        """The cluster as the runs describe it, preferring one that knows the server version."""
+        known = [run.cluster for run in self.runs if run.cluster.server_version or run.cluster.description]
+        known.sort(key=lambda info: not info.server_version)
+        return known[0] if known else ClusterInfo()
+
+    def counts(self) -> dict[str, int]:
+        """How many runs had each outcome."""
+        outcomes = [run.outcome for run in self.runs]
+        return {name: outcomes.count(name) for name in ("passed", "failed", "error")}
+
+
+# --- encoding ---------------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _typed(spec: FaultSpec | Expectation) -> dict[str, Any]:
+    # ``type`` is a ClassVar, so dataclass fields leave it out; it is the YAML discriminator.
+    return {"type": spec.type, **_plain(spec)}
+
+
+def entry_to_dict(entry: TimelineEntry) -> dict[str, Any]:
+    """A timeline entry as JSON data, tagged with its ``kind``."""
+    return {"kind": type(entry).__name__, **_plain(entry)}
+
+
+def run_to_dict(run: ScenarioRun) -> dict[str, Any]:
+    """One scenario run as a JSON document."""
+    result = run.result
+    return {
+        "schema": SCHEMA_VERSION,
+        "scenario": result.scenario,
+        "description": run.description,
+        "source": run.source,
+        "nodeid": run.nodeid,
+        "worker": run.worker,
+        "namespace": result.namespace,
+        "started_at": result.started_at,
+        "duration_s": result.duration_s,
+        "outcome": run.outcome,
+        "error": result.error,
+        "faults": [_typed(spec) for spec in run.faults],
+        "expectations": [_typed(spec) for spec in run.expectations],
+        "verdict": {
+            "passed": result.verdict.passed,
+            "results": [
+                {
+                    "expectation": _typed(r.expectation),
+                    "outcome": r.outcome.value,
+                    "expected": r.expected,
+                    "seen": r.seen,
+                }
+                for r in result.verdict.results
+            ],
+        },
+        "measurements": dict(run.measurements.items()),
+        "diagnostics": list(result.diagnostics),
+        "versions": {"podchaos": run.podchaos_version, "cluster": run.cluster.server_version or None},
+        "cluster": _plain(run.cluster),
+        "timeline": [entry_to_dict(entry) for entry in result.timeline.entries],
+    }
+
+
+def report_to_dict(report: RunReport) -> dict[str, Any]:
+    """``results.json``: the run's metadata and every scenario run."""
+    cluster = report.cluster
+    return {
+        "schema": SCHEMA_VERSION,
+        "run_id": report.run_id,
+        "created_at": report.created_at,
+        "versions": {"podchaos": report.podchaos_version, "cluster": cluster.server_version or None},
+        "cluster": _plain(cluster),
+        "summary": {"scenarios": len(report.runs), **report.counts()},
+        "scenarios": [run_to_dict(run) for run in report.runs],
+    }
+
+
+# --- decoding ---------------------------------------------------------------------------------------
+
+
+def _object(data: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise ReportError(f"{where}: expected an object, got {type(data).__name__}")
+    return data
+
+
+def _list(data: Any, where: str) -> Sequence[Any]:
+    if not isinstance(data, list):
+        raise ReportError(f"{where}: expected a list, got {type(data).__name__}")
+    return data
+
+
+def _build(cls: type[D], data: Mapping[str, Any], where: str, **nested: Any) -> D:
+    """An instance of a frozen dataclass from its fields; unknown keys are ignored (newer writers)."""
+    names = {f.name for f in dataclasses.fields(cls) if f.init}
+    values = {key: value for key, value in data.items() if key in names}
+    values.update(nested)
+    for key, value in values.items():
+        if isinstance(value, list):
+            values[key] = tuple(value)
+    try:
+        return cls(**values)
+    except TypeError as exc:
+        raise ReportError(f"{where}: not a valid {cls.__name__}: {exc}") from exc
+
+
+def _tagged(table: Mapping[str, type[D]], tag: str, data: Any, where: str) -> D:
+    item = _object(data, where)
+    cls = table.get(str(item.get(tag)))
+    if cls is None:
+        raise ReportError(f"{where}: unknown {tag} {item.get(tag)!r}; known: {', '.join(sorted(table))}")
+    return _build(cls, item, where)
+
+
+def entry_from_dict(data: Any, where: str = "timeline entry") -> TimelineEntry:
+    """A timeline entry from :func:`entry_to_dict` data."""
+    item = _object(data, where)
+    if item.get("kind") == ContainerSnapshot.__name__ and item.get("last_termination") is not None:
+        termination = _build(Termination, _object(item["last_termination"], where), where)
+        return _build(ContainerSnapshot, item, where, last_termination=termination)
+    entry: TimelineEntry = _tagged(ENTRY_KINDS, "kind", item, where)
+    return entry
+
+
+def _expectation(data: Any, where: str) -> Expectation:
+    spec: Expectation = _tagged(EXPECTATION_TYPES, "type", data, where)
+    return spec
+
+
+def _fault(data: Any, where: str) -> FaultSpec:
+    spec: FaultSpec = _tagged(FAULT_TYPES, "type", data, where)
+    return spec
+
+
+def _result(data: Any, where: str) -> ExpectationResult:
+    item = _object(data, where)
+    try:
+        outcome = Outcome(str(item.get("outcome")))
+    except ValueError as exc:
+        raise ReportError(f"{where}.outcome: {exc}") from exc
+    return ExpectationResult(
+        expectation=_expectation(item.get("expectation"), f"{where}.expectation"),
+        outcome=outcome,
+        expected=str(item.get("expected", "")),
+        seen=str(item.get("seen", "")),
+    )
+
+
+def _each(data: Any, where: str, parse: Callable[[Any, str], Any]) -> tuple[Any, ...]:
+    return tuple(parse(item, f"{where}[{index}]") for index, item in enumerate(_list(data, where)))
+
+
+def run_from_dict(data: Any, where: str = "scenario run") -> ScenarioRun:
+    """A scenario run from :func:`run_to_dict` data."""
+    doc = _object(data, where)
+    verdict = _object(doc.get("verdict", {}), f"{where}.verdict")
+    for key in ("scenario", "namespace"):
+        if not isinstance(doc.get(key), str):
+            raise ReportError(f"{where}.{key}: missing")
+    result = RunResult(
+        scenario=doc["scenario"],
+        namespace=doc["namespace"],
+        verdict=Verdict(_each(verdict.get("results", []), f"{where}.verdict.results", _result)),
+        timeline=Timeline(_each(doc.get("timeline", []), f"{where}.timeline", entry_from_dict)),
+        started_at=str(doc.get("started_at", "")),
+        duration_s=float(doc.get("duration_s", 0.0)),
+        error=str(doc.get("error", "")),
+        diagnostics=tuple(str(line) for line in _list(doc.get("diagnostics", []), f"{where}.diagnostics")),
+    )
+    versions = _object(doc.get("versions", {}), f"{where}.versions")
+    return ScenarioRun(
+        result=result,
+        description=str(doc.get("description", "")),
+        source=str(doc.get("source", "")),
+        faults=_each(doc.get("faults", []), f"{where}.faults", _fault),
+        expectations=_each(doc.get("expectations", []), f"{where}.expectations", _expectation),
+        nodeid=str(doc.get("nodeid", "")),
+        worker=str(doc.get("worker", "")),
+        cluster=_build(ClusterInfo, _object(doc.get("cluster", {}), f"{where}.cluster"), f"{where}.cluster"),
+        podchaos_version=str(versions.get("podchaos") or ""),
+    )
+
+
+def report_from_dict(data: Any, where: str = "results.json") -> RunReport:
+    """A run report from :func:`report_to_dict` data."""
+    doc = _object(data, where)
+    if doc.get("schema") != SCHEMA_VERSION or not isinstance(doc.get("scenarios"), list):
+        raise ReportError(f"{where}: not a podchaos results document (schema {SCHEMA_VERSION})")
+    versions = _object(doc.get("versions", {}), f"{where}.versions")
+    return RunReport(
+        run_id=str(doc.get("run_id", "")),
+        created_at=str(doc.get("created_at", "")),
+        podchaos_version=str(versions.get("podchaos") or ""),
+        runs=_each(doc["scenarios"], f"{where}.scenarios", run_from_dict),
+    )
+
+
+# --- files ------------------------------------------------------------------------------------------
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` so readers see the old file or the whole new one, never a partial one.
+
+    The temporary file lives in the target directory because ``os.replace`` is atomic only within
+    one file system.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # mkstemp makes the file private; reports and metrics are meant to be read by others.
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def dumps(document: Mapping[str, Any]) -> str:
+    """The JSON text of a document, stable key order for diffs."""
+    return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_run(directory: Path, run: ScenarioRun) -> Path:
+    """Write one run's document into ``directory`` (the run's ``runs/`` folder); returns its path."""
+    path = directory / run.file_name
+    write_atomically(path, dumps(run_to_dict(run)))
+    return path
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ReportError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except ValueError as exc:
+        raise ReportError(f"{path}: not JSON: {exc}") from exc
+
+
+def read_runs(directory: Path) -> tuple[ScenarioRun, ...]:
+    """Every run document in ``directory``, ordered by start time then scenario name."""
+    if not directory.is_dir():
+        return ()
+    runs = [run_from_dict(_read_json(path), str(path)) for path in sorted(directory.glob("*.json"))]
+    return tuple(sorted(runs, key=lambda run: (run.result.started_at, run.result.scenario)))
+
+
+def write_report(directory: Path, report: RunReport) -> Path:
+    """Write ``results.json`` into ``directory``; returns its path."""
+    path = directory / RESULTS_FILE
+    write_atomically(path, dumps(report_to_dict(report)))
+    return path
+
+
+def load_report(path: Path) -> RunReport:
+    """A ``results.json``, given the file or the run directory that holds it."""
+    file = path / RESULTS_FILE if path.is_dir() else path
+    return report_from_dict(_read_json(file), str(file))

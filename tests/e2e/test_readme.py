@@ -1,0 +1,42 @@
+"""The README's examples run: the library example as a real test on the cluster, the scenario example
+is the catalogue's sidecar-kill."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from podchaos.loader import load_scenario, parse_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+
+
+def blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.DOTALL)
+
+
+@pytest.mark.e2e
+def test_library_example_passes_on_the_cluster(pytester: pytest.Pytester) -> None:
+    (example,) = blocks("python")
+    pytester.makepyfile(test_readme_example=example)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=1)
+
+
+def test_scenario_example_is_the_catalogue_sidecar_kill() -> None:
+    (example,) = [block for block in blocks("yaml") if block.startswith("name: sidecar-kill")]
+    data = yaml.safe_load(example)
+    real = load_scenario(ROOT / "scenarios" / "sidecar-kill.yaml")
+    assert data["workload"]["target"] == dict(real.workload.target)
+    data["workload"]["manifests"] = [m.to_dict() for m in real.workload.manifests]
+    documented = parse_scenario(yaml.safe_dump(data), "README.md")
+    assert documented.faults == real.faults
+    assert documented.expectations == real.expectations
+    assert (documented.steady_timeout, documented.observe_timeout) == (
+        real.steady_timeout,
+        real.observe_timeout,
+    )

@@ -1,0 +1,132 @@
+"""The plugin in real pytest sessions (pytester): loading, options, scenario selection and errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+GOOD = """
+name: {name}
+description: {name} demo
+workload:
+  target: {{app: web}}
+  manifests:
+    - apiVersion: v1
+      kind: Pod
+      metadata: {{name: web, labels: {{app: web}}}}
+      spec:
+        containers: [{{name: c, image: busybox}}]
+faults:
+  - {{type: container-kill, container: c}}
+expect:
+  - {{type: restart-count, container: c, delta: 1}}
+"""
+
+
+def write_scenarios(pytester: pytest.Pytester, *names: str) -> Path:
+    directory = pytester.mkdir("my-scenarios")
+    for name in names:
+        (directory / f"{name}.yaml").write_text(GOOD.format(name=name))
+    return directory
+
+
+def test_plugin_is_loaded_through_its_entry_point(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--trace-config", "--co", "-q")
+    result.stdout.fnmatch_lines(["*podchaos*podchaos/plugin.py*"])
+
+
+def test_help_shows_the_podchaos_options(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--help")
+    result.stdout.fnmatch_lines(
+        [
+            "*pod-lifecycle chaos on Kubernetes*",
+            "*--scenario=NAME*",
+            "*--list-scenarios*",
+            "*--scenario-dir=DIR*",
+            "*--podchaos-cluster=*",
+            "*--kubeconfig=PATH*",
+            "*--allow-context=NAME*",
+        ]
+    )
+    assert result.ret == 0
+
+
+def test_unknown_scenario_is_a_usage_error_with_close_matches(pytester: pytest.Pytester) -> None:
+    directory = write_scenarios(pytester, "sidecar-kill", "pod-delete-force")
+    result = pytester.runpytest_subprocess("--scenario-dir", str(directory), "--scenario", "sidecar-kil")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*no scenario matches 'sidecar-kil'; did you mean: sidecar-kill?*"])
+    assert "Traceback" not in result.stderr.str()
+
+
+def test_unknown_scenario_without_close_match_lists_what_exists(pytester: pytest.Pytester) -> None:
+    directory = write_scenarios(pytester, "alpha-one")
+    result = pytester.runpytest_subprocess("--scenario-dir", str(directory), "--scenario", "zzz")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*no scenario matches 'zzz'; available: *alpha-one*"])
+
+
+def test_scenario_selection_collects_exactly_the_matches(pytester: pytest.Pytester) -> None:
+    directory = write_scenarios(pytester, "sidecar-kill", "sidecar-oom", "pod-delete-force")
+    pytester.makepyfile(test_other="def test_unrelated():\n    pass\n")
+    result = pytester.runpytest_subprocess(
+        "--scenario-dir", str(directory), "--scenario", "sidecar-*", "--collect-only", "-q"
+    )
+    result.stdout.fnmatch_lines(["*sidecar-kill.yaml::sidecar-kill", "*sidecar-oom.yaml::sidecar-oom"])
+    assert "pod-delete-force" not in result.stdout.str()
+    assert "test_unrelated" not in result.stdout.str()
+
+
+def test_list_scenarios_prints_the_catalogue_and_exits(pytester: pytest.Pytester) -> None:
+    directory = write_scenarios(pytester, "alpha-one", "beta-two")
+    result = pytester.runpytest_subprocess("--scenario-dir", str(directory), "--list-scenarios")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["alpha-one *alpha-one demo", "beta-two *beta-two demo"])
+    # The built-in catalogue is listed too.
+    result.stdout.fnmatch_lines(["sidecar-kill *"])
+
+
+def test_invalid_scenario_is_a_collection_error_naming_file_and_field(pytester: pytest.Pytester) -> None:
+    directory = write_scenarios(pytester, "broken-one")
+    path = directory / "broken-one.yaml"
+    path.write_text(path.read_text().replace("delta: 1", "delta: lots"))
+    result = pytester.runpytest_subprocess("--scenario-dir", str(directory), "--scenario", "broken-one")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(
+        ["*broken-one.yaml: expect[[]0[]].delta: expected an integer, got str 'lots'*"]
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_scenario_name_must_match_its_file(pytester: pytest.Pytester) -> None:
+    directory = write_scenarios(pytester, "right-name")
+    (directory / "right-name.yaml").rename(directory / "wrong-name.yaml")
+    result = pytester.runpytest_subprocess("--scenario-dir", str(directory), "--scenario", "wrong-name")
+    result.stdout.fnmatch_lines(["*wrong-name.yaml: name: must match the file name 'wrong-name'*"])
+
+
+def test_scenario_items_are_e2e_and_carry_their_tags(pytester: pytest.Pytester) -> None:
+    directory = write_scenarios(pytester, "tagged-one")
+    path = directory / "tagged-one.yaml"
+    path.write_text(path.read_text() + "tags: [sidecar, quick]\n")
+    result = pytester.runpytest_subprocess(
+        "--scenario-dir", str(directory), str(directory), "-m", "e2e and podchaos_tag", "--co", "-q"
+    )
+    result.stdout.fnmatch_lines(["*tagged-one.yaml::tagged-one"])
+
+
+def test_unsafe_context_is_refused_before_anything_runs(pytester: pytest.Pytester) -> None:
+    kubeconfig = pytester.path / "prod.kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: prod\n"
+        "clusters: [{name: prod, cluster: {server: 'https://prod.example.com:6443'}}]\n"
+        "users: [{name: u, user: {}}]\n"
+        "contexts: [{name: prod, context: {cluster: prod, user: u}}]\n"
+    )
+    directory = write_scenarios(pytester, "refused-one")
+    result = pytester.runpytest_subprocess(
+        "--scenario-dir", str(directory), "--scenario", "refused-one", "--kubeconfig", str(kubeconfig)
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*UnsafeContext*prod*--allow-context*"])
