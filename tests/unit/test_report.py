@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import replace
@@ -376,7 +375,7 @@ def test_tick_steps_are_round(span: float, step: float) -> None:
     assert nice_step(span) == pytest.approx(step)
 
 
-def test_a_long_timeline_renders_fast_and_stays_small() -> None:
+def test_a_long_timeline_stays_small_with_a_mark_per_restart() -> None:
     entries: list[TimelineEntry] = [pod_snapshot(0.5, True)]
     for second in range(600):
         # A container flapping every second for ten minutes: 1200 status changes.
@@ -387,9 +386,7 @@ def test_a_long_timeline_renders_fast_and_stays_small() -> None:
         sidecar_kill_run(), result=replace(sidecar_kill_run().result, timeline=Timeline().plus(*entries))
     )
     report = replace(sample_report(), runs=(run,))
-    started = time.perf_counter()
-    html = render_html(report)
-    assert time.perf_counter() - started < 2.0
+    html = render_html(report)  # its speed is measured by bench/run.py
     assert len(html) < 2_000_000
     assert html.count('class="m-restart"') == 599 + 1  # 599 restarts and the legend's sample
 
