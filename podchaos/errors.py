@@ -56,6 +56,10 @@ class ObjectNotFound(ApiError):
     """The object does not exist (HTTP 404)."""
 
 
+class Conflict(ApiError):
+    """HTTP 409: the object already exists, or changed since it was read."""
+
+
 class TooManyRequests(ApiError):
     """HTTP 429: throttled, or an eviction that would violate a PodDisruptionBudget."""
 

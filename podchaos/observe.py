@@ -11,7 +11,9 @@ from podchaos.errors import PodchaosError
 from podchaos.k8s.client import Kube
 from podchaos.model.timeline import (
     ContainerSnapshot,
+    EndpointsSnapshot,
     EventRecord,
+    LogLine,
     PodGone,
     PodSnapshot,
     PodState,
@@ -53,11 +55,31 @@ class Recorder:
         self.stop()
 
     def start(self) -> None:
-        """Start the pod and event watches."""
-        for name, target in (("pods", self._watch_pods), ("events", self._watch_events)):
-            thread = threading.Thread(target=self._guard(target), name=f"podchaos-watch-{name}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        """Start the pod, event and EndpointSlice watches."""
+        watches = (
+            ("pods", self._watch_pods),
+            ("events", self._watch_events),
+            ("endpointslices", self._watch_endpoints),
+        )
+        for name, target in watches:
+            self._spawn(f"podchaos-watch-{name}", self._guard(target))
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def follow_logs(self, pods: list[PodState]) -> None:
+        """Record what the containers of these pods print from now on, until each container ends.
+
+        A log stream that breaks is not an error of the run: log lines are evidence for ``log-seen``
+        expectations, which then say they saw nothing.
+        """
+        for state in pods:
+            for container in state.containers:
+                if container.state == "running":
+                    follow = self._follower(state.pod.pod, state.pod.pod_uid, container.container)
+                    self._spawn(f"podchaos-logs-{state.pod.pod}-{container.container}", follow)
 
     def stop(self) -> None:
         """Stop the watches (they end within one watch window)."""
@@ -91,6 +113,22 @@ class Recorder:
             with self._lock:
                 self._latest[state.pod.pod_uid] = state
             self.add(state.pod, *state.containers)
+
+    def _follower(self, pod: str, pod_uid: str, container: str) -> Callable[[], None]:
+        def follow() -> None:
+            try:
+                for line in self.kube.follow_logs(self.namespace, pod, container):
+                    self.add(LogLine(self.clock(), pod, pod_uid, container, line))
+                    if self._stop.is_set():
+                        return
+            except PodchaosError:
+                return
+
+        return follow
+
+    def _watch_endpoints(self) -> None:
+        for snapshot in self.kube.watch_endpoint_slices(self.namespace, self._stop, self.clock):
+            self.add(snapshot)
 
     def _watch_events(self) -> None:
         for event in self.kube.watch_events(self.namespace, self._stop, self.clock):
@@ -129,6 +167,8 @@ class Recorder:
 
 
 def _identity(entry: TimelineEntry) -> tuple[str, str] | None:
+    if isinstance(entry, EndpointsSnapshot):
+        return ("endpointslice", entry.slice)
     if isinstance(entry, ContainerSnapshot):
         return (entry.pod_uid, entry.container)
     if isinstance(entry, PodSnapshot):

@@ -7,10 +7,10 @@ import time
 from dataclasses import dataclass
 
 from podchaos import cleanup, deploy, diagnostics, probes
-from podchaos.errors import PodchaosError
-from podchaos.faults import FaultContext, fault_for
+from podchaos.errors import FaultError, PodchaosError
+from podchaos.faults import Fault, FaultContext, fault_for
 from podchaos.k8s.client import Kube
-from podchaos.model import Expectation, RunResult, Scenario, Timeline, Verdict
+from podchaos.model import Expectation, FaultRecord, RunResult, Scenario, Timeline, Verdict
 from podchaos.observe import Recorder
 from podchaos.steady import wait_steady
 from podchaos.verdict import judge_all
@@ -64,6 +64,24 @@ def observe_until_decided(
     return judge_all(expectations, recorder.timeline(), recorder.clock(), final=True)
 
 
+def inject_all(faults: list[Fault], context: FaultContext) -> FaultRecord:
+    """Inject the faults in order; the first one's record starts the observation window."""
+    records = [fault.inject(context) for fault in faults]
+    return records[0]
+
+
+def restore_all(faults: list[Fault], context: FaultContext) -> None:
+    """Undo what the faults left in place, last first; every fault is restored even if one fails."""
+    errors: list[PodchaosError] = []
+    for fault in reversed(faults):
+        try:
+            fault.restore(context)
+        except PodchaosError as exc:
+            errors.append(exc)
+    if errors:
+        raise FaultError(f"could not restore after the faults: {'; '.join(map(str, errors))}") from errors[0]
+
+
 def run_scenario(kube: Kube, scenario: Scenario, options: RunOptions | None = None) -> RunResult:
     """Run one scenario in its own namespace; the namespace is deleted afterwards whatever happens."""
     options = options or RunOptions()
@@ -86,18 +104,22 @@ def run_scenario(kube: Kube, scenario: Scenario, options: RunOptions | None = No
                     recorder.add(
                         probes.write_token(kube, namespace, targets[0], container, path, recorder.clock())
                     )
+                recorder.follow_logs(targets)
                 context = FaultContext(kube, namespace, selector, tuple(targets), recorder)
-                records = [fault_for(spec).inject(context) for spec in scenario.faults]
-                first = records[0]
-                verdict = observe_until_decided(
-                    kube,
-                    namespace,
-                    recorder,
-                    scenario.expectations,
-                    first.at,
-                    scenario.observe_timeout,
-                    scenario.settle,
-                )
+                faults = [fault_for(spec) for spec in scenario.faults]
+                try:
+                    first = inject_all(faults, context)
+                    verdict = observe_until_decided(
+                        kube,
+                        namespace,
+                        recorder,
+                        scenario.expectations,
+                        first.at,
+                        scenario.observe_timeout,
+                        scenario.settle,
+                    )
+                finally:
+                    restore_all(faults, context)
             finally:
                 timeline = recorder.timeline()
         if not verdict.passed:

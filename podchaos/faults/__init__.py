@@ -4,17 +4,37 @@ from __future__ import annotations
 
 from podchaos.faults.base import Fault, FaultContext
 from podchaos.faults.container_kill import ContainerKillFault
+from podchaos.faults.node_cordon import NodeCordonFault
+from podchaos.faults.node_drain import NodeDrainFault
+from podchaos.faults.oom_kill import OomKillFault
 from podchaos.faults.pod_delete import PodDeleteFault
-from podchaos.model.faults import ContainerKill, FaultSpec, PodDelete
+from podchaos.faults.probe_fail import ProbeFailFault
+from podchaos.model.faults import (
+    ContainerKill,
+    FaultSpec,
+    NodeCordon,
+    NodeDrain,
+    OomKill,
+    PodDelete,
+    ProbeFail,
+)
 
 
 def fault_for(spec: FaultSpec) -> Fault:
-    """The implementation of a fault spec."""
-    if isinstance(spec, ContainerKill):
-        return ContainerKillFault(spec)
-    if isinstance(spec, PodDelete):
-        return PodDeleteFault(spec)
-    raise TypeError(f"no implementation for fault {spec!r}")  # every FaultSpec is handled above
+    """A fresh implementation of a fault spec (faults that must be restored keep state per run)."""
+    match spec:
+        case ContainerKill():
+            return ContainerKillFault(spec)
+        case PodDelete():
+            return PodDeleteFault(spec)
+        case OomKill():
+            return OomKillFault(spec)
+        case ProbeFail():
+            return ProbeFailFault(spec)
+        case NodeCordon():
+            return NodeCordonFault(spec)
+        case NodeDrain():
+            return NodeDrainFault(spec)
 
 
 __all__ = ["Fault", "FaultContext", "fault_for"]

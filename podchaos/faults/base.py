@@ -9,6 +9,8 @@ from podchaos.k8s.client import Kube
 from podchaos.model.timeline import FaultRecord, PodState, TimelineEntry
 
 CONFIRM_TIMEOUT_S = 60.0
+# Longest kubelet crash-loop back-off (300 s) plus slack: how long a restarted container may take.
+RESTART_WAIT_S = 320.0
 
 
 class Journal(Protocol):
@@ -36,6 +38,17 @@ class FaultContext:
 
 
 class Fault(Protocol):
-    """A fault kind. ``inject`` returns only once the fault is confirmed, else raises FaultError."""
+    """A fault kind. ``inject`` returns only once the fault is confirmed, else raises FaultError;
+    ``restore`` undoes whatever the fault left in place (a cordon, a hidden file, a lease) and is
+    called once the run is over whatever happened, also after a failed ``inject``."""
 
     def inject(self, context: FaultContext) -> FaultRecord: ...
+
+    def restore(self, context: FaultContext) -> None: ...
+
+
+class NothingToRestore:
+    """For faults whose effect Kubernetes itself repairs (a killed container, a deleted pod)."""
+
+    def restore(self, context: FaultContext) -> None:
+        """Nothing was left in place."""

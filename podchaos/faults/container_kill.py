@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from podchaos.errors import FaultError, ObjectNotFound, WaitTimeout
 from podchaos.faults.agent import NodeAgent
-from podchaos.faults.base import CONFIRM_TIMEOUT_S, FaultContext
+from podchaos.faults.base import CONFIRM_TIMEOUT_S, RESTART_WAIT_S, FaultContext, NothingToRestore
 from podchaos.model.faults import ContainerKill
 from podchaos.model.timeline import ContainerSnapshot, FaultRecord
 from podchaos.waiting import wait_for
@@ -24,19 +24,53 @@ def _took_effect(before: ContainerSnapshot, now: ContainerSnapshot | None) -> bo
 
 
 @dataclass(frozen=True)
-class ContainerKillFault:
+class ContainerKillFault(NothingToRestore):
     """Kill (or TERM) one container of the target pod; works on images without a shell."""
 
     spec: ContainerKill
 
     def inject(self, context: FaultContext) -> FaultRecord:
-        target = context.kube.pod(context.namespace, context.target.pod.pod)
-        before = target.container(self.spec.container)
-        if before is None or not before.container_id:
-            have = ", ".join(c.container for c in target.containers)
-            raise FaultError(
-                f"pod {target.pod.pod} has no running container {self.spec.container!r} (it has: {have})"
+        killed = self._running_instance(context, killed_id=None)
+        first = self._kill_once(context, killed)
+        for _ in range(self.spec.repeat - 1):
+            killed = self._running_instance(context, killed_id=killed.container_id)
+            self._kill_once(context, killed)
+        return first
+
+    def _running_instance(self, context: FaultContext, killed_id: str | None) -> ContainerSnapshot:
+        """The container instance to kill: the current one, or (repeating) the next one once it runs."""
+        name = context.target.pod.pod
+        if killed_id is None:
+            target = context.kube.pod(context.namespace, name)
+            current = target.container(self.spec.container)
+            if current is None or not current.container_id:
+                have = ", ".join(c.container for c in target.containers)
+                raise FaultError(
+                    f"pod {name} has no running container {self.spec.container!r} (it has: {have})"
+                )
+            return current
+        seen: list[str] = []
+
+        def next_running() -> ContainerSnapshot | None:
+            now = context.kube.pod(context.namespace, name).container(self.spec.container)
+            seen[:] = [
+                f"state={now.state} reason={now.reason} restartCount={now.restart_count}" if now else ""
+            ]
+            fresh = now is not None and now.state == "running" and now.container_id != killed_id
+            return now if fresh else None
+
+        try:
+            return wait_for(
+                f"container {self.spec.container} to run again",
+                next_running,
+                RESTART_WAIT_S,
+                last_seen=lambda: seen[0] if seen else "",
             )
+        except WaitTimeout as exc:
+            raise FaultError(f"container-kill repeat: {exc}") from exc
+
+    def _kill_once(self, context: FaultContext, before: ContainerSnapshot) -> FaultRecord:
+        target = context.kube.pod(context.namespace, before.pod)
         agent = NodeAgent(context, target.pod.node).ensure()
         pid = agent.container_init_pid(before.container_id)
         signal_name = self.spec.signal.removeprefix("SIG")

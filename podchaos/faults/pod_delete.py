@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from podchaos.errors import FaultError, ObjectNotFound, WaitTimeout
-from podchaos.faults.base import CONFIRM_TIMEOUT_S, FaultContext
+from podchaos.faults.base import CONFIRM_TIMEOUT_S, FaultContext, NothingToRestore
 from podchaos.model.faults import PodDelete
 from podchaos.model.timeline import FaultRecord
 from podchaos.waiting import wait_for
 
 
 @dataclass(frozen=True)
-class PodDeleteFault:
+class PodDeleteFault(NothingToRestore):
     """Delete the target pod and confirm the API marked it for deletion (or removed it)."""
 
     spec: PodDelete

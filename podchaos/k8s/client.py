@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -13,9 +14,9 @@ from kubernetes import client, config, utils, watch
 from kubernetes.stream import stream
 
 from podchaos.errors import ClusterError, ObjectNotFound
-from podchaos.k8s.convert import event_record, pod_state
+from podchaos.k8s.convert import endpoints_snapshot, event_record, pod_state
 from podchaos.k8s.translate import translated
-from podchaos.model.timeline import EventRecord, PodState
+from podchaos.model.timeline import EndpointsSnapshot, EventRecord, PodState
 
 WATCH_WINDOW_S = 5
 
@@ -37,6 +38,7 @@ class Kube:
         self.core = client.CoreV1Api(api_client)
         self.policy = client.PolicyV1Api(api_client)
         self.discovery = client.DiscoveryV1Api(api_client)
+        self.coordination = client.CoordinationV1Api(api_client)
         self.version_api = client.VersionApi(api_client)
 
     @classmethod
@@ -60,6 +62,49 @@ class Kube:
         with translated("list nodes"):
             nodes: list[Any] = self.core.list_node().items
         return [str(node.metadata.name) for node in nodes]
+
+    def set_unschedulable(self, node: str, unschedulable: bool) -> None:
+        """Cordon (True) or uncordon (False) a node."""
+        with translated(f"{'cordon' if unschedulable else 'uncordon'} node {node}"):
+            self.core.patch_node(node, {"spec": {"unschedulable": unschedulable or None}})
+
+    def node_unschedulable(self, node: str) -> bool:
+        with translated(f"read node {node}"):
+            node_object: Any = self.core.read_node(node)
+        return bool(node_object.spec.unschedulable)
+
+    # --- leases (cluster-wide mutual exclusion between runs) ---------------------------------
+    def create_lease(self, namespace: str, name: str, holder: str, duration_s: int) -> None:
+        """Create a Lease held by ``holder``; Conflict when it already exists."""
+        now = datetime.datetime.now(datetime.UTC)
+        body = client.V1Lease(
+            metadata=client.V1ObjectMeta(name=name, labels={"app.kubernetes.io/managed-by": "podchaos"}),
+            spec=client.V1LeaseSpec(
+                holder_identity=holder, lease_duration_seconds=duration_s, acquire_time=now, renew_time=now
+            ),
+        )
+        with translated(f"create lease {namespace}/{name}"):
+            self.coordination.create_namespaced_lease(namespace, body)
+
+    def lease_holder(self, namespace: str, name: str) -> tuple[str, float, str]:
+        """(holder, seconds until it expires, resourceVersion) of a Lease; ObjectNotFound when absent."""
+        with translated(f"read lease {namespace}/{name}"):
+            lease: Any = self.coordination.read_namespaced_lease(name, namespace)
+        spec = lease.spec
+        renewed = spec.renew_time or spec.acquire_time or datetime.datetime.now(datetime.UTC)
+        expires = renewed + datetime.timedelta(seconds=spec.lease_duration_seconds or 0)
+        left = (expires - datetime.datetime.now(datetime.UTC)).total_seconds()
+        return str(spec.holder_identity or ""), left, str(lease.metadata.resource_version)
+
+    def delete_lease(self, namespace: str, name: str, resource_version: str = "") -> None:
+        """Delete a Lease (only at ``resource_version`` when given); ObjectNotFound when it is gone."""
+        preconditions = (
+            client.V1Preconditions(resource_version=resource_version) if resource_version else None
+        )
+        with translated(f"delete lease {namespace}/{name}"):
+            self.coordination.delete_namespaced_lease(
+                name, namespace, body=client.V1DeleteOptions(preconditions=preconditions)
+            )
 
     # --- namespaces ------------------------------------------------------------------------
     def create_namespace(self, name: str, labels: Mapping[str, str]) -> None:
@@ -125,6 +170,22 @@ class Kube:
             else:
                 self.core.delete_namespaced_pod(name, namespace, grace_period_seconds=grace_period)
 
+    def evict(self, namespace: str, name: str) -> None:
+        """Evict a pod through the Eviction API; TooManyRequests when a PodDisruptionBudget forbids it."""
+        body = client.V1Eviction(metadata=client.V1ObjectMeta(name=name, namespace=namespace))
+        with translated(f"evict pod {namespace}/{name}"):
+            self.core.create_namespaced_pod_eviction(name, namespace, body)
+
+    def memory_limit(self, namespace: str, pod: str, container: str) -> str:
+        """The container's memory limit as written in the pod spec ("" when it has none)."""
+        with translated(f"read pod {namespace}/{pod}"):
+            spec: Any = self.core.read_namespaced_pod(pod, namespace).spec
+        for item in [*(spec.init_containers or []), *(spec.containers or [])]:
+            if item.name == container:
+                limits = (item.resources.limits if item.resources else None) or {}
+                return str(limits.get("memory", ""))
+        return ""
+
     def exec(
         self, namespace: str, pod: str, container: str, command: list[str], timeout: float = 30
     ) -> ExecResult:
@@ -185,6 +246,25 @@ class Kube:
         for _kind, obj in self._watch(self.core.list_namespaced_event, namespace, stop):
             if obj.involved_object and obj.involved_object.kind == "Pod":
                 yield event_record(obj, clock())
+
+    def watch_endpoint_slices(
+        self, namespace: str, stop: threading.Event, clock: Callable[[], float]
+    ) -> Iterator[EndpointsSnapshot]:
+        """EndpointSlices of the namespace as they change, until ``stop`` is set."""
+        for kind, obj in self._watch(self.discovery.list_namespaced_endpoint_slice, namespace, stop):
+            yield endpoints_snapshot(obj, clock(), deleted=kind == "DELETED")
+
+    def follow_logs(self, namespace: str, pod: str, container: str) -> Iterator[str]:
+        """Lines of a running container's log from now on, until the container ends."""
+        with translated(f"follow logs of {namespace}/{pod}/{container}"):
+            response: Any = self.core.read_namespaced_pod_log(
+                pod, namespace, container=container, follow=True, since_seconds=1, _preload_content=False
+            )
+            try:
+                for line in response:
+                    yield line.decode(errors="replace").rstrip("\n")
+            finally:
+                response.release_conn()
 
     def _watch(
         self, lister: Callable[..., Any], namespace: str, stop: threading.Event, **kwargs: Any

@@ -8,6 +8,8 @@ from podchaos.model.timeline import (
     ContainerRole,
     ContainerSnapshot,
     ContainerState,
+    EndpointsSnapshot,
+    EndpointState,
     EventRecord,
     PodSnapshot,
     PodState,
@@ -117,4 +119,32 @@ def event_record(event: Any, at: float) -> EventRecord:
         reason=str(event.reason or ""),
         message=str(event.message or ""),
         type=str(event.type or ""),
+    )
+
+
+def endpoints_snapshot(endpoint_slice: Any, at: float, deleted: bool = False) -> EndpointsSnapshot:
+    """The pod endpoints of a discovery/v1 EndpointSlice (``None`` conditions mean true, per the API)."""
+    endpoints = []
+    for endpoint in endpoint_slice.endpoints or []:
+        ref = endpoint.target_ref
+        if ref is None or ref.kind != "Pod":
+            continue
+        conditions = endpoint.conditions
+        endpoints.append(
+            EndpointState(
+                pod=str(ref.name or ""),
+                pod_uid=str(ref.uid or ""),
+                address=",".join(endpoint.addresses or []),
+                ready=conditions is None or conditions.ready is not False,
+                serving=conditions is None or conditions.serving is not False,
+                terminating=conditions is not None and conditions.terminating is True,
+            )
+        )
+    labels = endpoint_slice.metadata.labels or {}
+    return EndpointsSnapshot(
+        at=at,
+        slice=str(endpoint_slice.metadata.name),
+        service=str(labels.get("kubernetes.io/service-name", "")),
+        endpoints=tuple(sorted(endpoints, key=lambda e: e.pod)),
+        deleted=deleted,
     )

@@ -9,9 +9,9 @@ from contextlib import contextmanager
 import urllib3.exceptions
 from kubernetes.client.exceptions import ApiException
 
-from podchaos.errors import ApiError, ClusterError, ObjectNotFound, TooManyRequests
+from podchaos.errors import ApiError, ClusterError, Conflict, ObjectNotFound, TooManyRequests
 
-_BY_STATUS: dict[int, type[ApiError]] = {404: ObjectNotFound, 429: TooManyRequests}
+_BY_STATUS: dict[int, type[ApiError]] = {404: ObjectNotFound, 409: Conflict, 429: TooManyRequests}
 
 
 def _message(exc: ApiException) -> tuple[str, str]:

@@ -6,7 +6,9 @@ How each is judged against a timeline lives in :mod:`podchaos.verdict`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
+
+EndpointCondition = Literal["not-ready", "terminating", "ready"]
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,114 @@ class EventSeen:
     reason: str
 
 
-Expectation = RestartCount | LastTerminated | PodReady | EmptyDirKept | EmptyDirLost | EventSeen
+@dataclass(frozen=True)
+class PodPhase:
+    """The faulted pod reaches this phase (Succeeded, Failed, Running ...) after the fault."""
+
+    type: ClassVar[str] = "pod-phase"
+    phase: str
+
+
+@dataclass(frozen=True)
+class TerminationDuration:
+    """The faulted pod took between ``at_least`` and ``at_most`` seconds from the fault until all its
+    containers had terminated (or the pod was gone): the grace period, preStop included, at work."""
+
+    type: ClassVar[str] = "termination-duration"
+    at_least: float = 0.0
+    at_most: float = 3600.0
+
+
+@dataclass(frozen=True)
+class LogSeen:
+    """The container printed a line containing ``contains`` after the fault (a TERM handler or a preStop
+    hook writing to the container's stdout, for instance)."""
+
+    type: ClassVar[str] = "log-seen"
+    container: str
+    contains: str
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """The target pods' EndpointSlice endpoints: after the fault the faulted pod's endpoint is seen
+    ``not-ready`` (ready=false, or removed) or ``terminating`` (terminating=true; ``serving`` as given),
+    or a target pod's endpoint is ``ready`` again after having dropped; within ``within`` seconds."""
+
+    type: ClassVar[str] = "endpoint"
+    condition: EndpointCondition
+    within: float = 60.0
+    serving: bool | None = None
+
+
+@dataclass(frozen=True)
+class Rescheduled:
+    """A new target pod (not there at fault time) is Ready on another node than the faulted pod's."""
+
+    type: ClassVar[str] = "rescheduled"
+    within: float = 60.0
+
+
+@dataclass(frozen=True)
+class MinAvailable:
+    """At no moment after the fault were fewer than ``count`` target pods Ready (a PDB honoured)."""
+
+    type: ClassVar[str] = "min-available"
+    count: int
+
+
+@dataclass(frozen=True)
+class RestartBackoff:
+    """The container restarted ``restarts`` times after the fault with kubelet's exponential back-off:
+    from the second restart on, each wait before the restart is at least 1.5 times the previous one
+    (1 s tolerance) and the second is at least 5 s."""
+
+    type: ClassVar[str] = "restart-backoff"
+    container: str
+    restarts: int = 3
+
+
+@dataclass(frozen=True)
+class Eviction:
+    """A drain's eviction of a target pod was ``evicted`` (allowed) or ``refused`` (HTTP 429 throughout)."""
+
+    type: ClassVar[str] = "eviction"
+    outcome: Literal["evicted", "refused"]
+
+
+Expectation = (
+    RestartCount
+    | LastTerminated
+    | PodReady
+    | EmptyDirKept
+    | EmptyDirLost
+    | EventSeen
+    | PodPhase
+    | TerminationDuration
+    | LogSeen
+    | Endpoint
+    | Rescheduled
+    | MinAvailable
+    | RestartBackoff
+    | Eviction
+)
 
 EXPECTATION_TYPES: dict[str, type[Expectation]] = {
-    cls.type: cls for cls in (RestartCount, LastTerminated, PodReady, EmptyDirKept, EmptyDirLost, EventSeen)
+    cls.type: cls
+    for cls in (
+        RestartCount,
+        LastTerminated,
+        PodReady,
+        EmptyDirKept,
+        EmptyDirLost,
+        EventSeen,
+        PodPhase,
+        TerminationDuration,
+        LogSeen,
+        Endpoint,
+        Rescheduled,
+        MinAvailable,
+        RestartBackoff,
+        Eviction,
+    )
 }

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 Signal = Literal["SIGKILL", "SIGTERM"]
+Probe = Literal["readiness", "liveness"]
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,8 @@ class ContainerKill:
     type: ClassVar[str] = "container-kill"
     container: str
     signal: Signal = "SIGKILL"
+    repeat: int = 1
+    """Kill each new instance again as soon as it runs, ``repeat`` times in all (drives a crash loop)."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,48 @@ class PodDelete:
     force: bool = False
 
 
-FaultSpec = ContainerKill | PodDelete
+@dataclass(frozen=True)
+class OomKill:
+    """Make the kernel OOM-kill one container: a memory hog joins the container's memory cgroup and the
+    container's processes are made the preferred OOM victims. The container needs a memory limit."""
 
-FAULT_TYPES: dict[str, type[FaultSpec]] = {cls.type: cls for cls in (ContainerKill, PodDelete)}
+    type: ClassVar[str] = "oom-kill"
+    container: str
+
+
+@dataclass(frozen=True)
+class ProbeFail:
+    """Make a container's readiness or liveness probe fail by hiding the file it checks (``path``, e.g.
+    the page an httpGet probe fetches or the file an exec probe tests) for ``duration``, then restore it."""
+
+    type: ClassVar[str] = "probe-fail"
+    container: str
+    path: str
+    probe: Probe = "readiness"
+    duration: float = 20.0
+
+
+@dataclass(frozen=True)
+class NodeCordon:
+    """Cordon the target pod's node (spec.unschedulable); it is uncordoned when the run ends."""
+
+    type: ClassVar[str] = "node-cordon"
+
+
+@dataclass(frozen=True)
+class NodeDrain:
+    """Drain the run's pods from the target pod's node: cordon, then the Eviction API per pod, retrying
+    HTTP 429 (a PodDisruptionBudget) until ``timeout``; the node is uncordoned when the run ends.
+
+    Pods of other namespaces are left alone so that parallel runs do not disturb each other.
+    """
+
+    type: ClassVar[str] = "node-drain"
+    timeout: float = 60.0
+
+
+FaultSpec = ContainerKill | PodDelete | OomKill | ProbeFail | NodeCordon | NodeDrain
+
+FAULT_TYPES: dict[str, type[FaultSpec]] = {
+    cls.type: cls for cls in (ContainerKill, PodDelete, OomKill, ProbeFail, NodeCordon, NodeDrain)
+}

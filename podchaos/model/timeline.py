@@ -108,7 +108,67 @@ class FileProbe:
     phase: Literal["before-fault", "after-recovery"]
 
 
-TimelineEntry = ContainerSnapshot | PodSnapshot | PodGone | EventRecord | FaultRecord | FileProbe
+@dataclass(frozen=True)
+class EndpointState:
+    """One endpoint of an EndpointSlice (conditions as the EndpointSlice controller set them)."""
+
+    pod: str
+    pod_uid: str
+    address: str
+    ready: bool
+    serving: bool
+    terminating: bool
+
+
+@dataclass(frozen=True)
+class EndpointsSnapshot:
+    """The endpoints of one EndpointSlice as a watch event reported them (``deleted`` when it went away)."""
+
+    at: float
+    slice: str
+    service: str
+    endpoints: tuple[EndpointState, ...]
+    deleted: bool = False
+
+    def of_pod(self, pod_uid: str) -> EndpointState | None:
+        """The pod's endpoint in this slice, if it has one."""
+        return next((e for e in self.endpoints if e.pod_uid == pod_uid), None)
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """A line a target container printed, stamped when podchaos read it."""
+
+    at: float
+    pod: str
+    pod_uid: str
+    container: str
+    text: str
+
+
+@dataclass(frozen=True)
+class EvictionRecord:
+    """What the Eviction API answered for one pod during a drain (``refused``: HTTP 429 until the
+    drain's timeout, a PodDisruptionBudget at work)."""
+
+    at: float
+    pod: str
+    pod_uid: str
+    outcome: Literal["evicted", "refused"]
+    message: str
+
+
+TimelineEntry = (
+    ContainerSnapshot
+    | PodSnapshot
+    | PodGone
+    | EventRecord
+    | FaultRecord
+    | FileProbe
+    | EndpointsSnapshot
+    | LogLine
+    | EvictionRecord
+)
 
 
 @dataclass(frozen=True)

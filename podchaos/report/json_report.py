@@ -38,7 +38,7 @@ from podchaos.model import (
     TimelineEntry,
     Verdict,
 )
-from podchaos.model.timeline import Termination
+from podchaos.model.timeline import EndpointsSnapshot, EndpointState, EvictionRecord, LogLine, Termination
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -52,7 +52,17 @@ RUNS_DIR = "runs"
 # Timeline entries are tagged by class name; the names are part of the JSON format.
 ENTRY_KINDS: dict[str, type[TimelineEntry]] = {
     cls.__name__: cls
-    for cls in (ContainerSnapshot, PodSnapshot, PodGone, EventRecord, FaultRecord, FileProbe)
+    for cls in (
+        ContainerSnapshot,
+        PodSnapshot,
+        PodGone,
+        EventRecord,
+        FaultRecord,
+        FileProbe,
+        EndpointsSnapshot,
+        LogLine,
+        EvictionRecord,
+    )
 }
 
 
@@ -238,6 +248,12 @@ def entry_from_dict(data: Any, where: str = "timeline entry") -> TimelineEntry:
     if item.get("kind") == ContainerSnapshot.__name__ and item.get("last_termination") is not None:
         termination = _build(Termination, _object(item["last_termination"], where), where)
         return _build(ContainerSnapshot, item, where, last_termination=termination)
+    if item.get("kind") == EndpointsSnapshot.__name__:
+        endpoints = tuple(
+            _build(EndpointState, _object(e, f"{where}.endpoints"), f"{where}.endpoints")
+            for e in _list(item.get("endpoints", []), f"{where}.endpoints")
+        )
+        return _build(EndpointsSnapshot, item, where, endpoints=endpoints)
     entry: TimelineEntry = _tagged(ENTRY_KINDS, "kind", item, where)
     return entry
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from podchaos.cluster.local.layout import Layout
 from podchaos.loader import load_scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,8 +21,12 @@ def blocks(language: str) -> list[str]:
 
 
 @pytest.mark.e2e
-def test_library_example_passes_on_the_cluster(pytester: pytest.Pytester) -> None:
+def test_library_example_passes_on_the_cluster(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (example,) = blocks("python")
+    # pytester points HOME at a temporary directory; keep the cluster's build cache where it is.
+    monkeypatch.setenv("PODCHAOS_CACHE_DIR", str(Layout.default().cache))
     pytester.makepyfile(test_readme_example=example)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
     result.assert_outcomes(passed=1)

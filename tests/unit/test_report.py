@@ -215,7 +215,9 @@ def test_the_run_document_carries_verdict_measurements_and_versions() -> None:
     first = document["verdict"]["results"][0]
     assert first["expectation"] == {"type": "restart-count", "container": "log-agent", "delta": 1}
     assert (first["outcome"], first["seen"]) == ("passed", "restartCount 0 -> 1 (+1)")
-    assert document["faults"] == [{"type": "container-kill", "container": "log-agent", "signal": "SIGKILL"}]
+    assert document["faults"] == [
+        {"type": "container-kill", "container": "log-agent", "signal": "SIGKILL", "repeat": 1}
+    ]
     kinds = [entry["kind"] for entry in document["timeline"]]
     assert {"PodSnapshot", "ContainerSnapshot", "FaultRecord", "EventRecord", "FileProbe"} <= set(kinds)
     termination = next(
@@ -247,7 +249,7 @@ def test_unknown_cluster_version_is_null() -> None:
             lambda d: d["scenarios"][0]["timeline"][0].update(kind="Bogus"),
             r"timeline\[0\]: unknown kind 'Bogus'",
         ),
-        (lambda d: d["scenarios"][1]["faults"][0].update(type="node-drain"), r"faults\[0\]: unknown type"),
+        (lambda d: d["scenarios"][1]["faults"][0].update(type="node-reboot"), r"faults\[0\]: unknown type"),
         (lambda d: d["scenarios"][0]["verdict"]["results"][0].update(outcome="maybe"), r"outcome"),
         (lambda d: d["scenarios"][0].pop("namespace"), r"scenarios\[0\]\.namespace: missing"),
     ],

@@ -24,6 +24,7 @@ from podchaos.cluster.local.layout import (
     CONTROLLER_MANAGER_PORT,
     ETCD_CLIENT_PORT,
     ETCD_PEER_PORT,
+    KUBERNETES_VERSION,
     SCHEDULER_PORT,
     SERVICE_IP,
     Layout,
@@ -66,6 +67,23 @@ class LocalStatus:
             and len(self.nodes) > 0
             and all(node.ready for node in self.nodes)
         )
+
+
+def required_ports(layout: Layout) -> list[tuple[str, int, str]]:
+    """(bind address, port, component) for every port the cluster listens on."""
+    wanted = [
+        ("127.0.0.1", ETCD_CLIENT_PORT, "etcd"),
+        ("127.0.0.1", ETCD_PEER_PORT, "etcd peer"),
+        ("0.0.0.0", APISERVER_PORT, "kube-apiserver"),
+        ("127.0.0.1", CONTROLLER_MANAGER_PORT, "kube-controller-manager"),
+        ("127.0.0.1", SCHEDULER_PORT, "kube-scheduler"),
+    ]
+    for node in layout.nodes:
+        wanted += [
+            ("0.0.0.0", node.kubelet_port, f"kubelet of {node.name}"),
+            ("127.0.0.1", node.kubelet_healthz_port, f"kubelet healthz of {node.name}"),
+        ]
+    return wanted
 
 
 class LocalCluster:
@@ -137,14 +155,17 @@ class LocalCluster:
             return self._up()
 
     def _up(self) -> LocalStatus:
+        # A healthy cluster of this version is used as it runs: no package or build checks, so that
+        # `up` stays instant for every test session and xdist worker.
+        current = self.status()
+        wanted = current.server_version == KUBERNETES_VERSION and len(current.nodes) == self.layout.node_count
+        if current.healthy and wanted:
+            self.progress("local cluster already running")
+            return current
         installed = host.ensure_packages()
         if installed:
             self.progress(f"installed Debian packages: {', '.join(installed)}")
         build.ensure_all(self.layout, self.progress)
-        current = self.status()
-        if current.healthy and len(current.nodes) == self.layout.node_count:
-            self.progress("local cluster already running")
-            return current
         if any(component.pid for component in current.components) or self.layout.run.exists():
             self.progress("cleaning up a previous cluster that is not healthy")
         self._down(purge_data=True)
@@ -165,23 +186,8 @@ class LocalCluster:
         return self.status()
 
     def _check_ports(self) -> None:
-        wanted = [
-            ("127.0.0.1", ETCD_CLIENT_PORT, "etcd"),
-            ("127.0.0.1", ETCD_PEER_PORT, "etcd peer"),
-            ("0.0.0.0", APISERVER_PORT, "kube-apiserver"),
-            ("127.0.0.1", CONTROLLER_MANAGER_PORT, "kube-controller-manager"),
-            ("127.0.0.1", SCHEDULER_PORT, "kube-scheduler"),
-        ]
-        for node in self.layout.nodes:
-            wanted += [
-                ("0.0.0.0", node.kubelet_port, f"kubelet of {node.name}"),
-                ("127.0.0.1", node.kubelet_healthz_port, f"kubelet healthz of {node.name}"),
-            ]
-        for address, port, user in wanted:
-            if host.port_in_use(address, port):
-                raise ClusterSetupError(
-                    f"port {port} (for {user}) is already in use by another program; stop it and retry"
-                )
+        """Fail, naming port and component, before starting anything on a port someone else holds."""
+        host.check_ports_free(required_ports(self.layout))
 
     def _prepare_files(self) -> None:
         layout = self.layout

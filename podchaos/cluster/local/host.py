@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import platform
 import shutil
 import socket
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from podchaos.errors import ClusterSetupError
 
@@ -24,8 +26,17 @@ DEBIAN_PACKAGES = {
     "conntrack": "/usr/sbin/conntrack",
 }
 
-CAP_SYS_ADMIN = 21
+# Capability bits (linux/capability.h) the cluster cannot start without, and what each is for.
 CAP_NET_ADMIN = 12
+CAP_SYS_ADMIN = 21
+REQUIRED_CAPABILITIES = {
+    CAP_SYS_ADMIN: ("CAP_SYS_ADMIN", "mounts, cgroups and namespaces"),
+    CAP_NET_ADMIN: ("CAP_NET_ADMIN", "network devices, addresses and pod network namespaces"),
+}
+PROC = Path("/proc")
+CGROUP_BASE = Path("/sys/fs/cgroup")
+# The alternative the errors suggest when this machine cannot run the local cluster.
+ELSEWHERE = "or run against an existing cluster instead (pytest --kubeconfig PATH / --podchaos-cluster kind)"
 
 
 def run(argv: Sequence[str], *, check: bool = True, input_text: str | None = None) -> str:
@@ -50,22 +61,60 @@ def succeeds(argv: Sequence[str]) -> bool:
         return False
 
 
-def check_platform() -> None:
-    """Linux, root, and the capabilities a kubelet and containerd need."""
-    if platform.system() != "Linux":
-        raise ClusterSetupError(f"the local cluster runs on Linux only (this is {platform.system()})")
-    if os.geteuid() != 0:
-        raise ClusterSetupError("the local cluster needs root (it runs kubelet, containerd and runc)")
-    effective = 0
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("CapEff:"):
-                effective = int(line.split()[1], 16)
-    for cap, name in ((CAP_SYS_ADMIN, "CAP_SYS_ADMIN"), (CAP_NET_ADMIN, "CAP_NET_ADMIN")):
-        if not effective & (1 << cap):
-            raise ClusterSetupError(f"the local cluster needs {name} (mounts, network devices)")
-    if not os.path.isdir("/sys/fs/cgroup/memory") and not os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
-        raise ClusterSetupError("no memory cgroup found under /sys/fs/cgroup")
+def effective_capabilities(status_file: Path = PROC / "self" / "status") -> int:
+    """The effective capability mask (``CapEff``) of this process."""
+    try:
+        text = status_file.read_text(encoding="ascii")
+    except OSError as exc:
+        raise ClusterSetupError(
+            f"cannot read {status_file} to check this process's capabilities: {exc}"
+        ) from exc
+    for line in text.splitlines():
+        if line.startswith("CapEff:"):
+            return int(line.split()[1], 16)
+    raise ClusterSetupError(f"{status_file} has no CapEff line: cannot check this process's capabilities")
+
+
+def check_platform(
+    *,
+    system: str | None = None,
+    euid: int | None = None,
+    capabilities: int | None = None,
+    cgroup_base: Path = CGROUP_BASE,
+) -> None:
+    """Linux, root, the capabilities a kubelet and containerd need, and a memory cgroup.
+
+    Each input defaults to this machine's and is read only once the checks before it passed (so a
+    non-Linux machine is never asked for ``/proc``); tests pass their own.
+    """
+    system = platform.system() if system is None else system
+    if system != "Linux":
+        raise ClusterSetupError(
+            f"the embedded local cluster runs on Linux only (this machine runs {system}); "
+            f"use a Linux machine, {ELSEWHERE}"
+        )
+    euid = os.geteuid() if euid is None else euid
+    if euid != 0:
+        raise ClusterSetupError(
+            f"the embedded local cluster needs root (this process runs as uid {euid}): it starts kubelet, "
+            f"containerd and runc and creates mounts and network devices; run it as root (e.g. `sudo "
+            f"podchaos cluster up`, or pytest under sudo), {ELSEWHERE}"
+        )
+    capabilities = effective_capabilities() if capabilities is None else capabilities
+    missing = [needed for bit, needed in REQUIRED_CAPABILITIES.items() if not capabilities & (1 << bit)]
+    if missing:
+        names = " and ".join(name for name, _why in missing)
+        uses = "; ".join(f"{name} for {why}" for name, why in missing)
+        raise ClusterSetupError(
+            f"the embedded local cluster needs {names}, which this root process lacks "
+            f"(effective capabilities {capabilities:#x}; {uses}); run it with full root privileges, "
+            f"e.g. in a container started with --privileged, {ELSEWHERE}"
+        )
+    if not (cgroup_base / "memory").is_dir() and not (cgroup_base / "cgroup.controllers").exists():
+        raise ClusterSetupError(
+            f"no memory cgroup found under {cgroup_base} (neither cgroup v1 memory nor cgroup v2): "
+            f"mount the cgroup filesystem there, {ELSEWHERE}"
+        )
 
 
 def missing_packages() -> list[str]:
@@ -92,14 +141,70 @@ def ensure_packages(progress: object = None) -> list[str]:
 
 
 def port_in_use(host: str, port: int) -> bool:
-    """True when something already listens on host:port."""
+    """True when something already has host:port (the probe ignores TIME_WAIT leftovers of a stopped run)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
-        except OSError:
-            return True
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return True
+            # Anything else (an address missing here, no permission) is not "taken": say what it is.
+            raise ClusterSetupError(f"cannot check whether {host}:{port} is free: {exc}") from exc
     return False
+
+
+def port_holder(port: int, proc: Path = PROC) -> str | None:
+    """Best effort: ``PID n (command)`` of a process holding a TCP socket on ``port``, else None.
+
+    Finds the socket's inode in ``/proc/net/tcp{,6}``, then the process with that inode open; without
+    root, other users' file descriptors are unreadable and the answer is None.
+    """
+    inodes: set[str] = set()
+    for table in ("tcp", "tcp6"):
+        try:
+            rows = (proc / "net" / table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            # fields: sl, local "ADDR:PORT" (hex), remote, state, queues, ..., uid, timeout, inode
+            if len(fields) > 9 and int(fields[1].rsplit(":", 1)[1], 16) == port and fields[9] != "0":
+                inodes.add(f"socket:[{fields[9]}]")
+    if not inodes:
+        return None
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            descriptors = list((entry / "fd").iterdir())
+        except OSError:
+            continue
+        for descriptor in descriptors:
+            try:
+                target = os.readlink(descriptor)
+            except OSError:
+                continue
+            if target in inodes:
+                try:
+                    command = (entry / "comm").read_text().strip()
+                except OSError:
+                    command = "?"
+                return f"PID {entry.name} ({command})"
+    return None
+
+
+def check_ports_free(wanted: Iterable[tuple[str, int, str]]) -> None:
+    """Raise for the first (address, port, component) whose port something else already holds."""
+    for address, port, user in wanted:
+        if not port_in_use(address, port):
+            continue
+        holder = port_holder(port)
+        held_by = f"held by {holder}" if holder else "held by another program"
+        raise ClusterSetupError(
+            f"port {port} on {address}, needed by {user}, is already in use ({held_by}); "
+            "stop that program and retry"
+        )
 
 
 def ensure_address_device(name: str, addresses: Sequence[str]) -> None:

@@ -1,0 +1,86 @@
+"""Verdict: judge expectations against a timeline. Pure functions, no I/O.
+
+While observing, an expectation that could still come true is PENDING; the final judgement
+(``final=True``) turns what is still pending into FAILED with what was seen. Each expectation type
+has one rule, grouped by what it is about: containers, pods, endpoints, files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from podchaos.model.expectations import (
+    EmptyDirKept,
+    EmptyDirLost,
+    Endpoint,
+    EventSeen,
+    Eviction,
+    Expectation,
+    LastTerminated,
+    LogSeen,
+    MinAvailable,
+    PodPhase,
+    PodReady,
+    Rescheduled,
+    RestartBackoff,
+    RestartCount,
+    TerminationDuration,
+)
+from podchaos.model.timeline import FaultRecord, Timeline
+from podchaos.model.verdict import ExpectationResult, Outcome, Verdict
+from podchaos.verdict import containers, endpoints, files, pods
+from podchaos.verdict.common import Judgement
+from podchaos.verdict.containers import backoff_delays
+
+Rule = Callable[[Any, Timeline, FaultRecord, float], Judgement]
+
+# Expectation type -> rule(expectation, timeline, first fault, now). Every Expectation has one.
+RULES: dict[type[Expectation], Rule] = {
+    RestartCount: lambda e, t, f, _now: containers.restart_count(e, t, f),
+    LastTerminated: lambda e, t, f, _now: containers.last_terminated(e, t, f),
+    RestartBackoff: lambda e, t, f, _now: containers.restart_backoff(e, t, f),
+    LogSeen: lambda e, t, f, _now: containers.log_seen(e, t, f),
+    PodReady: pods.pod_ready,
+    PodPhase: lambda e, t, f, _now: pods.pod_phase(e, t, f),
+    TerminationDuration: lambda e, t, f, _now: pods.termination_duration(e, t, f),
+    Rescheduled: pods.rescheduled,
+    MinAvailable: lambda e, t, f, _now: pods.min_available(e, t, f),
+    EventSeen: lambda e, t, f, _now: pods.event_seen(e, t, f),
+    Eviction: lambda e, t, _f, _now: pods.eviction(e, t),
+    Endpoint: lambda e, t, f, _now: endpoints.endpoint(e, t, f),
+    EmptyDirKept: lambda e, t, _f, _now: files.emptydir(e, t),
+    EmptyDirLost: lambda e, t, _f, _now: files.emptydir(e, t),
+}
+
+
+def _first_fault(timeline: Timeline) -> FaultRecord | None:
+    faults = timeline.of_type(FaultRecord)
+    return faults[0] if faults else None
+
+
+def judge(expectation: Expectation, timeline: Timeline, now: float) -> ExpectationResult:
+    """One expectation against the timeline as of ``now`` (seconds on the timeline's clock)."""
+    fault = _first_fault(timeline)
+    if fault is None:
+        return ExpectationResult(
+            expectation, Outcome.FAILED, "a fault to be injected", "no fault was injected"
+        )
+    j = RULES[type(expectation)](expectation, timeline, fault, now)
+    return ExpectationResult(expectation, j.outcome, j.expected, j.seen)
+
+
+def judge_all(expectations: tuple[Expectation, ...], timeline: Timeline, now: float, final: bool) -> Verdict:
+    """Every expectation; with ``final`` nothing stays pending."""
+    results = []
+    for expectation in expectations:
+        result = judge(expectation, timeline, now)
+        if final and result.outcome is Outcome.PENDING:
+            result = ExpectationResult(
+                expectation, Outcome.FAILED, result.expected, f"{result.seen} (when observation ended)"
+            )
+        results.append(result)
+    return Verdict(tuple(results))
+
+
+__all__ = ["RULES", "backoff_delays", "judge", "judge_all"]

@@ -1,0 +1,87 @@
+"""Rules about containers: restart counts and back-off, terminations, what they printed."""
+
+from __future__ import annotations
+
+from podchaos.model.expectations import LastTerminated, LogSeen, RestartBackoff, RestartCount
+from podchaos.model.timeline import ContainerSnapshot, FaultRecord, LogLine, Termination, Timeline
+from podchaos.model.verdict import Outcome
+from podchaos.verdict.common import Judgement, container_history
+
+
+def restart_count(e: RestartCount, timeline: Timeline, fault: FaultRecord) -> Judgement:
+    expected = f"{e.container} restartCount +{e.delta} in pod {fault.pod}"
+    history = container_history(timeline, fault.pod_uid, e.container)
+    if not history:
+        return Judgement(Outcome.FAILED, expected, f"no status of container {e.container} was observed")
+    before = [s for s in history if s.at <= fault.at] or history[:1]
+    base = before[-1].restart_count
+    latest = history[-1].restart_count
+    delta = latest - base
+    seen = f"restartCount {base} -> {latest} (+{delta})"
+    if delta == e.delta:
+        return Judgement(Outcome.PASSED, expected, seen)
+    return Judgement(Outcome.PENDING if delta < e.delta else Outcome.FAILED, expected, seen)
+
+
+def describe_termination(termination: Termination) -> str:
+    return f"reason {termination.reason or '(none)'}, exit code {termination.exit_code}"
+
+
+def last_terminated(e: LastTerminated, timeline: Timeline, fault: FaultRecord) -> Judgement:
+    wanted = [f"reason {e.reason}"] if e.reason is not None else []
+    wanted += [f"exit code {e.exit_code}"] if e.exit_code is not None else []
+    expected = f"{e.container} last terminated with {', '.join(wanted) or 'any termination'}"
+    history = container_history(timeline, fault.pod_uid, e.container)
+    before = {s.last_termination for s in history if s.at <= fault.at}
+    after = [s.last_termination for s in history if s.at > fault.at and s.last_termination is not None]
+    fresh = [t for t in after if t not in before]
+    if not fresh:
+        return Judgement(Outcome.PENDING, expected, "no termination after the fault yet")
+    termination = fresh[0]
+    ok = (e.reason is None or termination.reason == e.reason) and (
+        e.exit_code is None or termination.exit_code == e.exit_code
+    )
+    return Judgement(Outcome.PASSED if ok else Outcome.FAILED, expected, describe_termination(termination))
+
+
+def backoff_delays(history: list[ContainerSnapshot], since: float) -> list[float]:
+    """Seconds each restart waited: from a container instance's termination to the next one running."""
+    delays: list[float] = []
+    ended_at: float | None = None
+    for snapshot in history:
+        if snapshot.at < since:
+            continue
+        if snapshot.state != "running" and ended_at is None:
+            ended_at = snapshot.at
+        elif snapshot.state == "running" and ended_at is not None:
+            delays.append(round(snapshot.at - ended_at, 1))
+            ended_at = None
+    return delays
+
+
+def restart_backoff(e: RestartBackoff, timeline: Timeline, fault: FaultRecord) -> Judgement:
+    expected = (
+        f"{e.restarts} restarts of {e.container}, each back-off at least 1.5x the previous from the 2nd"
+    )
+    delays = backoff_delays(container_history(timeline, fault.pod_uid, e.container), fault.at)
+    seen = f"back-off delays {', '.join(f'{d:g}s' for d in delays) or 'none yet'}"
+    if len(delays) < e.restarts:
+        return Judgement(Outcome.PENDING, expected, seen)
+    delays = delays[: e.restarts]
+    growing = all(delays[i] >= 1.5 * delays[i - 1] - 1.0 for i in range(1, len(delays)))
+    backed_off = len(delays) < 2 or delays[1] >= 5.0
+    return Judgement(Outcome.PASSED if growing and backed_off else Outcome.FAILED, expected, seen)
+
+
+def log_seen(e: LogSeen, timeline: Timeline, fault: FaultRecord) -> Judgement:
+    expected = f"{e.container} prints a line containing {e.contains!r} after the fault"
+    lines = [
+        line for line in timeline.of_type(LogLine) if line.container == e.container and line.at >= fault.at
+    ]
+    match = next((line for line in lines if e.contains in line.text), None)
+    if match is not None:
+        return Judgement(Outcome.PASSED, expected, f"{match.pod} printed {match.text[:120]!r}")
+    tail = "; ".join(line.text[:60] for line in lines[-3:])
+    return Judgement(
+        Outcome.PENDING, expected, f"{len(lines)} lines since the fault{': ' + tail if tail else ''}"
+    )
