@@ -21,13 +21,13 @@ import yaml
 
 from podchaos import cleanup, deploy, probes
 from podchaos.errors import FaultError, ScenarioError
-from podchaos.faults import FaultContext, fault_for
+from podchaos.faults import Fault, FaultContext, fault_for
 from podchaos.k8s.client import Kube
 from podchaos.model import ContainerKill, Expectation, FaultSpec, PodDelete, RunResult, Timeline, Verdict
 from podchaos.model.faults import Signal
 from podchaos.model.timeline import FaultRecord, PodState
 from podchaos.observe import Recorder
-from podchaos.runner import observe_until_decided
+from podchaos.runner import observe_until_decided, restore_all
 from podchaos.steady import wait_steady
 
 
@@ -40,15 +40,25 @@ class ChaosRun:
         self.recorder = recorder
         self.targets = targets
         self.faults: list[FaultRecord] = []
+        self.context = FaultContext(chaos.kube, chaos.namespace, selector, tuple(targets), recorder)
+        self._injected: list[Fault] = []
 
     def inject(self, spec: FaultSpec) -> FaultRecord:
-        """Inject a fault into the first target pod; returns once it is confirmed to have taken effect."""
-        context = FaultContext(
-            self.chaos.kube, self.chaos.namespace, self.selector, tuple(self.targets), self.recorder
-        )
-        record = fault_for(spec).inject(context)
+        """Inject a fault into the first target pod; returns once it is confirmed to have taken effect.
+
+        What the fault leaves in place (a cordoned node, a hidden probe file) is undone when the
+        ``record`` block ends.
+        """
+        fault = fault_for(spec)
+        self._injected.append(fault)
+        record = fault.inject(self.context)
         self.faults.append(record)
         return record
+
+    def restore(self) -> None:
+        """Undo what the injected faults left in place (called when the ``record`` block ends)."""
+        faults, self._injected = self._injected, []
+        restore_all(faults, self.context)
 
     def kill_container(self, container: str, signal: Signal = "SIGKILL") -> FaultRecord:
         """Signal one container's init process from the node side."""
@@ -75,7 +85,7 @@ class ChaosRun:
             self.chaos.namespace,
             self.recorder,
             tuple(expectations),
-            self.faults[0].at,
+            self.faults[0],
             timeout,
             settle,
         )
@@ -131,7 +141,12 @@ class Chaos:
         selector = _selector(labels)
         with Recorder(self.kube, self.namespace, selector) as recorder:
             targets = wait_steady(self.kube, self.namespace, selector, timeout)
-            yield ChaosRun(self, selector, recorder, targets)
+            recorder.follow_logs(targets)
+            run = ChaosRun(self, selector, recorder, targets)
+            try:
+                yield run
+            finally:
+                run.restore()
 
 
 def _selector(labels: Mapping[str, str]) -> str:

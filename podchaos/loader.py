@@ -28,6 +28,8 @@ _NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 _DURATION_FIELDS = {"grace_period", "within", "steady_timeout", "observe_timeout", "settle"}
+_AT_LEAST = {"repeat": 1, "restarts": 1}
+_POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
 _SCENARIO_KEYS = {"name", "description", "workload", "faults", "expect", "timeouts", "tags"}
 
 
@@ -121,7 +123,7 @@ class _Reader:
             if value not in choices:
                 raise self.fail(path, f"expected one of {', '.join(map(str, choices))}; got {value!r}")
             return value
-        if name in _DURATION_FIELDS:
+        if name in _DURATION_FIELDS or hint is float:
             return self.duration(value, path)
         if hint is bool:
             if not isinstance(value, bool):
@@ -130,6 +132,9 @@ class _Reader:
         if hint is int:
             if isinstance(value, bool) or not isinstance(value, int):
                 raise self.fail(path, f"expected an integer, got {_describe(value)}")
+            least = _AT_LEAST.get(name, 0)
+            if value < least:
+                raise self.fail(path, f"expected an integer of at least {least}, got {value}")
             return value
         if hint is str:
             return self.string(value, path)
@@ -188,6 +193,8 @@ def parse_scenario(text: str, source: str, base_dir: Path | None = None) -> Scen
     )
     if not expectations:
         raise reader.fail("expect", "expected at least one expectation")
+    _check_containers(reader, workload, faults, "faults")
+    _check_containers(reader, workload, expectations, "expect")
     timeouts = reader.mapping(data.get("timeouts", {}), "timeouts")
     reader.unknown_keys(timeouts, {"steady", "observe", "settle"}, "timeouts")
     tags = data.get("tags", [])
@@ -204,6 +211,39 @@ def parse_scenario(text: str, source: str, base_dir: Path | None = None) -> Scen
         settle=reader.duration(timeouts.get("settle", 3), "timeouts.settle"),
         tags=tuple(tag_list),
     )
+
+
+def pod_specs(manifest: Manifest) -> list[Mapping[str, Any]]:
+    """The pod specs a manifest creates: a Pod's own, a controller's template (a CronJob's job's)."""
+    body = manifest.body
+    if manifest.kind == "Pod":
+        spec = body.get("spec")
+    elif manifest.kind in _POD_TEMPLATE_KINDS:
+        spec = body.get("spec", {}).get("template", {}).get("spec")
+    elif manifest.kind == "CronJob":
+        spec = body.get("spec", {}).get("jobTemplate", {}).get("spec", {}).get("template", {}).get("spec")
+    else:
+        return []
+    return [spec] if isinstance(spec, Mapping) else []
+
+
+def _check_containers(reader: _Reader, workload: Workload, specs: tuple[Any, ...], section: str) -> None:
+    """A fault or expectation naming a container the workload does not have fails before deploying."""
+    names: list[str] = []
+    for manifest in workload.manifests:
+        for spec in pod_specs(manifest):
+            for key in ("initContainers", "containers"):
+                names += [str(c.get("name")) for c in spec.get(key, ()) if isinstance(c, Mapping)]
+    if not names:
+        return  # only custom kinds: nothing to check against
+    for index, spec in enumerate(specs):
+        container = getattr(spec, "container", None)
+        if container is not None and container not in names:
+            raise reader.fail(
+                f"{section}[{index}].container",
+                f"expected a container of the workload ({', '.join(dict.fromkeys(names))}),"
+                f" got {container!r}",
+            )
 
 
 def _workload(reader: _Reader, raw: Any, base_dir: Path | None) -> Workload:

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 
 from podchaos.errors import PodchaosError
-from podchaos.k8s.client import Kube
+from podchaos.k8s.client import Kube, LogStream
 from podchaos.model.timeline import (
     ContainerSnapshot,
     EndpointsSnapshot,
@@ -41,6 +41,7 @@ class Recorder:
         self._latest: dict[str, PodState] = {}
         self._errors: list[BaseException] = []
         self._threads: list[threading.Thread] = []
+        self._streams: list[LogStream] = []
         self._changed = threading.Condition(self._lock)
 
     def clock(self) -> float:
@@ -82,8 +83,12 @@ class Recorder:
                     self._spawn(f"podchaos-logs-{state.pod.pod}-{container.container}", follow)
 
     def stop(self) -> None:
-        """Stop the watches (they end within one watch window)."""
+        """Stop the watches (they end within one watch window) and the log streams (closed now)."""
         self._stop.set()
+        with self._lock:
+            streams, self._streams = self._streams, []
+        for stream in streams:
+            stream.close()
         for thread in self._threads:
             thread.join(timeout=10)
 
@@ -117,10 +122,11 @@ class Recorder:
     def _follower(self, pod: str, pod_uid: str, container: str) -> Callable[[], None]:
         def follow() -> None:
             try:
-                for line in self.kube.follow_logs(self.namespace, pod, container):
+                stream = self.kube.open_logs(self.namespace, pod, container)
+                with self._lock:
+                    self._streams.append(stream)
+                for line in stream.lines():
                     self.add(LogLine(self.clock(), pod, pod_uid, container, line))
-                    if self._stop.is_set():
-                        return
             except PodchaosError:
                 return
 

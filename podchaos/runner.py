@@ -11,6 +11,7 @@ from podchaos.errors import FaultError, PodchaosError
 from podchaos.faults import Fault, FaultContext, fault_for
 from podchaos.k8s.client import Kube
 from podchaos.model import Expectation, FaultRecord, RunResult, Scenario, Timeline, Verdict
+from podchaos.model.timeline import PodState
 from podchaos.observe import Recorder
 from podchaos.steady import wait_steady
 from podchaos.verdict import judge_all
@@ -24,6 +25,14 @@ class RunOptions:
     run_id: str = ""
 
 
+def _probe_target(recorder: Recorder, fault_pod_uid: str) -> PodState:
+    """Where files are read back: the faulted pod if it lives on, else its replacement (never a pod
+    that is being deleted: its emptyDir still exists until it is gone)."""
+    pods = [state for state in recorder.live_pods() if not state.pod.deleting]
+    pods.sort(key=lambda state: (state.pod.pod_uid != fault_pod_uid, state.pod.pod))
+    return pods[0]
+
+
 def _recovered(recorder: Recorder) -> bool:
     pods = [state for state in recorder.live_pods() if not state.pod.deleting]
     return bool(pods) and all(state.pod.ready for state in pods)
@@ -34,7 +43,7 @@ def observe_until_decided(
     namespace: str,
     recorder: Recorder,
     expectations: tuple[Expectation, ...],
-    fault_at: float,
+    fault: FaultRecord,
     timeout: float,
     settle: float,
 ) -> Verdict:
@@ -44,12 +53,12 @@ def observe_until_decided(
     """
     checks = probes.file_checks(expectations)
     probed = not checks
-    deadline = fault_at + timeout
+    deadline = fault.at + timeout
     settle_until: float | None = None
     while recorder.clock() < deadline:
         recorder.check()
         if not probed and _recovered(recorder):
-            target = sorted(recorder.live_pods(), key=lambda s: s.pod.pod)[0]
+            target = _probe_target(recorder, fault.pod_uid)
             for container, path in checks:
                 recorder.add(probes.read_file(kube, namespace, target, container, path, recorder.clock()))
             probed = True
@@ -114,7 +123,7 @@ def run_scenario(kube: Kube, scenario: Scenario, options: RunOptions | None = No
                         namespace,
                         recorder,
                         scenario.expectations,
-                        first.at,
+                        first,
                         scenario.observe_timeout,
                         scenario.settle,
                     )

@@ -17,6 +17,7 @@ from podchaos.model.toolbox import TOOLBOX_IMAGE
 from podchaos.waiting import wait_for
 
 AGENT_LABEL = "podchaos.io/role"
+HOST_CGROUP = "/host/sys/fs/cgroup"
 START_TIMEOUT_S = 60.0
 
 # Finds the processes whose cgroup path names the container ID and prints the container's init
@@ -48,6 +49,8 @@ def agent_manifest(node: str) -> dict[str, Any]:
             "restartPolicy": "Never",
             "terminationGracePeriodSeconds": 0,
             "tolerations": [{"operator": "Exists"}],
+            # The node's cgroup tree, for faults that act on a container's cgroup (oom-kill).
+            "volumes": [{"name": "cgroup", "hostPath": {"path": "/sys/fs/cgroup", "type": "Directory"}}],
             "containers": [
                 {
                     "name": "agent",
@@ -55,6 +58,7 @@ def agent_manifest(node: str) -> dict[str, Any]:
                     "imagePullPolicy": "IfNotPresent",
                     "command": ["sleep", "86400"],
                     "securityContext": {"privileged": True},
+                    "volumeMounts": [{"name": "cgroup", "mountPath": HOST_CGROUP}],
                 }
             ],
         },

@@ -114,5 +114,6 @@ class ContainerKillFault(NothingToRestore):
         except WaitTimeout as exc:
             raise FaultError(
                 f"container-kill did nothing: {before.container} in {before.pod} still runs after "
-                f"{self.spec.signal} ({exc}); a process that ignores {self.spec.signal} survives it"
+                f"{self.spec.signal} ({exc}); a process that ignores {self.spec.signal} survives it, and so"
+                " does a container's PID 1 that has no handler for it (see pid_namespaces(7))"
             ) from exc

@@ -24,10 +24,15 @@ START_HOG = r"""
 cid="$1"; pids=""
 for d in /proc/[0-9]*; do grep -qs "$cid" "$d/cgroup" && pids="$pids ${d#/proc/}"; done
 [ -n "$pids" ] || { echo "no process of container $cid on this node" >&2; exit 3; }
-root=/proc/1/root/sys/fs/cgroup
+root=/host/sys/fs/cgroup
 base="$root/memory"; file=memory.limit_in_bytes
 [ -f "$root/cgroup.controllers" ] && { base="$root"; file=memory.max; }
-cg=$(find "$base" -maxdepth 10 -type d -name "*$cid*" 2>/dev/null | head -n 1)
+set -- $pids
+# cgroup v1: the memory hierarchy path as the process sees it; v2 (maybe in a cgroup namespace): by name.
+cg="$base$(sed -n 's/^[0-9]*:memory:\(.*\)/\1/p' "/proc/$1/cgroup")"
+if [ "$cg" = "$base" ] || [ ! -f "$cg/$file" ]; then
+  cg=$(find "$base" -maxdepth 10 -type d -name "*$cid*" 2>/dev/null | head -n 1)
+fi
 [ -n "$cg" ] || { echo "no memory cgroup of container $cid under $base" >&2; exit 4; }
 limit=$(cat "$cg/$file")
 case "$limit" in max|"") echo "container has no memory limit" >&2; exit 5;; esac
@@ -35,7 +40,7 @@ case "$limit" in max|"") echo "container has no memory limit" >&2; exit 5;; esac
 for p in $pids; do echo 1000 > "/proc/$p/oom_score_adj"; done
 hog='echo $$ > "$1/cgroup.procs" || exit 6; echo 0 > /proc/$$/oom_score_adj; head -c "$2" /dev/zero | tail'
 sh -c "$hog > /dev/null" podchaos-oom-hog "$cg" $((limit * 2)) < /dev/null > /dev/null 2>&1 &
-echo "hog $! limit $limit cgroup ${cg#/proc/1/root}"
+echo "hog $! limit $limit cgroup ${cg#/host}"
 """
 
 STOP_HOG = r"""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -28,6 +30,34 @@ class ExecResult:
     stdout: str
     stderr: str
     exit_code: int
+
+
+class LogStream:
+    """A followed container log: iterate ``lines()`` in one thread, ``close()`` from another to stop it."""
+
+    def __init__(self, response: Any, action: str) -> None:
+        self._response = response
+        self._action = action
+
+    def lines(self) -> Iterator[str]:
+        """Lines as the container prints them; ends when the container ends or the stream is closed."""
+        with translated(self._action):
+            try:
+                for line in self._response:
+                    yield line.decode(errors="replace").rstrip("\n")
+            except (AttributeError, ValueError):
+                return  # closed from another thread while reading
+
+    def close(self) -> None:
+        """Stop following (the reading thread's ``lines()`` ends)."""
+        # Closing alone does not wake a thread blocked in recv(); shutting the socket down does.
+        connection = getattr(self._response, "connection", None)
+        sock = getattr(connection, "sock", None)
+        with contextlib.suppress(OSError):
+            if sock is not None:
+                sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(Exception):
+            self._response.close()
 
 
 class Kube:
@@ -170,6 +200,11 @@ class Kube:
             else:
                 self.core.delete_namespaced_pod(name, namespace, grace_period_seconds=grace_period)
 
+    def delete_pods_now(self, namespace: str) -> None:
+        """Delete every pod of the namespace with grace 0."""
+        with translated(f"delete pods in {namespace}"):
+            self.core.delete_collection_namespaced_pod(namespace, grace_period_seconds=0)
+
     def evict(self, namespace: str, name: str) -> None:
         """Evict a pod through the Eviction API; TooManyRequests when a PodDisruptionBudget forbids it."""
         body = client.V1Eviction(metadata=client.V1ObjectMeta(name=name, namespace=namespace))
@@ -254,17 +289,13 @@ class Kube:
         for kind, obj in self._watch(self.discovery.list_namespaced_endpoint_slice, namespace, stop):
             yield endpoints_snapshot(obj, clock(), deleted=kind == "DELETED")
 
-    def follow_logs(self, namespace: str, pod: str, container: str) -> Iterator[str]:
-        """Lines of a running container's log from now on, until the container ends."""
+    def open_logs(self, namespace: str, pod: str, container: str) -> LogStream:
+        """Follow a running container's log from now on; the stream ends with the container."""
         with translated(f"follow logs of {namespace}/{pod}/{container}"):
             response: Any = self.core.read_namespaced_pod_log(
                 pod, namespace, container=container, follow=True, since_seconds=1, _preload_content=False
             )
-            try:
-                for line in response:
-                    yield line.decode(errors="replace").rstrip("\n")
-            finally:
-                response.release_conn()
+        return LogStream(response, f"follow logs of {namespace}/{pod}/{container}")
 
     def _watch(
         self, lister: Callable[..., Any], namespace: str, stop: threading.Event, **kwargs: Any

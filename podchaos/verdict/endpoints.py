@@ -1,4 +1,10 @@
-"""Rules about EndpointSlice endpoints: not ready or removed, terminating, ready again."""
+"""Rules about EndpointSlice endpoints: not ready or removed, terminating, ready again.
+
+Only the slices that held the faulted pod's endpoint count (a namespace may have several Services).
+"Ready again" means the faulted pod's own endpoint, or a replacement pod's (one that had no endpoint
+before the fault), turning ready after the faulted pod's endpoint dropped; a replica that never
+dropped does not count.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +13,31 @@ from podchaos.model.timeline import EndpointsSnapshot, FaultRecord, Timeline
 from podchaos.model.verdict import Outcome
 from podchaos.verdict.common import Judgement
 
+_WHAT = {"not-ready": "not ready or removed", "terminating": "terminating", "ready": "ready again"}
+
 
 def endpoint(e: Endpoint, timeline: Timeline, fault: FaultRecord) -> Judgement:
-    what = {"not-ready": "not ready or removed", "terminating": "terminating", "ready": "ready again"}[
-        e.condition
-    ]
     serving = "" if e.serving is None else f" with serving={str(e.serving).lower()}"
-    expected = f"the pod's endpoint {what}{serving} within {e.within:g}s of the fault"
-    slices = [s for s in timeline.of_type(EndpointsSnapshot) if s.at >= fault.at]
-    before = [s for s in timeline.of_type(EndpointsSnapshot) if s.at < fault.at]
-    if not slices and not before:
-        return Judgement(Outcome.PENDING, expected, "no EndpointSlice observed (is there a Service?)")
+    expected = f"the pod's endpoint {_WHAT[e.condition]}{serving} within {e.within:g}s of the fault"
+    snapshots = timeline.of_type(EndpointsSnapshot)
+    own_slices = {s.slice for s in snapshots if s.of_pod(fault.pod_uid) is not None}
+    if not own_slices:
+        return Judgement(
+            Outcome.PENDING, expected, "no EndpointSlice with the pod's endpoint (is there a Service?)"
+        )
+    relevant = [s for s in snapshots if s.slice in own_slices]
+    known_before = {p.pod_uid for s in relevant if s.at < fault.at for p in s.endpoints}
     dropped_at: float | None = None
-    for snapshot in slices:
-        mine = None if snapshot.deleted else snapshot.of_pod(fault.pod_uid)
-        if mine is None or not mine.ready:
-            dropped_at = snapshot.at if dropped_at is None else dropped_at
-        hit = endpoint_hit(e, snapshot, fault, dropped_at)
+    for snapshot in (s for s in relevant if s.at >= fault.at):
+        own = None if snapshot.deleted else snapshot.of_pod(fault.pod_uid)
+        if dropped_at is None and (own is None or not own.ready):
+            dropped_at = snapshot.at
+        hit = endpoint_hit(e, snapshot, fault, dropped_at, known_before)
         if hit:
             took = snapshot.at - fault.at
             outcome = Outcome.PASSED if took <= e.within else Outcome.FAILED
             return Judgement(outcome, expected, f"{hit} {took:.1f}s after the fault")
-    last = slices[-1] if slices else before[-1]
+    last = relevant[-1]
     seen = ", ".join(
         f"{p.pod} ready={p.ready} serving={p.serving} terminating={p.terminating}" for p in last.endpoints
     )
@@ -36,10 +45,14 @@ def endpoint(e: Endpoint, timeline: Timeline, fault: FaultRecord) -> Judgement:
 
 
 def endpoint_hit(
-    e: Endpoint, snapshot: EndpointsSnapshot, fault: FaultRecord, dropped_at: float | None
+    e: Endpoint,
+    snapshot: EndpointsSnapshot,
+    fault: FaultRecord,
+    dropped_at: float | None,
+    known_before: set[str],
 ) -> str:
-    """What matched in this snapshot, or ""."""
-    own = snapshot.of_pod(fault.pod_uid) if not snapshot.deleted else None
+    """What matched in this snapshot of one of the pod's slices, or ""."""
+    own = None if snapshot.deleted else snapshot.of_pod(fault.pod_uid)
     if e.condition == "not-ready":
         if own is None:
             return f"endpoint of {fault.pod} removed"
@@ -50,7 +63,11 @@ def endpoint_hit(
         if own is not None and own.terminating and (e.serving is None or own.serving == e.serving):
             return f"endpoint of {fault.pod} terminating serving={str(own.serving).lower()}"
         return ""
-    if dropped_at is None or snapshot.at <= dropped_at:
+    if dropped_at is None or snapshot.at <= dropped_at or snapshot.deleted:
         return ""
-    ready = [p for p in snapshot.endpoints if p.ready and not snapshot.deleted]
-    return f"endpoint of {ready[0].pod} ready again" if ready else ""
+    back = [
+        p
+        for p in snapshot.endpoints
+        if p.ready and (p.pod_uid == fault.pod_uid or p.pod_uid not in known_before)
+    ]
+    return f"endpoint of {back[0].pod} ready again" if back else ""

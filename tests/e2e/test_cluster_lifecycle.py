@@ -7,8 +7,11 @@ other tests using the cluster. Every test leaves the cluster up and healthy, eve
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
+import re
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +22,7 @@ import pytest
 from kubernetes import client
 
 from podchaos.cluster.local.cluster import LocalCluster, LocalStatus
+from podchaos.cluster.local.layout import ADDRESS_DEVICE, Layout
 from podchaos.cluster.provider import ClusterAccess
 
 pytestmark = pytest.mark.disruptive
@@ -192,3 +196,204 @@ def test_up_recovers_from_a_killed_cluster(
     core.create_namespaced_pod(after_ns, e2e.pod_manifest("fresh", [container]))
     fresh = e2e.wait_pod_ready(core, after_ns, "fresh", 90)
     print(f"new pod Ready on {fresh.spec.node_name} ({fresh.status.pod_ip}) after recovery")
+
+
+# --- down ----------------------------------------------------------------------------------------------
+
+NETNS_DIR = Path("/run/netns")
+NET_DEVICES = Path("/sys/class/net")
+CGROUP_BASE = Path("/sys/fs/cgroup")
+KERNEL_CLEANUP_TIMEOUT = 15.0
+
+
+def _alive(pid: int, started: str) -> bool:
+    """True while ``pid`` is the same process (same start time) and not a zombie."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[0] not in {"Z", "X"} and fields[19] == started
+
+
+def _start_time(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+
+
+def _own_lineage() -> set[int]:
+    """This process and its ancestors: their command lines may name the state dir, yet are not the cluster."""
+    lineage, pid = set(), os.getpid()
+    while pid > 0 and pid not in lineage:
+        lineage.add(pid)
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            break
+    return lineage
+
+
+def _processes_naming(*roots: Path) -> dict[int, str]:
+    """Live processes (not this test's lineage) whose command line names a path under ``roots``."""
+    needles = tuple(str(root) for root in roots)
+    mine = _own_lineage()
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) in mine:
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if any(needle in cmdline for needle in needles):
+            found[int(entry.name)] = cmdline.strip()
+    return found
+
+
+def _mounts_under(*roots: Path) -> list[str]:
+    """Mount points at or below ``roots``, from this mount namespace's mountinfo (octal escapes decoded)."""
+    points = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
+        if any(point == str(root) or point.startswith(f"{root}/") for root in roots):
+            points.append(point)
+    return points
+
+
+def _netns_with_pod_address(layout: Layout) -> set[str]:
+    """Named network namespaces holding an address of a node's pod range (the cluster's pod sandboxes)."""
+    ranges = [ipaddress.ip_network(node.pod_cidr) for node in layout.nodes]
+    owned = set()
+    for entry in NETNS_DIR.iterdir() if NETNS_DIR.is_dir() else ():
+        listing = subprocess.run(
+            ["ip", "-n", entry.name, "-4", "-o", "addr", "show"], capture_output=True, text=True, check=False
+        ).stdout
+        addresses = re.findall(r"inet (\d+\.\d+\.\d+\.\d+)/", listing)
+        if any(ipaddress.ip_address(a) in net for a in addresses for net in ranges):
+            owned.add(entry.name)
+    return owned
+
+
+def _netns_of(pid: int) -> set[str]:
+    """The /run/netns names bound to the network namespace of ``pid`` (same nsfs inode)."""
+    inode = os.stat(f"/proc/{pid}/ns/net").st_ino
+    return {entry.name for entry in NETNS_DIR.iterdir() if entry.stat().st_ino == inode}
+
+
+def _cgroup_processes(cgroup_root: str) -> dict[str, list[str]]:
+    """Non-empty ``cgroup.procs`` files below ``cgroup_root`` in every hierarchy (v1 and v2)."""
+    hierarchies = [CGROUP_BASE, *(p for p in CGROUP_BASE.iterdir() if p.is_dir() and not p.is_symlink())]
+    busy = {}
+    for hierarchy in hierarchies:
+        top = hierarchy / cgroup_root.strip("/")
+        if not top.is_dir():
+            continue
+        for procs in top.rglob("cgroup.procs"):
+            with contextlib.suppress(OSError):
+                if pids := procs.read_text().split():
+                    busy[str(procs)] = pids
+    return busy
+
+
+@dataclass
+class BeforeDown:
+    """What the running cluster has on this machine, recorded before ``down`` to check it is gone after."""
+
+    daemons: dict[str, tuple[int, str]]  # component -> (PID, start time)
+    workload: dict[int, str]  # containers' and shims' PID -> start time
+    pod_netns: set[str]
+    veths: set[str]
+
+
+def _pod_on_each_node(layout: Layout, namespace: str, core: client.CoreV1Api, e2e: Any) -> dict[int, str]:
+    """Start a Ready pod on every node; returns its container's PID -> start time."""
+    probe = e2e.ready_file_probe()
+    container = e2e.busybox_container("main", "touch /tmp/ready; exec sleep 3600", readinessProbe=probe)
+    pids = {}
+    for node in layout.nodes:
+        name = f"on-{node.index}"
+        core.create_namespaced_pod(namespace, e2e.pod_manifest(name, [container], nodeName=node.name))
+        pod = e2e.wait_pod_ready(core, namespace, name, 90)
+        pid = _container_init_pid(pod.status.container_statuses[0].container_id.split("://", 1)[1])
+        assert pid is not None, f"could not find the process of pod {name} on {node.name}"
+        pids[pid] = _start_time(pid)
+    return pids
+
+
+def _record_before_down(cluster: LocalCluster, containers: dict[int, str]) -> BeforeDown:
+    """Snapshot what down must remove; each part must be non-empty or its check after down proves nothing."""
+    layout = cluster.layout
+    daemons = {c.name: c.pid for c in cluster.status().components}
+    assert set(daemons) == COMPONENTS, f"components: {sorted(daemons)}"
+    assert all(daemons.values()), f"not every daemon runs: {daemons}"
+    naming = _processes_naming(layout.state, layout.run)
+    shims = {pid: _start_time(pid) for pid, cmd in naming.items() if "containerd-shim" in cmd}
+    assert shims, f"no containerd shim names {layout.run}: {naming}"
+    assert _mounts_under(layout.state, layout.run), f"no mounts under {layout.state} or {layout.run}"
+    pod_netns = {name for pid in containers for name in _netns_of(pid)}
+    assert len(pod_netns) == len(layout.nodes), f"pods' network namespaces in {NETNS_DIR}: {pod_netns}"
+    assert pod_netns <= _netns_with_pod_address(layout), f"pod netns {pod_netns} hold no pod address"
+    veths = {port.name for node in layout.nodes for port in (NET_DEVICES / node.bridge / "brif").iterdir()}
+    assert veths, "no veth attached to the node bridges"
+    empty = [node.cgroup_root for node in layout.nodes if not _cgroup_processes(node.cgroup_root)]
+    assert not empty, f"node cgroup roots without processes before down: {empty}"
+    return BeforeDown(
+        daemons={name: (pid, _start_time(pid)) for name, pid in daemons.items() if pid},
+        workload={**containers, **shims},
+        pod_netns=pod_netns,
+        veths=veths,
+    )
+
+
+def _assert_nothing_left(layout: Layout, before: BeforeDown, e2e: Any) -> None:
+    alive = {name: pid for name, (pid, start) in before.daemons.items() if _alive(pid, start)}
+    assert not alive, f"daemons still running after down: {alive}"
+    pid_files = sorted(str(p) for p in layout.pids.glob("*")) if layout.pids.is_dir() else []
+    assert not pid_files, f"pid files left: {pid_files}"
+    survivors = sorted(pid for pid, start in before.workload.items() if _alive(pid, start))
+    assert not survivors, f"containers or shims still running after down: {survivors}"
+    naming = _processes_naming(layout.state, layout.run)
+    assert not naming, f"processes naming {layout.state} or {layout.run} after down: {naming}"
+
+    roots = (layout.state, layout.run, *(node.kubelet_root for node in layout.nodes))
+    mounts = _mounts_under(*roots, *(NETNS_DIR / name for name in before.pod_netns))
+    assert not mounts, f"mounts left after down: {mounts}"
+
+    devices = {ADDRESS_DEVICE, *(node.bridge for node in layout.nodes), *before.veths}
+
+    # Veths vanish once the kernel has released the pods' network namespaces: that is asynchronous.
+    def network_gone(waiter: Any) -> bool | None:
+        present = sorted(name for name in devices if (NET_DEVICES / name).exists())
+        named = {entry.name for entry in NETNS_DIR.iterdir()} if NETNS_DIR.is_dir() else set()
+        namespaces = sorted((before.pod_netns & named) | _netns_with_pod_address(layout))
+        waiter.last_seen = f"devices {present}, network namespaces {namespaces}"
+        return True if not present and not namespaces else None
+
+    e2e.wait("down's network devices and namespaces to be gone", KERNEL_CLEANUP_TIMEOUT).until(network_gone)
+
+    busy = {node.cgroup_root: _cgroup_processes(node.cgroup_root) for node in layout.nodes}
+    assert not any(busy.values()), f"processes left in node cgroups after down: {busy}"
+
+
+def test_down_leaves_no_process_mount_device_namespace_or_cgroup_behind(
+    healthy_afterwards: Afterwards, core: client.CoreV1Api, e2e: Any
+) -> None:
+    cluster = healthy_afterwards.cluster
+    namespace = e2e.namespace_name("down-cleans")
+    healthy_afterwards.namespaces.append(namespace)
+    e2e.create_namespace(core, namespace)
+    # A pod on each node, so that down has containers, shims, mounts, veths and namespaces to remove.
+    containers = _pod_on_each_node(cluster.layout, namespace, core, e2e)
+    before = _record_before_down(cluster, containers)
+
+    started = time.monotonic()
+    cluster.down()
+    print(f"down() took {time.monotonic() - started:.1f}s")
+    _assert_nothing_left(cluster.layout, before, e2e)
+
+    started = time.monotonic()
+    status = cluster.up()
+    print(f"up() after down took {time.monotonic() - started:.1f}s")
+    assert status.healthy, f"up() after down returned an unhealthy cluster: {status}"
+    ready = {node.name for node in status.nodes if node.ready}
+    assert ready == NODE_NAMES, f"Ready nodes after up: {sorted(ready)}; status: {status.nodes}"
+    nodes = {n.metadata.name: e2e.is_ready(n) for n in core.list_node().items}
+    assert nodes == dict.fromkeys(NODE_NAMES, True), f"nodes seen through the session's client: {nodes}"
