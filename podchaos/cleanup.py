@@ -11,12 +11,13 @@ from podchaos.waiting import wait_for
 def delete_namespace(kube: Kube, namespace: str, timeout: float = 120.0) -> None:
     """Delete the namespace and wait until it is gone.
 
-    Its pods are deleted with grace 0 first: the run is over, and waiting out every pod's grace
-    period (30 s for a shell that ignores SIGTERM) would only slow the catalogue down.
+    Its pods are then deleted with grace 0: the run is over, and waiting out every pod's grace
+    period (30 s for a shell that ignores SIGTERM) would only slow the catalogue down. Doing it after
+    the namespace turned Terminating means no controller can create replacements any more.
     """
     try:
-        kube.delete_pods_now(namespace)
         kube.delete_namespace(namespace)
+        kube.delete_pods_now(namespace)
     except ObjectNotFound:
         return
     wait_for(

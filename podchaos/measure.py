@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from podchaos.model import (
     ContainerSnapshot,
+    EndpointsSnapshot,
     FaultRecord,
     PodGone,
     PodSnapshot,
@@ -37,8 +38,7 @@ def run_outcome(result: RunResult) -> str:
 class EndpointObservation:
     """Whether a pod's address was serving in its Service endpoints at one moment.
 
-    The timeline model records no endpoint data yet, so :func:`endpoint_observations` finds none;
-    the derivation is kept separate so it is ready (and tested) for when the observer records it.
+    Derived from the EndpointSlice snapshots the observer records (:func:`endpoint_observations`).
     """
 
     at: float
@@ -174,9 +174,18 @@ def endpoint_times(
 
 
 def endpoint_observations(timeline: Timeline) -> tuple[EndpointObservation, ...]:
-    """Endpoint data in the timeline: none, until the timeline model records Service endpoints."""
-    del timeline
-    return ()
+    """Per EndpointSlice change, whether each pod it held was taking traffic (endpoint present and ready);
+    a pod that disappeared from a slice is observed as not serving."""
+    known: dict[str, set[str]] = {}
+    observations: list[EndpointObservation] = []
+    for snapshot in timeline.of_type(EndpointsSnapshot):
+        present = {} if snapshot.deleted else {e.pod_uid: e.ready for e in snapshot.endpoints}
+        pods = known.setdefault(snapshot.slice, set())
+        pods.update(present)
+        observations += [
+            EndpointObservation(snapshot.at, uid, present.get(uid, False)) for uid in sorted(pods)
+        ]
+    return tuple(observations)
 
 
 def measure(timeline: Timeline) -> Measurements:

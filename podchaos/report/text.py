@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from podchaos.model import (
     ContainerSnapshot,
+    EndpointsSnapshot,
     EventRecord,
+    EvictionRecord,
     FaultRecord,
     FileProbe,
+    LogLine,
     Outcome,
     PodGone,
     PodSnapshot,
@@ -44,6 +47,18 @@ def describe_entry(entry: TimelineEntry) -> str | None:
         case FileProbe():
             shown = "absent" if entry.content is None else repr(entry.content[:40])
             return f"  probe {entry.phase} {entry.pod}/{entry.container}:{entry.path} = {shown}"
+        case EndpointsSnapshot():
+            if entry.deleted:
+                return f"  endpoints {entry.slice}: slice deleted"
+            states = [
+                f"{e.pod} ready={e.ready} serving={e.serving}{' terminating' if e.terminating else ''}"
+                for e in entry.endpoints
+            ]
+            return f"  endpoints {entry.service or entry.slice}: {', '.join(states) or 'none'}"
+        case LogLine():
+            return f"  log {entry.pod}/{entry.container}: {entry.text[:100]}"
+        case EvictionRecord():
+            return f"  eviction {entry.pod}: {entry.outcome} ({entry.message[:100]})"
     return None
 
 

@@ -36,7 +36,7 @@ from podchaos.model import (
     TimelineEntry,
     Verdict,
 )
-from podchaos.model.timeline import Termination
+from podchaos.model.timeline import EndpointsSnapshot, EndpointState, Termination
 from podchaos.report.json_report import ScenarioRun, read_runs, write_run
 
 
@@ -414,3 +414,24 @@ def test_metrics_of_all_workers_are_the_sums_of_each_workers_metrics(tmp_path: P
         expected = sum(samples.get(key, 0.0) for samples in per_worker)
         assert math.isclose(summed, expected, abs_tol=1e-9), key
     assert total[("podchaos_scenario_runs_total", (("outcome", "passed"), ("scenario", "sidecar-kill")))] == 2
+
+
+def test_endpoint_times_come_from_endpointslice_snapshots() -> None:
+    def slice_at(at: float, *endpoints: EndpointState) -> EndpointsSnapshot:
+        return EndpointsSnapshot(at, "web-abc", "web", endpoints)
+
+    def endpoint(uid: str, ready: bool = True) -> EndpointState:
+        return EndpointState(f"web-{uid}", uid, "10.251.1.5", ready, ready, not ready)
+
+    fault = FaultRecord(10.0, "pod-delete", "web-a", "a", "", "delete")
+    timeline = Timeline().plus(
+        PodSnapshot(1.0, "web-a", "a", "node-1", "Running", True, False),
+        slice_at(2.0, endpoint("a")),
+        fault,
+        slice_at(10.4, endpoint("a", ready=False)),  # terminating: no longer takes traffic
+        slice_at(11.0),  # removed
+        PodSnapshot(12.0, "web-b", "b", "node-2", "Running", True, False),
+        slice_at(12.5, endpoint("b")),  # the replacement takes traffic
+    )
+    measured = measure(timeline)
+    assert (measured.endpoint_removed_s, measured.endpoint_returned_s) == (0.4, 2.5)
