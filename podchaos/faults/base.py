@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from podchaos.errors import FaultError
 from podchaos.k8s.client import Kube
-from podchaos.model.timeline import FaultRecord, PodState, TimelineEntry
+from podchaos.model.timeline import ContainerSnapshot, FaultRecord, PodState, TimelineEntry
 
 CONFIRM_TIMEOUT_S = 60.0
 # Longest kubelet crash-loop back-off (300 s) plus slack: how long a restarted container may take.
@@ -52,3 +53,13 @@ class NothingToRestore:
 
     def restore(self, context: FaultContext) -> None:
         """Nothing was left in place."""
+
+
+def running_container(context: FaultContext, container: str) -> tuple[PodState, ContainerSnapshot]:
+    """The target pod as it is now and its named container, which must be running."""
+    target = context.kube.pod(context.namespace, context.target.pod.pod)
+    current = target.container(container)
+    if current is None or current.state != "running" or not current.container_id:
+        have = ", ".join(f"{c.container} ({c.state})" for c in target.containers)
+        raise FaultError(f"pod {target.pod.pod} has no running container {container!r}; it has: {have}")
+    return target, current

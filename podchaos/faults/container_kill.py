@@ -6,7 +6,13 @@ from dataclasses import dataclass
 
 from podchaos.errors import FaultError, ObjectNotFound, WaitTimeout
 from podchaos.faults.agent import NodeAgent
-from podchaos.faults.base import CONFIRM_TIMEOUT_S, RESTART_WAIT_S, FaultContext, NothingToRestore
+from podchaos.faults.base import (
+    CONFIRM_TIMEOUT_S,
+    RESTART_WAIT_S,
+    FaultContext,
+    NothingToRestore,
+    running_container,
+)
 from podchaos.model.faults import ContainerKill
 from podchaos.model.timeline import ContainerSnapshot, FaultRecord
 from podchaos.waiting import wait_for
@@ -41,14 +47,7 @@ class ContainerKillFault(NothingToRestore):
         """The container instance to kill: the current one, or (repeating) the next one once it runs."""
         name = context.target.pod.pod
         if killed_id is None:
-            target = context.kube.pod(context.namespace, name)
-            current = target.container(self.spec.container)
-            if current is None or not current.container_id:
-                have = ", ".join(c.container for c in target.containers)
-                raise FaultError(
-                    f"pod {name} has no running container {self.spec.container!r} (it has: {have})"
-                )
-            return current
+            return running_container(context, self.spec.container)[1]
         seen: list[str] = []
 
         def next_running() -> ContainerSnapshot | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from podchaos.errors import FaultError, ObjectNotFound, WaitTimeout
 from podchaos.faults.agent import NodeAgent
-from podchaos.faults.base import CONFIRM_TIMEOUT_S, FaultContext
+from podchaos.faults.base import CONFIRM_TIMEOUT_S, FaultContext, running_container
 from podchaos.model.faults import OomKill
 from podchaos.model.timeline import ContainerSnapshot, FaultRecord
 from podchaos.waiting import wait_for
@@ -63,13 +63,7 @@ class OomKillFault:
     _hog: tuple[NodeAgent, str] | None = field(default=None, init=False)
 
     def inject(self, context: FaultContext) -> FaultRecord:
-        target = context.kube.pod(context.namespace, context.target.pod.pod)
-        before = target.container(self.spec.container)
-        if before is None or before.state != "running":
-            have = ", ".join(c.container for c in target.containers)
-            raise FaultError(
-                f"pod {target.pod.pod} has no running container {self.spec.container!r} ({have})"
-            )
+        target, before = running_container(context, self.spec.container)
         if not context.kube.memory_limit(context.namespace, target.pod.pod, self.spec.container):
             raise FaultError(
                 f"oom-kill needs a memory limit on container {self.spec.container!r} of pod {target.pod.pod}"

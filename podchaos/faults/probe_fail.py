@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from podchaos.errors import FaultError, ObjectNotFound, PodchaosError, WaitTimeout
 from podchaos.faults.agent import NodeAgent
-from podchaos.faults.base import CONFIRM_TIMEOUT_S, FaultContext
+from podchaos.faults.base import CONFIRM_TIMEOUT_S, FaultContext, running_container
 from podchaos.model.faults import ProbeFail
 from podchaos.model.timeline import ContainerSnapshot, FaultRecord
 from podchaos.waiting import wait_for
@@ -55,13 +55,7 @@ class ProbeFailFault:
     def inject(self, context: FaultContext) -> FaultRecord:
         if not self.spec.path.startswith("/"):
             raise FaultError(f"probe-fail path must be absolute, got {self.spec.path!r}")
-        target = context.kube.pod(context.namespace, context.target.pod.pod)
-        before = target.container(self.spec.container)
-        if before is None or before.state != "running":
-            have = ", ".join(c.container for c in target.containers)
-            raise FaultError(
-                f"pod {target.pod.pod} has no running container {self.spec.container!r} ({have})"
-            )
+        target, before = running_container(context, self.spec.container)
         agent = NodeAgent(context, target.pod.node).ensure()
         pid = agent.container_init_pid(before.container_id)
         at = context.journal.clock()
