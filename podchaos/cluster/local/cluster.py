@@ -160,17 +160,19 @@ class LocalCluster:
         current = self.status()
         wanted = current.server_version == KUBERNETES_VERSION and len(current.nodes) == self.layout.node_count
         if current.healthy and wanted:
+            self._preload_missing_images()
             self.progress("local cluster already running")
             return current
         installed = host.ensure_packages()
         if installed:
             self.progress(f"installed Debian packages: {', '.join(installed)}")
-        build.ensure_all(self.layout, self.progress)
         if any(component.pid for component in current.components) or self.layout.run.exists():
             self.progress("cleaning up a previous cluster that is not healthy")
         self._down(purge_data=True)
-        started = time.monotonic()
+        # A port held by something else fails now, not after a build of several minutes.
         self._check_ports()
+        build.ensure_all(self.layout, self.progress)
+        started = time.monotonic()
         self._prepare_files()
         host.ensure_address_device(
             ADDRESS_DEVICE, [CONTROL_PLANE_IP, *(node.ip for node in self.layout.nodes)]
@@ -295,15 +297,31 @@ class LocalCluster:
             ),
             f"containerd of {node.name} serving",
         )
-        for archive in archives:
-            self.progress(f"loading image {archive.name} into {node.name}")
-            host.run(["ctr", "--address", socket, "-n", "k8s.io", "images", "import", str(archive)])
+        self._load_images(node, archives)
         teardown.ensure_cgroup_root(node.cgroup_root)
         self._start(
             kubelet,
             lambda: http_ok(f"http://127.0.0.1:{node.kubelet_healthz_port}/healthz"),
             f"kubelet of {node.name} healthy",
         )
+
+    def _load_images(self, node: NodeLayout, archives: list[Path]) -> None:
+        for archive in archives:
+            self.progress(f"loading image {archive.name} into {node.name}")
+            ctr = ["ctr", "--address", str(node.containerd_socket), "-n", "k8s.io"]
+            host.run([*ctr, "images", "import", str(archive)])
+
+    def _preload_missing_images(self) -> None:
+        """A running cluster started by an older podchaos may lack images this one preloads."""
+        for node in self.layout.nodes:
+            ctr = ["ctr", "--address", str(node.containerd_socket), "-n", "k8s.io"]
+            present = set(host.run([*ctr, "images", "ls", "-q"]).split())
+            if set(images.PRELOADED) <= present:
+                continue
+            build.ensure_all(self.layout, self.progress)
+            archives = images.write_archives(self.layout.images, self.layout.bin / "pause" / "pause")
+            missing = [a for a in archives if not set(images.archive_references(a)) <= present]
+            self._load_images(node, missing)
 
     def _wait_nodes_ready(self) -> None:
         admin = self.admin()

@@ -8,8 +8,10 @@ from pathlib import Path
 from podchaos.cluster.local.layout import CLUSTER_NAME, CONTROL_PLANE_IP, NodeLayout
 from podchaos.model.toolbox import TOOLBOX_IMAGE
 
-__all__ = ["SANDBOX_IMAGE", "TOOLBOX_IMAGE", "cni", "containerd", "kubeconfig", "kubelet"]
+__all__ = ["SANDBOX_IMAGE", "SHELLLESS_IMAGE", "TOOLBOX_IMAGE", "cni", "containerd", "kubeconfig", "kubelet"]
 SANDBOX_IMAGE = "localhost/podchaos/pause:1"
+# A public image with no shell (only /pause): the local sandbox image carries this tag too.
+SHELLLESS_IMAGE = "registry.k8s.io/pause:3.10"
 
 
 def kubeconfig(server: str, ca: Path, cert: Path, key: Path, user: str) -> str:

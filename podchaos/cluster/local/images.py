@@ -16,7 +16,7 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from podchaos.cluster.local.config import SANDBOX_IMAGE, TOOLBOX_IMAGE
+from podchaos.cluster.local.config import SANDBOX_IMAGE, SHELLLESS_IMAGE, TOOLBOX_IMAGE
 from podchaos.errors import ClusterSetupError
 
 BUSYBOX = Path("/bin/busybox")
@@ -68,8 +68,10 @@ def _layer(dirs: list[str], files: list[ImageFile], links: dict[str, str]) -> by
     return buffer.getvalue()
 
 
-def docker_archive(reference: str, layer: bytes, entrypoint: list[str], cmd: list[str]) -> bytes:
-    """A docker-archive tar holding one single-layer image tagged ``reference``."""
+def docker_archive(
+    reference: str, layer: bytes, entrypoint: list[str], cmd: list[str], also: tuple[str, ...] = ()
+) -> bytes:
+    """A docker-archive tar holding one single-layer image tagged ``reference`` (and ``also``)."""
     diff_id = "sha256:" + hashlib.sha256(layer).hexdigest()
     config = json.dumps(
         {
@@ -88,7 +90,9 @@ def docker_archive(reference: str, layer: bytes, entrypoint: list[str], cmd: lis
     ).encode()
     config_name = hashlib.sha256(config).hexdigest() + ".json"
     layer_name = diff_id.removeprefix("sha256:") + "/layer.tar"
-    manifest = json.dumps([{"Config": config_name, "RepoTags": [reference], "Layers": [layer_name]}]).encode()
+    manifest = json.dumps(
+        [{"Config": config_name, "RepoTags": [reference, *also], "Layers": [layer_name]}]
+    ).encode()
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as archive:
         for item in (
@@ -121,9 +125,22 @@ def toolbox_archive() -> bytes:
 
 
 def sandbox_archive(pause_binary: Path) -> bytes:
-    """The pod sandbox image: only our pause process."""
+    """The pod sandbox image: only our pause process. Also tagged as the public pause image, which
+    scenarios use as a container image without a shell (kind nodes have that one preloaded too)."""
     layer = _layer(["proc", "sys", "dev"], [ImageFile("pause", pause_binary.read_bytes(), 0o755)], {})
-    return docker_archive(SANDBOX_IMAGE, layer, ["/pause"], [])
+    return docker_archive(SANDBOX_IMAGE, layer, ["/pause"], [], also=(SHELLLESS_IMAGE,))
+
+
+PRELOADED = (TOOLBOX_IMAGE, SANDBOX_IMAGE, SHELLLESS_IMAGE)
+"""Every image reference the local nodes have without a registry."""
+
+
+def archive_references(archive: Path) -> list[str]:
+    """The image references a docker-archive tar carries."""
+    with tarfile.open(archive) as tar:
+        member = tar.extractfile("manifest.json")
+        manifest = json.loads(member.read()) if member else []
+    return [tag for image in manifest for tag in image.get("RepoTags", [])]
 
 
 def write_archives(directory: Path, pause_binary: Path) -> list[Path]:
