@@ -21,6 +21,7 @@ from typing import Literal
 from podchaos.measure import Measurements
 from podchaos.model import (
     ContainerSnapshot,
+    EndpointsSnapshot,
     EventRecord,
     Expectation,
     FaultRecord,
@@ -34,7 +35,7 @@ from podchaos.model import (
 from podchaos.report.json_report import RunReport, ScenarioRun
 from podchaos.report.text import QUIET_EVENTS, format_timeline
 
-LaneKind = Literal["pod", "container", "events"]
+LaneKind = Literal["pod", "container", "endpoint", "events"]
 
 # Geometry of the timeline drawing, in SVG user units (the drawing scales to the page width).
 WIDTH = 1100
@@ -168,6 +169,40 @@ def _container_marks(history: Sequence[ContainerSnapshot]) -> list[Mark]:
     return marks
 
 
+def _endpoint_state(snapshot: EndpointsSnapshot, uid: str, name: str) -> tuple[str, str]:
+    endpoint = None if snapshot.deleted else snapshot.of_pod(uid)
+    where = f"endpoint of {name} in {snapshot.service or snapshot.slice}"
+    if endpoint is None:
+        return "absent", f"{where}: removed"
+    if endpoint.terminating:
+        return "deleting", f"{where}: terminating, serving={endpoint.serving}"
+    if endpoint.ready:
+        return "ready", f"{where}: ready"
+    return "not-ready", f"{where}: not ready, serving={endpoint.serving}"
+
+
+def _endpoint_lanes(timeline: Timeline, names: dict[str, str], end: float) -> list[Lane]:
+    """Per pod that had an endpoint: its EndpointSlice state (ready, not ready, terminating, removed)."""
+    snapshots = timeline.of_type(EndpointsSnapshot)
+    lanes = []
+    for uid in dict.fromkeys(e.pod_uid for s in snapshots for e in s.endpoints):
+        own = [s for s in snapshots if s.of_pod(uid) is not None]
+        slices = {s.slice for s in own}
+        mine = [s for s in snapshots if s.slice in slices and s.at >= own[0].at]
+        name = names.get(uid) or next(e.pod for s in mine for e in s.endpoints if e.pod_uid == uid)
+        states = [_endpoint_state(s, uid, name) for s in mine]
+        lanes.append(
+            Lane(
+                kind="endpoint",
+                key=f"endpoint/{uid}",
+                label=f"endpoint {name}",
+                segments=_stretches([s.at for s in mine], states, end),
+                marks=(),
+            )
+        )
+    return lanes
+
+
 def build_lanes(timeline: Timeline, until: float | None = None) -> tuple[Lane, ...]:
     """The lanes of a timeline: per pod (in order of appearance) its readiness band, then its containers.
 
@@ -226,6 +261,7 @@ def build_lanes(timeline: Timeline, until: float | None = None) -> tuple[Lane, .
                     marks=tuple(sorted(_container_marks(snapshots) + probe_marks, key=lambda m: m.at)),
                 )
             )
+    lanes += _endpoint_lanes(timeline, names, end)
     events = [e for e in timeline.of_type(EventRecord) if e.reason not in QUIET_EVENTS]
     if events:
         ticks = tuple(Mark(e.at, "event", f"{e.type} {e.reason} {e.pod}: {e.message}") for e in events)
@@ -438,7 +474,7 @@ svg.timeline .pod-lane .lane-label { font-weight: 600; }
 .grid { stroke: #e4e7eb; stroke-width: 1; }
 .seg.s-ready { fill: #3f9142; } .seg.s-not-ready { fill: #e57373; } .seg.s-deleting { fill: #f0a04b; }
 .seg.s-running { fill: #4a90d9; } .seg.s-running-unready { fill: #a9c9ee; } .seg.s-waiting { fill: #f2c94c; }
-.seg.s-terminated { fill: #9aa5b1; } .seg.s-unknown { fill: #cbd2d9; }
+.seg.s-terminated { fill: #9aa5b1; } .seg.s-unknown { fill: #cbd2d9; } .seg.s-absent { fill: #eceff1; }
 .m-fault { stroke: #d0021b; stroke-width: 2; stroke-dasharray: 5 3; } .m-fault-head { fill: #d0021b; }
 svg.timeline .fault-label { fill: #d0021b; font-weight: 700; }
 .m-restart { fill: #fff; stroke: #102a43; stroke-width: 2.5; }

@@ -30,7 +30,7 @@ from podchaos.model import (
     Timeline,
     TimelineEntry,
 )
-from podchaos.model.timeline import Termination
+from podchaos.model.timeline import EndpointsSnapshot, EndpointState, Termination
 from podchaos.report.html import build_lanes, nice_step, render_html, render_timeline_svg
 from podchaos.report.json_report import (
     ClusterInfo,
@@ -431,3 +431,28 @@ def test_the_last_state_of_a_lane_is_drawn_up_to_the_edge() -> None:
     assert pod_lane is not None
     states = re.findall(r'class="seg s-([a-z-]+)"', pod_lane.group(0))
     assert states[-2:] == ["not-ready", "ready"]
+
+
+def test_endpoint_lanes_follow_the_endpointslice() -> None:
+    def endpoints(at: float, *states: EndpointState) -> EndpointsSnapshot:
+        return EndpointsSnapshot(at, "web-x1", "web", states)
+
+    ready = EndpointState("web", "uid-web", "10.251.1.4", True, True, False)
+    terminating = EndpointState("web", "uid-web", "10.251.1.4", False, True, True)
+    lanes = build_lanes(
+        Timeline().plus(
+            pod_snapshot(0.5, True, pod="web", uid="uid-web"),
+            endpoints(1.0, ready),
+            EndpointsSnapshot(1.5, "db-x1", "db", ()),  # another Service's slice: not this lane
+            endpoints(3.0, terminating),
+            endpoints(5.0),
+        ),
+        until=6.0,
+    )
+    (lane,) = [lane for lane in lanes if lane.kind == "endpoint"]
+    assert lane.label == "endpoint web"
+    assert [(s.start, s.end, s.state) for s in lane.segments] == [
+        (1.0, 3.0, "ready"),
+        (3.0, 5.0, "deleting"),
+        (5.0, 6.0, "absent"),
+    ]
