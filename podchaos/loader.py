@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeVar, get_args, get_origin
 import yaml
 
 from podchaos.errors import ScenarioError
-from podchaos.model import EXPECTATION_TYPES, FAULT_TYPES, Manifest, Scenario, Workload
+from podchaos.model import EXPECTATION_TYPES, FAULT_TYPES, FaultSpec, Manifest, PodDelete, Scenario, Workload
 from podchaos.model.scenario import freeze
 
 SpecT = TypeVar("SpecT")
@@ -194,6 +194,7 @@ def parse_scenario(text: str, source: str, base_dir: Path | None = None) -> Scen
     if not expectations:
         raise reader.fail("expect", "expected at least one expectation")
     _check_containers(reader, workload, faults, "faults")
+    _check_pod_deletes(reader, faults)
     _check_containers(reader, workload, expectations, "expect")
     timeouts = reader.mapping(data.get("timeouts", {}), "timeouts")
     reader.unknown_keys(timeouts, {"steady", "observe", "settle"}, "timeouts")
@@ -244,6 +245,13 @@ def _check_containers(reader: _Reader, workload: Workload, specs: tuple[Any, ...
                 f"expected a container of the workload ({', '.join(dict.fromkeys(names))}),"
                 f" got {container!r}",
             )
+
+
+def _check_pod_deletes(reader: _Reader, faults: tuple[FaultSpec, ...]) -> None:
+    """A pod-delete grace period the API would round into another fault fails before deploying."""
+    for index, fault in enumerate(faults):
+        if isinstance(fault, PodDelete) and (problem := fault.grace_problem()) is not None:
+            raise reader.fail(f"faults[{index}].gracePeriod", problem)
 
 
 def _workload(reader: _Reader, raw: Any, base_dir: Path | None) -> Workload:

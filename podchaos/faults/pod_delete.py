@@ -19,7 +19,10 @@ class PodDeleteFault(NothingToRestore):
 
     def inject(self, context: FaultContext) -> FaultRecord:
         target = context.target.pod
-        grace = None if self.spec.grace_period is None else round(self.spec.grace_period)
+        problem = self.spec.grace_problem()
+        if problem is not None:
+            raise FaultError(f"pod-delete gracePeriod: {problem}")
+        grace = None if self.spec.grace_period is None else int(self.spec.grace_period)
         at = context.journal.clock()
         context.kube.delete_pod(context.namespace, target.pod, grace, force=self.spec.force)
         how = (

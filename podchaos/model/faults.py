@@ -28,6 +28,23 @@ class PodDelete:
     grace_period: float | None = None
     force: bool = False
 
+    def grace_problem(self) -> str | None:
+        """Why ``grace_period`` cannot be sent as given, or None when it can.
+
+        The API takes whole seconds, and 0 means an immediate (force) delete, so a fraction would be
+        rounded into another fault: 0.4 would become a force delete.
+        """
+        grace = self.grace_period
+        if grace is None:
+            return None
+        if grace != int(grace):
+            return f"expected a whole number of seconds, got {grace:g}s (the API takes whole seconds)"
+        if self.force and grace != 0:
+            return f"force deletes with grace 0; got {grace:g}s (leave gracePeriod out, or drop force)"
+        if not self.force and grace < 1:
+            return "expected at least 1s; grace 0 is a force delete: write force: true"
+        return None
+
 
 @dataclass(frozen=True)
 class OomKill:

@@ -11,7 +11,7 @@ from podchaos.errors import ScenarioError
 from podchaos.loader import parse_scenario
 from podchaos.model import ContainerKill, Scenario
 from podchaos.model.expectations import RestartBackoff, TerminationDuration
-from podchaos.model.faults import NodeDrain, ProbeFail
+from podchaos.model.faults import NodeDrain, PodDelete, ProbeFail
 
 POD_SPEC = """\
         initContainers: [{name: setup, image: busybox}]
@@ -174,3 +174,38 @@ def test_restart_backoff_restarts_must_be_at_least_one() -> None:
 def test_restart_count_delta_zero_is_still_allowed() -> None:
     loaded = parse(scenario(expect="{type: restart-count, container: web, delta: 0}"))
     assert loaded.expectations[1].delta == 0  # type: ignore[union-attr]
+
+
+# --- pod-delete grace period -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "grace", "force"),
+    [
+        ("{type: pod-delete, gracePeriod: 3}", 3.0, False),
+        ("{type: pod-delete, gracePeriod: 3s}", 3.0, False),
+        ("{type: pod-delete, gracePeriod: 1m}", 60.0, False),
+        ("{type: pod-delete, gracePeriod: 0, force: true}", 0.0, True),
+        ("{type: pod-delete, force: true}", None, True),
+        ("{type: pod-delete}", None, False),
+    ],
+)
+def test_pod_delete_whole_grace_periods_are_accepted(fault: str, grace: float | None, force: bool) -> None:
+    assert parse(scenario(fault=fault)).faults == (PodDelete(grace_period=grace, force=force),)
+
+
+@pytest.mark.parametrize(
+    ("fault", "problem"),
+    [
+        ("{type: pod-delete, gracePeriod: 0.4}", "expected a whole number of seconds, got 0.4s"),
+        ("{type: pod-delete, gracePeriod: 500ms}", "expected a whole number of seconds, got 0.5s"),
+        ("{type: pod-delete, gracePeriod: 2.5s}", "expected a whole number of seconds, got 2.5s"),
+        ("{type: pod-delete, gracePeriod: 0}", "grace 0 is a force delete: write force: true"),
+        ("{type: pod-delete, gracePeriod: 5, force: true}", "force deletes with grace 0; got 5s"),
+    ],
+)
+def test_pod_delete_grace_period_that_the_api_would_change_is_rejected(fault: str, problem: str) -> None:
+    error = rejected(scenario(fault=fault))
+    assert error.field == "faults[0].gracePeriod"
+    assert problem in error.problem
+    assert str(error).startswith("scenarios/checks.yaml: faults[0].gracePeriod: ")
