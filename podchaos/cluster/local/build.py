@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,14 +69,44 @@ def binaries(layout: Layout) -> tuple[GoBinary, ...]:
     )
 
 
+# A cold build of the kube binary took 6 to 8 minutes on two cores; a build still going after this
+# is wedged, not slow.
+BUILD_TIMEOUT_S = 40 * 60.0
+HEARTBEAT_S = 30.0
+
+
 def _go() -> str:
     go = shutil.which("go")
     if go is None:
         raise ClusterSetupError(
-            "the Go toolchain (go 1.25 or newer) is needed to build Kubernetes and etcd; "
-            "install it and make sure `go` is on PATH"
+            "the Go toolchain (go 1.21 or newer: it fetches the release our go.mod files name from "
+            "the Go module proxy) is needed to build Kubernetes and etcd; put `go` on PATH"
         )
     return go
+
+
+def _run_build(
+    argv: list[str], cwd: str, env: dict[str, str], log: Path, what: str, progress: Progress
+) -> int:
+    """Run ``go build`` with its output in ``log``, saying every ``HEARTBEAT_S`` that it still runs."""
+    started = time.monotonic()
+    with log.open("w") as log_file:
+        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        try:
+            while True:
+                try:
+                    return process.wait(timeout=HEARTBEAT_S)
+                except subprocess.TimeoutExpired:
+                    elapsed = time.monotonic() - started
+                    if elapsed >= BUILD_TIMEOUT_S:
+                        raise ClusterSetupError(
+                            f"go build of {what} did not finish within {BUILD_TIMEOUT_S:.0f}s (log: {log})"
+                        ) from None
+                    progress(f"still building {what}: {elapsed / 60:.1f} min so far (log: {log})")
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
 
 def ensure_built(binary: GoBinary, progress: Progress) -> Path:
@@ -90,28 +121,29 @@ def ensure_built(binary: GoBinary, progress: Progress) -> Path:
     env = {
         **os.environ,
         "CGO_ENABLED": "1" if binary.cgo else "0",
-        "GOTOOLCHAIN": "local",
+        # An older go fetches the release the go.mod names from the module proxy instead of failing.
+        "GOTOOLCHAIN": "auto",
         "GOFLAGS": "-mod=readonly",
     }
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f"podchaos-build-{binary.module}-") as work:
         shutil.copytree(SOURCES / binary.module, work, dirs_exist_ok=True)
         partial = binary.output.with_name(binary.output.name + ".partial")
         log = binary.output.with_name(binary.output.name + ".build.log")
-        with log.open("w") as log_file:
-            result = subprocess.run(
-                [go, "build", "-trimpath", "-ldflags", binary.ldflags, "-o", str(partial), "."],
-                cwd=work,
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                check=False,
-            )
-        if result.returncode != 0:
+        returncode = _run_build(
+            [go, "build", "-trimpath", "-ldflags", binary.ldflags, "-o", str(partial), "."],
+            work,
+            env,
+            log,
+            binary.module,
+            progress,
+        )
+        if returncode != 0:
             tail = log.read_text(errors="replace")[-2000:]
             raise ClusterSetupError(f"go build of {binary.module} failed (log: {log}):\n{tail}")
     partial.replace(binary.output)
     stamp.write_text(wanted + "\n")
-    progress(f"built {binary.output}")
+    progress(f"built {binary.output} in {(time.monotonic() - started) / 60:.1f} min")
     return binary.output
 
 

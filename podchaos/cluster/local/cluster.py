@@ -1,17 +1,19 @@
 """Bring the embedded local cluster up, report on it, and take it down.
 
-``up`` is idempotent: a healthy cluster is left as it is; anything else (a killed run's stale
-processes, mounts, namespaces, devices) is cleaned away and the cluster started fresh, keeping only
-the certificates so existing kubeconfigs stay valid.
+``up`` is idempotent: a healthy cluster is left as it is, and a node that is only slow to report
+Ready is given time. Anything else (a killed run's stale processes, mounts, namespaces, devices) is
+cleaned away and the daemons started again on the data they had, like machines that rebooted: the
+objects in etcd, and so the other sessions' namespaces, survive a crashed kubelet. Only when that
+restart fails, or the data belongs to other component versions, is the data purged and the cluster
+started empty. Certificates are always kept, so existing kubeconfigs stay valid.
 """
 
 from __future__ import annotations
 
-import fcntl
 import shutil
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,12 +26,14 @@ from podchaos.cluster.local.layout import (
     CONTROLLER_MANAGER_PORT,
     ETCD_CLIENT_PORT,
     ETCD_PEER_PORT,
+    ETCD_VERSION,
     KUBERNETES_VERSION,
     SCHEDULER_PORT,
     SERVICE_IP,
     Layout,
     NodeLayout,
 )
+from podchaos.cluster.local.lock import exclusive
 from podchaos.cluster.local.pki import CertificateAuthority, CertRequest
 from podchaos.cluster.local.process import Daemon
 from podchaos.errors import ClusterSetupError, WaitTimeout
@@ -38,6 +42,10 @@ from podchaos.waiting import wait_for
 Progress = Callable[[str], None]
 
 START_TIMEOUT = 120.0
+# A node whose daemons all run may be NotReady for a few seconds (a kubelet that just restarted).
+NODE_READY_GRACE = 60.0
+# What the data directories were written by: other versions start from empty data.
+DATA_VERSION = f"kubernetes {KUBERNETES_VERSION}, etcd {ETCD_VERSION}"
 
 
 @dataclass(frozen=True)
@@ -117,20 +125,19 @@ class LocalCluster:
         pki = self.layout.pki
         return AdminClient(self.layout.apiserver_url, pki / "ca.crt", pki / "admin.crt", pki / "admin.key")
 
-    @contextmanager
-    def _exclusive(self) -> Iterator[None]:
+    def _exclusive(self, what: str) -> AbstractContextManager[None]:
         """One ``up``/``down`` at a time on this machine (pytest-xdist workers all call ``up``)."""
-        self.layout.state.mkdir(parents=True, exist_ok=True)
-        with (self.layout.state / "cluster.lock").open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        return exclusive(self.layout.state / "cluster.lock", what, self.progress)
+
+    @property
+    def _data_version_file(self) -> Path:
+        return self.layout.state / "data-version"
 
     # --- status ------------------------------------------------------------------------------
     def status(self) -> LocalStatus:
-        """Components, nodes and paths; works whether the cluster is up or not."""
+        """Components, nodes and paths; works whether the cluster is up or not (as root, on Linux)."""
+        # Without root the admin key is unreadable: say so instead of a PermissionError.
+        host.check_platform()
         daemons = tuple(ComponentStatus(d.name, d.pid(), d.log_file) for d in self.all_daemons())
         nodes: tuple[NodeState, ...] = ()
         version = ""
@@ -151,33 +158,78 @@ class LocalCluster:
     def up(self) -> LocalStatus:
         """Make sure the cluster runs with every node Ready; returns its status."""
         host.check_platform()
-        with self._exclusive():
+        with self._exclusive("cluster up"):
             return self._up()
 
     def _up(self) -> LocalStatus:
-        # A healthy cluster of this version is used as it runs: no package or build checks, so that
+        # A running cluster of this version is used as it runs: no package or build checks, so that
         # `up` stays instant for every test session and xdist worker.
         current = self.status()
-        wanted = current.server_version == KUBERNETES_VERSION and len(current.nodes) == self.layout.node_count
-        if current.healthy and wanted:
+        running = self._running_status(current)
+        if running is not None:
             self._preload_missing_images()
             self.progress("local cluster already running")
-            return current
-        installed = host.ensure_packages()
+            return running
+        installed = host.ensure_packages(self.progress)
         if installed:
             self.progress(f"installed Debian packages: {', '.join(installed)}")
-        if any(component.pid for component in current.components) or self.layout.run.exists():
+        stale = any(c.pid for c in current.components) or self.layout.run.exists()
+        keep_data = self._data_is_current()
+        if stale:
             self.progress("cleaning up a previous cluster that is not healthy")
-        self._down(purge_data=True)
+        self._down(purge_data=not keep_data)
         # A port held by something else fails now, not after a build of several minutes.
         self._check_ports()
         build.ensure_all(self.layout, self.progress)
+        if not keep_data:
+            return self._start_cluster()
+        try:
+            return self._start_cluster()
+        except (ClusterSetupError, WaitTimeout) as exc:
+            self.progress(f"restart on the existing data failed ({exc}); starting again with empty data")
+            self._down(purge_data=True)
+            return self._start_cluster()
+
+    def _running_status(self, current: LocalStatus) -> LocalStatus | None:
+        """The status of a running cluster of this version with every node Ready, else None.
+
+        When every daemon runs but a node is not Ready yet, waits for it a little first: tearing a
+        running cluster down would break every other session using it.
+        """
+        if current.server_version != KUBERNETES_VERSION or len(current.nodes) != self.layout.node_count:
+            return None
+        if current.healthy:
+            return current
+        if not all(component.pid for component in current.components):
+            return None
+        self.progress(
+            f"every component runs but not every node is Ready: waiting up to {NODE_READY_GRACE:g}s"
+        )
+        try:
+            self._wait_nodes_ready(NODE_READY_GRACE)
+        except (ClusterSetupError, WaitTimeout):
+            return None
+        current = self.status()
+        return current if current.healthy else None
+
+    def _data_is_current(self) -> bool:
+        """False when the data directories were written by other component versions.
+
+        Data of unknown origin is tried: a restart that fails on it purges it anyway.
+        """
+        try:
+            return self._data_version_file.read_text().strip() == DATA_VERSION
+        except FileNotFoundError:
+            return True
+
+    def _start_cluster(self) -> LocalStatus:
         started = time.monotonic()
         self._prepare_files()
         host.ensure_address_device(
             ADDRESS_DEVICE, [CONTROL_PLANE_IP, *(node.ip for node in self.layout.nodes)]
         )
         self._start_control_plane()
+        self._data_version_file.write_text(DATA_VERSION + "\n")
         archives = images.write_archives(self.layout.images, self.layout.bin / "pause" / "pause")
         for node in self.layout.nodes:
             self._start_node(node, archives)
@@ -323,7 +375,7 @@ class LocalCluster:
             missing = [a for a in archives if not set(images.archive_references(a)) <= present]
             self._load_images(node, missing)
 
-    def _wait_nodes_ready(self) -> None:
+    def _wait_nodes_ready(self, timeout: float = START_TIMEOUT) -> None:
         admin = self.admin()
         wanted = {node.name for node in self.layout.nodes}
         self.progress(f"waiting for nodes {', '.join(sorted(wanted))} to be Ready")
@@ -338,7 +390,7 @@ class LocalCluster:
         wait_for(
             "all nodes Ready",
             probe,
-            START_TIMEOUT,
+            timeout,
             interval=0.5,
             last_seen=lambda: ", ".join(f"{n.name} ready={n.ready}" for n in admin.nodes()) or "no nodes",
         )
@@ -350,7 +402,7 @@ class LocalCluster:
         ``purge_data`` also removes etcd data and node directories (certificates are kept).
         """
         host.check_platform()
-        with self._exclusive():
+        with self._exclusive("cluster down"):
             self._down(purge_data)
 
     def _down(self, purge_data: bool) -> None:

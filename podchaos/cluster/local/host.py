@@ -8,7 +8,7 @@ import platform
 import shutil
 import socket
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from podchaos.errors import ClusterSetupError
@@ -122,19 +122,29 @@ def missing_packages() -> list[str]:
     return [package for package, path in DEBIAN_PACKAGES.items() if not os.path.exists(path)]
 
 
-def ensure_packages(progress: object = None) -> list[str]:
+# apt-get on a slow mirror takes minutes; a wedged one must not hang a CI job for its 90 minutes.
+APT_TIMEOUT_S = 20 * 60.0
+
+
+def ensure_packages(progress: Callable[[str], None]) -> list[str]:
     """Install the missing Debian packages with apt-get; returns what was installed."""
     missing = missing_packages()
     if not missing:
         return []
     if shutil.which("apt-get") is None:
         raise ClusterSetupError(f"missing packages {', '.join(missing)} and no apt-get to install them")
+    progress(f"installing Debian packages with apt-get: {', '.join(missing)}")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for argv in (
         ["apt-get", "update", "-q"],
         ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing],
     ):
-        result = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+        try:
+            result = subprocess.run(
+                argv, capture_output=True, text=True, env=env, check=False, timeout=APT_TIMEOUT_S
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise ClusterSetupError(f"`{' '.join(argv)}` did not finish within {APT_TIMEOUT_S:.0f}s") from exc
         if result.returncode != 0:
             raise ClusterSetupError(f"`{' '.join(argv)}` failed: {result.stderr.strip()[-1500:]}")
     return missing

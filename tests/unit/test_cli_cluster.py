@@ -1,0 +1,27 @@
+"""`podchaos cluster ...` where the local cluster cannot run: a clear error and exit 2, no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from podchaos import cli
+from podchaos.cluster.local import host
+
+
+@pytest.mark.parametrize("action", ["status", "up", "down"])
+def test_not_root_is_a_clear_error_for_every_action(
+    action: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PODCHAOS_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr(host.os, "geteuid", lambda: 1000)
+
+    assert cli.main(["cluster", action]) == 2
+
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "podchaos: error: the embedded local cluster needs root (this process runs as uid 1000)"
+    )
+    assert "Traceback" not in err
+    assert not (tmp_path / "state").exists(), f"{action} created state before checking the platform"
