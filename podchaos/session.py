@@ -23,7 +23,7 @@ def provider_for(options: PodchaosOptions) -> ClusterProvider:
         case "local":
             return LocalProvider(progress=_progress)
         case "kind":
-            return KindProvider(cluster_name=options.kind_cluster)
+            return KindProvider(cluster_name=options.kind_cluster, load_toolbox=True, progress=_progress)
         case "existing":
             return ExistingProvider(options.kubeconfig, options.context, options.allowed_contexts)
 

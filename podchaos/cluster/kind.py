@@ -13,6 +13,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+from podchaos.cluster.local import images
+from podchaos.cluster.local.config import TOOLBOX_IMAGE
 from podchaos.cluster.provider import ClusterAccess
 from podchaos.errors import ClusterSetupError
 
@@ -51,6 +53,10 @@ class KindProvider:
 
     ``release`` deletes the cluster only if this provider created it and ``keep`` is False: a
     cluster that already existed belongs to someone else.
+
+    With ``load_toolbox`` the toolbox image (static busybox, tagged as the public busybox the
+    scenarios use) is built on this machine and loaded into the nodes, so scenarios and the node
+    agent run even where the nodes cannot pull; without a static busybox here, the nodes pull it.
     """
 
     name = "kind"
@@ -62,6 +68,8 @@ class KindProvider:
         keep: bool = True,
         run: Runner = run_command,
         kubeconfig_dir: Path | None = None,
+        load_toolbox: bool = False,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self.cluster_name = cluster_name
         self.image_archive = image_archive
@@ -69,6 +77,8 @@ class KindProvider:
         self.created = False
         self._run = run
         self._kubeconfig_dir = kubeconfig_dir
+        self.load_toolbox = load_toolbox
+        self.progress = progress or (lambda _message: None)
 
     @property
     def context(self) -> str:
@@ -115,8 +125,9 @@ class KindProvider:
         path = self.kubeconfig_path
         _write_private(path, kubeconfig)
 
-        if self.image_archive is not None:
-            self._kind("load", "image-archive", str(self.image_archive), "--name", self.cluster_name)
+        for archive in self._archives():
+            self.progress(f"loading {archive} into kind cluster {self.cluster_name}")
+            self._kind("load", "image-archive", str(archive), "--name", self.cluster_name)
 
         return ClusterAccess(
             provider=self.name,
@@ -124,6 +135,19 @@ class KindProvider:
             context=self.context,
             description=f"kind cluster {self.cluster_name} ({how})",
         )
+
+    def _archives(self) -> list[Path]:
+        archives = [] if self.image_archive is None else [self.image_archive]
+        if self.load_toolbox:
+            toolbox = images.write_toolbox_archive(self.kubeconfig_path.parent.parent / "images")
+            if toolbox is None:
+                self.progress(
+                    f"no static busybox at {images.BUSYBOX} to build the toolbox image from: "
+                    f"the kind nodes pull {TOOLBOX_IMAGE}"
+                )
+            else:
+                archives.append(toolbox)
+        return archives
 
     def release(self) -> None:
         if not self.created or self.keep:

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from podchaos.cluster.kind import KindProvider, cluster_names
+from podchaos.cluster.local import images
+from podchaos.cluster.local.config import TOOLBOX_IMAGE
 from podchaos.errors import ClusterSetupError
 
 KUBECONFIG_TEXT = "apiVersion: v1\nkind: Config\ncurrent-context: kind-podchaos\n"
@@ -339,3 +341,41 @@ def test_default_kubeconfig_dir_follows_cache_env(tmp_path: Path, monkeypatch: p
     assert (
         KindProvider().kubeconfig_path == tmp_path / "xdg" / "podchaos" / "kind" / "kind-podchaos.kubeconfig"
     )
+
+
+@pytest.mark.usefixtures("kind_on_path")
+def test_the_session_provider_builds_and_loads_the_toolbox_image(
+    kubeconfig_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The session's kind provider loads the toolbox it built from this machine's static busybox.
+    if not images.is_static_executable(images.BUSYBOX):
+        pytest.fail(
+            f"{images.BUSYBOX} is not a static executable: the Debian package busybox-static is needed"
+        )
+    fake = FakeKind(clusters=["podchaos"])
+    said: list[str] = []
+    provider = KindProvider(run=fake, kubeconfig_dir=kubeconfig_dir, load_toolbox=True, progress=said.append)
+
+    provider.ensure()
+
+    archive = kubeconfig_dir.parent / "images" / "toolbox.tar"
+    assert fake.calls[-1] == ["kind", "load", "image-archive", str(archive), "--name", "podchaos"]
+    assert images.archive_references(archive) == [TOOLBOX_IMAGE]
+    assert any(str(archive) in line for line in said), said
+
+
+@pytest.mark.usefixtures("kind_on_path")
+def test_without_a_static_busybox_the_kind_nodes_pull_the_toolbox(
+    tmp_path: Path, kubeconfig_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dynamic = tmp_path / "busybox"
+    dynamic.write_bytes(Path("/bin/sh").resolve().read_bytes())  # a dynamically linked executable
+    monkeypatch.setattr(images, "BUSYBOX", dynamic)
+    fake = FakeKind(clusters=["podchaos"])
+    said: list[str] = []
+    provider = KindProvider(run=fake, kubeconfig_dir=kubeconfig_dir, load_toolbox=True, progress=said.append)
+
+    provider.ensure()
+
+    assert fake.calls == [GET_CLUSTERS, GET_KUBECONFIG], "nothing may be loaded without a toolbox archive"
+    assert any("pull" in line and TOOLBOX_IMAGE in line for line in said), said

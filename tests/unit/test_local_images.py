@@ -30,3 +30,12 @@ def test_every_preloaded_reference_comes_from_an_archive(tmp_path: Path) -> None
     written = images.write_archives(tmp_path / "images", pause)
     references = {ref for archive in written for ref in images.archive_references(archive)}
     assert set(images.PRELOADED) <= references
+
+
+def test_only_a_static_elf_can_be_the_whole_toolbox(tmp_path: Path) -> None:
+    text = tmp_path / "script"
+    text.write_text("#!/bin/sh\n")
+    assert images.is_static_executable(images.BUSYBOX), "busybox-static provides a static /bin/busybox"
+    assert not images.is_static_executable(Path("/bin/sh").resolve()), "a dynamic executable"
+    assert not images.is_static_executable(text)
+    assert not images.is_static_executable(tmp_path / "absent")

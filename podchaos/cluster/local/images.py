@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import platform
+import struct
 import subprocess
 import tarfile
 from dataclasses import dataclass
@@ -21,6 +23,9 @@ from podchaos.errors import ClusterSetupError
 
 BUSYBOX = Path("/bin/busybox")
 _EPOCH = 0
+PT_INTERP = 3
+# Image config architecture names (GOARCH) of the machines the builder runs on.
+_ARCHITECTURES = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,7 @@ def docker_archive(
     diff_id = "sha256:" + hashlib.sha256(layer).hexdigest()
     config = json.dumps(
         {
-            "architecture": "amd64",
+            "architecture": _ARCHITECTURES.get(platform.machine(), platform.machine()),
             "os": "linux",
             "config": {
                 "Entrypoint": entrypoint or None,
@@ -143,13 +148,47 @@ def archive_references(archive: Path) -> list[str]:
     return [tag for image in manifest for tag in image.get("RepoTags", [])]
 
 
+def is_static_executable(path: Path) -> bool:
+    """True for a 64-bit little-endian ELF file without a program interpreter (no shared libraries).
+
+    Only such a busybox works as the whole of an image: a dynamic one needs a libc the image lacks.
+    """
+    try:
+        with path.open("rb") as binary:
+            header = binary.read(64)
+            if len(header) < 64 or header[:4] != b"\x7fELF" or header[4] != 2 or header[5] != 1:
+                return False
+            (table,) = struct.unpack_from("<Q", header, 0x20)
+            entry_size, entries = struct.unpack_from("<HH", header, 0x36)
+            binary.seek(table)
+            program_headers = binary.read(entry_size * entries)
+    except OSError:
+        return False
+    return all(
+        struct.unpack_from("<I", program_headers, index * entry_size)[0] != PT_INTERP
+        for index in range(entries)
+    )
+
+
+def _write_if_changed(path: Path, content: bytes) -> Path:
+    """Write ``content`` unless ``path`` holds it already (containerd then sees the same file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_bytes() != content:
+        path.write_bytes(content)
+    return path
+
+
+def write_toolbox_archive(directory: Path) -> Path | None:
+    """Write the toolbox image archive for a cluster that could also pull it (kind); None when this
+    machine has no static busybox to build it from."""
+    if not is_static_executable(BUSYBOX):
+        return None
+    return _write_if_changed(directory / "toolbox.tar", toolbox_archive())
+
+
 def write_archives(directory: Path, pause_binary: Path) -> list[Path]:
     """Write both image archives (only when their content changed); returns their paths."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, content in (("toolbox.tar", toolbox_archive()), ("sandbox.tar", sandbox_archive(pause_binary))):
-        path = directory / name
-        if not path.exists() or path.read_bytes() != content:
-            path.write_bytes(content)
-        written.append(path)
-    return written
+    return [
+        _write_if_changed(directory / "toolbox.tar", toolbox_archive()),
+        _write_if_changed(directory / "sandbox.tar", sandbox_archive(pause_binary)),
+    ]
