@@ -140,8 +140,24 @@ def _container_init_pid(container_id: str) -> int | None:
     return None
 
 
+def _kill_every_daemon(cluster: LocalCluster) -> dict[str, int | None]:
+    """SIGKILL every daemon of the cluster, as a crash would; returns their PIDs."""
+    pids = daemon_pids(cluster.status())
+    assert set(pids) == COMPONENTS, f"components: {sorted(pids)}"
+    assert all(pids.values()), f"not every daemon runs before the crash: {pids}"
+    for pid in pids.values():
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not all(_gone(pid) for pid in pids.values() if pid):
+        time.sleep(0.1)
+    alive = {name: pid for name, pid in pids.items() if pid and not _gone(pid)}
+    assert not alive, f"daemons not gone 15s after SIGKILL: {alive}"
+    return pids
+
+
 def test_up_recovers_from_a_killed_cluster(
-    healthy_afterwards: LocalCluster, core: client.CoreV1Api, e2e: Any
+    healthy_afterwards: Afterwards, core: client.CoreV1Api, e2e: Any
 ) -> None:
     cluster = healthy_afterwards.cluster
 
@@ -154,20 +170,13 @@ def test_up_recovers_from_a_killed_cluster(
     container = e2e.busybox_container("main", "touch /tmp/ready; exec sleep 3600", readinessProbe=probe)
     core.create_namespaced_pod(before_ns, e2e.pod_manifest("survivor", [container]))
     pod = e2e.wait_pod_ready(core, before_ns, "survivor", 90)
-    stale_pid = _container_init_pid(pod.status.container_statuses[0].container_id.split("://", 1)[1])
+    stale_container = pod.status.container_statuses[0].container_id
+    stale_pid = _container_init_pid(stale_container.split("://", 1)[1])
     assert stale_pid is not None, "could not find the pre-crash container's process"
+    stale_netns = _netns_of(stale_pid)
+    assert stale_netns, f"the pre-crash pod's network namespace is not under {NETNS_DIR}"
 
-    pids = daemon_pids(cluster.status())
-    assert set(pids) == COMPONENTS, f"components: {sorted(pids)}"
-    assert all(pids.values()), f"not every daemon runs before the crash: {pids}"
-    for pid in pids.values():
-        assert pid is not None
-        os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and not all(_gone(pid) for pid in pids.values() if pid):
-        time.sleep(0.1)
-    alive = {name: pid for name, pid in pids.items() if pid and not _gone(pid)}
-    assert not alive, f"daemons not gone 15s after SIGKILL: {alive}"
+    pids = _kill_every_daemon(cluster)
     crashed = cluster.status()
     assert not crashed.healthy, f"status still healthy after the crash: {crashed}"
     assert all(c.pid is None for c in crashed.components), f"status reports dead daemons running: {crashed}"
@@ -184,6 +193,19 @@ def test_up_recovers_from_a_killed_cluster(
     reused = {name for name, pid in new_pids.items() if pid == pids[name]}
     assert not reused, f"daemons report their pre-crash PIDs: {reused}"
     assert _gone(stale_pid), f"the pre-crash container (PID {stale_pid}) still runs after up()"
+    left = stale_netns & {entry.name for entry in NETNS_DIR.iterdir()}
+    assert not left, f"the pre-crash pod's network namespace {sorted(left)} is still there after up()"
+
+    # The restart keeps the cluster's data, as a rebooted machine would: the pod object survives
+    # (same UID) and its kubelet runs it again in a new container.
+    def rerun(waiter: Any) -> Any:
+        now = core.read_namespaced_pod("survivor", before_ns)  # 404 here: the data was purged
+        waiter.last_seen = e2e.describe_pod(now)
+        renewed = now.status.container_statuses[0].container_id != stale_container
+        return now if renewed and e2e.is_ready(now) else None
+
+    back = e2e.wait("the pre-crash pod to run again in a new container", 120).until(rerun)
+    assert back.metadata.uid == pod.metadata.uid, "the pre-crash pod object was replaced"
 
     nodes = {n.metadata.name: n for n in core.list_node().items}
     assert set(nodes) == NODE_NAMES, f"nodes after recovery: {sorted(nodes)}"
