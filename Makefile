@@ -6,7 +6,7 @@ SCENARIO ?= sidecar-kill
 PYTEST_ARGS ?=
 WORKERS ?= 4
 
-.PHONY: setup scenario test lint cluster-up cluster-down cluster-status bench clean
+.PHONY: setup test-tools scenario test lint cluster-up cluster-down cluster-status bench clean
 
 # Python deps in a venv; the cluster's Debian packages and Go-built binaries are installed by
 # `podchaos cluster up` itself (also called on demand by the tests).
@@ -17,6 +17,22 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 setup: $(VENV)/.installed
+
+# Programs the e2e tests run on this machine (binary:Debian package). The tests never install them:
+# they fail, naming this target, when one is missing.
+TEST_TOOLS := /usr/bin/prometheus-pushgateway:prometheus-pushgateway /usr/bin/chromium:chromium
+
+## test-tools: the Pushgateway and headless chromium the e2e tests use (apt-get only for what is missing)
+test-tools:
+	@missing=""; for tool in $(TEST_TOOLS); do \
+		[ -x "$${tool%%:*}" ] || missing="$$missing $${tool#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		export DEBIAN_FRONTEND=noninteractive; \
+		echo "installing:$$missing"; \
+		apt-get install -y -q --no-install-recommends $$missing \
+			|| { apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; }; \
+	fi
 
 ## scenario: run one scenario (default sidecar-kill) on the embedded local cluster
 scenario: setup
@@ -37,7 +53,7 @@ define run_pytest
 endef
 
 ## test: quality gates; unit, plugin and e2e tests; then the whole catalogue in parallel, as nightly runs do
-test: lint
+test: lint test-tools
 	$(VENV)/bin/podchaos cluster up
 	$(call run_pytest,tests $(PYTEST_ARGS))
 	$(call run_pytest,--scenario='*' -n $(WORKERS) --podchaos-report-dir=reports $(PYTEST_ARGS))

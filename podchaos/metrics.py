@@ -4,9 +4,10 @@ Every export builds a fresh :class:`CollectorRegistry` from finished run results
 kept between exports and the numbers are exactly those of the runs given (with pytest-xdist, the
 controller passes every worker's runs, so the exported values are the sums over the workers).
 
-Labels are bounded on purpose: ``scenario`` (the catalogue), ``outcome``, ``fault`` and
-``expectation`` (fixed type names). Pod names, namespaces and run ids are unbounded and stay out;
-the run id goes into the Pushgateway grouping key instead.
+Labels are bounded on purpose: ``scenario`` (the catalogue, or the node id of a test that used
+the ``chaos`` fixture), ``outcome``, ``fault`` and ``expectation`` (fixed type names). Pod names,
+namespaces and run ids are unbounded and stay out; the run id goes into the Pushgateway grouping
+key instead.
 """
 
 from __future__ import annotations
@@ -24,16 +25,34 @@ from prometheus_client.registry import Collector
 from podchaos.errors import PodchaosError
 from podchaos.measure import Measurements, measure, run_outcome
 from podchaos.model import FaultRecord, Outcome, RunResult
-from podchaos.report.json_report import write_atomically
+from podchaos.report.json_report import ScenarioRun, write_atomically
 
 RUNS = "podchaos_scenario_runs"
 DURATION = "podchaos_scenario_duration_seconds"
 INJECTIONS = "podchaos_fault_injections"
 EXPECTATION_FAILURES = "podchaos_expectation_failures"
 
-# Recovery steps take from well under a second (a container restart) to minutes (a pod rescheduled
-# after its node's eviction timeout); beyond five minutes the exact value no longer matters.
-RECOVERY_BUCKETS: tuple[float, ...] = (0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300)
+# Recovery steps take from tens of milliseconds (a container restart, an endpoint dropped by the
+# EndpointSlice controller) to minutes: a pod on a lost node is only evicted after its 300 s
+# not-ready toleration, then rescheduled, so the top buckets reach past five minutes.
+RECOVERY_BUCKETS: tuple[float, ...] = (
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1,
+    2,
+    5,
+    10,
+    20,
+    30,
+    60,
+    120,
+    300,
+    600,
+    900,
+)
 # A whole scenario: deploy, steady state, fault, observation, settle and cleanup.
 DURATION_BUCKETS: tuple[float, ...] = (5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200)
 
@@ -124,10 +143,30 @@ def _counter(
     return family
 
 
-class RunsCollector(Collector):
-    """Collects the metrics of a fixed set of finished runs (computed at collect time, never mutated)."""
+# The ``fault`` label of a run in which no fault was injected (it ended in an error before).
+NO_FAULT = "none"
 
-    def __init__(self, runs: Iterable[RunResult]) -> None:
+
+def fault_label(run: RunResult | ScenarioRun) -> str:
+    """The run's first fault type: as the scenario declares it, else as injected, else ``none``.
+
+    The declared fault comes first so that a scenario's runs keep one label whether or not the
+    injection was reached.
+    """
+    if isinstance(run, ScenarioRun) and run.faults:
+        return run.faults[0].type
+    result = run.result if isinstance(run, ScenarioRun) else run
+    injected = result.timeline.of_type(FaultRecord)
+    return injected[0].fault if injected else NO_FAULT
+
+
+class RunsCollector(Collector):
+    """Collects the metrics of a fixed set of finished runs (computed at collect time, never mutated).
+
+    Runs are scenario runs as the reports hold them (with the declared faults) or bare run results.
+    """
+
+    def __init__(self, runs: Iterable[RunResult | ScenarioRun]) -> None:
         self._runs = tuple(runs)
 
     def collect(self) -> Iterator[Metric]:
@@ -138,9 +177,10 @@ class RunsCollector(Collector):
         recovery: dict[str, dict[tuple[str, ...], list[float]]] = {
             metric.name: collections.defaultdict(list) for metric in RECOVERY_METRICS
         }
-        for result in self._runs:
+        for run in self._runs:
+            result = run.result if isinstance(run, ScenarioRun) else run
             scenario = result.scenario
-            runs[scenario, run_outcome(result)] += 1
+            runs[scenario, fault_label(run), run_outcome(result)] += 1
             durations[(scenario,)].append(result.duration_s)
             faults = result.timeline.of_type(FaultRecord)
             for fault in faults:
@@ -155,7 +195,10 @@ class RunsCollector(Collector):
                     if value is not None:
                         recovery[metric.name][scenario, faults[0].fault].append(value)
         yield _counter(
-            RUNS, "Scenario runs by outcome (passed, failed, error).", ["scenario", "outcome"], runs
+            RUNS,
+            "Scenario runs by first fault and outcome (passed, failed, error).",
+            ["scenario", "fault", "outcome"],
+            runs,
         )
         yield _histogram(
             DURATION, "Wall-clock seconds of a scenario run.", ["scenario"], DURATION_BUCKETS, durations
@@ -173,7 +216,7 @@ class RunsCollector(Collector):
             )
 
 
-def build_registry(runs: Iterable[RunResult]) -> CollectorRegistry:
+def build_registry(runs: Iterable[RunResult | ScenarioRun]) -> CollectorRegistry:
     """A fresh registry holding the metrics of ``runs`` (one per export: nothing global)."""
     registry = CollectorRegistry(auto_describe=True)
     registry.register(RunsCollector(runs))

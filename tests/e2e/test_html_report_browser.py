@@ -3,13 +3,13 @@ holds every scenario and lane, and it screenshots to a picture with content."""
 
 from __future__ import annotations
 
-import os
 import struct
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
+from host_tools import CHROMIUM, require
 
 from podchaos import __version__
 from podchaos.model import (
@@ -31,29 +31,12 @@ from podchaos.report.html import render_html
 from podchaos.report.json_report import ClusterInfo, RunReport, ScenarioRun
 from podchaos.verdict import judge_all
 
-CHROMIUM = Path("/usr/bin/chromium")
-PACKAGE = "chromium"
 WINDOW = (1280, 2400)
-
-
-def ensure_installed(binary: Path, package: str) -> None:
-    """Install the Debian package that ships ``binary`` if it is missing (as root, like CI)."""
-    if binary.exists():
-        return
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-q", package]
-    if subprocess.run(install, check=False, env=env, capture_output=True, timeout=1200).returncode != 0:
-        # A fresh machine may have no package lists yet.
-        subprocess.run(["apt-get", "update", "-q"], check=False, env=env, capture_output=True, timeout=600)
-        done = subprocess.run(install, check=False, env=env, capture_output=True, text=True, timeout=1200)
-        if done.returncode != 0:
-            pytest.fail(f"cannot install {package}: {done.stderr[-2000:]}", pytrace=False)
-    assert binary.exists(), f"{package} installed but {binary} is missing"
 
 
 def chromium(profile: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     """Headless chromium with everything that would reach the network switched off."""
-    ensure_installed(CHROMIUM, PACKAGE)
+    binary = require(CHROMIUM)
     flags = [
         "--headless",
         "--no-sandbox",
@@ -68,7 +51,7 @@ def chromium(profile: Path, *arguments: str) -> subprocess.CompletedProcess[str]
         "--v=0",
     ]
     return subprocess.run(
-        [str(CHROMIUM), *flags, *arguments], check=False, capture_output=True, text=True, timeout=180
+        [str(binary), *flags, *arguments], check=False, capture_output=True, text=True, timeout=180
     )
 
 

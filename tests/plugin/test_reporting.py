@@ -149,8 +149,9 @@ def test_a_session_writes_results_html_junit_and_textfile(chaos_session: pytest.
 
     samples = metric_samples(chaos_session.path / "metrics" / "podchaos.prom")
     runs = "podchaos_scenario_runs_total"
-    assert samples[(runs, (("outcome", "passed"), ("scenario", "kill-agent")))] == 1
-    assert samples[(runs, (("outcome", "error"), ("scenario", "kill-other")))] == 1
+    kill = ("fault", "container-kill")
+    assert samples[(runs, (kill, ("outcome", "passed"), ("scenario", "kill-agent")))] == 1
+    assert samples[(runs, (kill, ("outcome", "error"), ("scenario", "kill-other")))] == 1
     ready_count = (
         "podchaos_recovery_ready_seconds_count",
         (("fault", "container-kill"), ("scenario", "kill-agent")),

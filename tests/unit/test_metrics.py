@@ -27,6 +27,7 @@ from podchaos.model import (
     FaultRecord,
     LastTerminated,
     Outcome,
+    PodDelete,
     PodGone,
     PodReady,
     PodSnapshot,
@@ -256,10 +257,13 @@ def value(registry: CollectorRegistry, name: str, **labels: str) -> float | None
 
 def test_runs_outcomes_injections_and_failures_are_counted() -> None:
     registry = metrics.build_registry(sample_runs())
-    assert value(registry, "podchaos_scenario_runs_total", scenario="sidecar-kill", outcome="passed") == 1
-    assert value(registry, "podchaos_scenario_runs_total", scenario="sidecar-kill", outcome="failed") == 1
-    assert value(registry, "podchaos_scenario_runs_total", scenario="pod-delete", outcome="failed") == 1
-    assert value(registry, "podchaos_scenario_runs_total", scenario="pod-delete", outcome="error") == 1
+    runs = "podchaos_scenario_runs_total"
+    kill = {"scenario": "sidecar-kill", "fault": "container-kill"}
+    assert value(registry, runs, **kill, outcome="passed") == 1
+    assert value(registry, runs, **kill, outcome="failed") == 1
+    assert value(registry, runs, scenario="pod-delete", fault="pod-delete", outcome="failed") == 1
+    # A bare result that ended before its fault was injected has no fault to name.
+    assert value(registry, runs, scenario="pod-delete", fault="none", outcome="error") == 1
     assert (
         value(registry, "podchaos_fault_injections_total", scenario="sidecar-kill", fault="container-kill")
         == 2
@@ -321,9 +325,31 @@ def test_each_export_has_its_own_registry() -> None:
     second = metrics.build_registry(sample_runs())
     assert first is not second
     total = "podchaos_scenario_runs_total"
-    assert value(first, total, scenario="sidecar-kill", outcome="passed") == 1
-    assert value(first, total, scenario="pod-delete", outcome="error") is None
-    assert value(second, total, scenario="pod-delete", outcome="error") == 1
+    assert value(first, total, scenario="sidecar-kill", fault="container-kill", outcome="passed") == 1
+    assert value(first, total, scenario="pod-delete", fault="none", outcome="error") is None
+    assert value(second, total, scenario="pod-delete", fault="none", outcome="error") == 1
+
+
+def test_a_scenario_run_is_counted_under_its_declared_fault_even_when_none_was_injected() -> None:
+    errored = run("pod-delete", Timeline(), duration=4.0, error="ClusterError: no cluster")
+    declared = ScenarioRun(result=errored, faults=(PodDelete(),))
+    registry = metrics.build_registry([declared, sample_runs()[2]])
+    runs = "podchaos_scenario_runs_total"
+    assert value(registry, runs, scenario="pod-delete", fault="pod-delete", outcome="error") == 1
+    assert value(registry, runs, scenario="pod-delete", fault="pod-delete", outcome="failed") == 1
+    assert value(registry, runs, scenario="pod-delete", fault="none", outcome="error") is None
+
+
+def test_recovery_buckets_reach_from_tens_of_milliseconds_past_five_minutes() -> None:
+    fast = metrics.RECOVERY_BUCKETS[:2]
+    assert fast == (0.025, 0.05)
+    assert metrics.RECOVERY_BUCKETS[-1] > 300
+    assert list(metrics.RECOVERY_BUCKETS) == sorted(set(metrics.RECOVERY_BUCKETS))
+    registry = metrics.build_registry(sample_runs())
+    ready = "podchaos_recovery_ready_seconds_bucket"
+    kill = {"scenario": "sidecar-kill", "fault": "container-kill"}
+    assert value(registry, ready, **kill, le="0.025") == 0
+    assert value(registry, ready, **kill, le="600.0") == 2
 
 
 def test_run_outcome() -> None:
@@ -354,7 +380,10 @@ def test_textfile_is_written_atomically_and_parses_back(tmp_path: Path) -> None:
     assert os.listdir(path.parent) == ["podchaos.prom"]
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
     samples = parse(path.read_text())
-    key = ("podchaos_scenario_runs_total", (("outcome", "error"), ("scenario", "pod-delete")))
+    key = (
+        "podchaos_scenario_runs_total",
+        (("fault", "none"), ("outcome", "error"), ("scenario", "pod-delete")),
+    )
     assert samples[key] == 1
     assert samples == parse(metrics.exposition(registry))
 
@@ -413,7 +442,8 @@ def test_metrics_of_all_workers_are_the_sums_of_each_workers_metrics(tmp_path: P
     for key, summed in total.items():
         expected = sum(samples.get(key, 0.0) for samples in per_worker)
         assert math.isclose(summed, expected, abs_tol=1e-9), key
-    assert total[("podchaos_scenario_runs_total", (("outcome", "passed"), ("scenario", "sidecar-kill")))] == 2
+    passed_kills = (("fault", "container-kill"), ("outcome", "passed"), ("scenario", "sidecar-kill"))
+    assert total[("podchaos_scenario_runs_total", passed_kills)] == 2
 
 
 def test_endpoint_times_come_from_endpointslice_snapshots() -> None:
