@@ -13,8 +13,11 @@ SCENARIO_SUFFIXES = (".yaml", ".yml")
 
 
 def builtin_scenario_dir() -> Path:
-    """The catalogue shipped with podchaos (the repository's ``scenarios/``)."""
-    return Path(__file__).resolve().parent.parent / "scenarios"
+    """The catalogue shipped with podchaos: ``podchaos/scenarios`` when installed from a wheel, else
+    the source checkout's ``scenarios/`` (an editable install)."""
+    package = Path(__file__).resolve().parent
+    installed = package / "scenarios"
+    return installed if installed.is_dir() else package.parent / "scenarios"
 
 
 def discover(directories: Iterable[Path]) -> dict[str, Path]:
