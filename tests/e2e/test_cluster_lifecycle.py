@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
+from podchaos.cluster.local import teardown
 from podchaos.cluster.local.cluster import LocalCluster, LocalStatus
 from podchaos.cluster.local.layout import ADDRESS_DEVICE, Layout
 from podchaos.cluster.provider import ClusterAccess
@@ -357,6 +358,7 @@ def _record_before_down(cluster: LocalCluster, containers: dict[int, str]) -> Be
     assert veths, "no veth attached to the node bridges"
     empty = [node.cgroup_root for node in layout.nodes if not _cgroup_processes(node.cgroup_root)]
     assert not empty, f"node cgroup roots without processes before down: {empty}"
+    assert "KUBE-FIREWALL" in teardown.kubelet_chains().get("iptables -t filter", []), "no kubelet chains"
     return BeforeDown(
         daemons={name: (pid, _start_time(pid)) for name, pid in daemons.items() if pid},
         workload={**containers, **shims},
@@ -393,6 +395,8 @@ def _assert_nothing_left(layout: Layout, before: BeforeDown, e2e: Any) -> None:
 
     busy = {node.cgroup_root: _cgroup_processes(node.cgroup_root) for node in layout.nodes}
     assert not any(busy.values()), f"processes left in node cgroups after down: {busy}"
+    chains = teardown.kubelet_chains()
+    assert not chains, f"kubelet iptables chains left after down: {chains}"
 
 
 def test_down_leaves_no_process_mount_device_namespace_or_cgroup_behind(

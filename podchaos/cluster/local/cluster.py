@@ -416,6 +416,7 @@ class LocalCluster:
             teardown.clean_node(node)
         for daemon in reversed(self.control_plane()):
             daemon.stop()
+        teardown.remove_kubelet_chains()
         host.delete_link(ADDRESS_DEVICE)
         teardown.unmount_all(self.layout.run)
         shutil.rmtree(self.layout.run, ignore_errors=True)

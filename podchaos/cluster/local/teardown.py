@@ -11,6 +11,9 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import re
+import shlex
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -21,6 +24,12 @@ from podchaos.cluster.local.process import pids_matching
 
 CGROUP_BASE = Path("/sys/fs/cgroup")
 NETNS_DIR = Path("/run/netns")
+# Chains every kubelet adds to the host's tables (pkg/kubelet/kubelet_network_linux.go), per table.
+KUBELET_CHAINS = {
+    "filter": ("KUBE-FIREWALL", "KUBE-KUBELET-CANARY"),
+    "nat": ("KUBE-KUBELET-CANARY",),
+    "mangle": ("KUBE-IPTABLES-HINT", "KUBE-KUBELET-CANARY"),
+}
 
 
 def container_pids(cgroup_root: str) -> list[int]:
@@ -63,7 +72,8 @@ def mounts_under(*roots: Path) -> list[str]:
     prefixes = tuple(str(root).rstrip("/") + "/" for root in roots)
     points = []
     for line in Path("/proc/self/mountinfo").read_text().splitlines():
-        point = line.split()[4].replace("\\040", " ")
+        # mountinfo escapes space, tab, newline and backslash as octal (a space is \040).
+        point = re.sub(r"\\([0-7]{3})", lambda match: chr(int(match.group(1), 8)), line.split()[4])
         if point.startswith(prefixes) or point in {p.rstrip("/") for p in prefixes}:
             points.append(point)
     return sorted(set(points), key=lambda p: p.count("/"), reverse=True)
@@ -142,3 +152,47 @@ def ensure_cgroup_root(cgroup_root: str) -> None:
         return
     for hierarchy in sorted(p for p in CGROUP_BASE.iterdir() if p.is_dir() and not p.is_symlink()):
         (hierarchy / relative).mkdir(exist_ok=True)
+
+
+def kubelet_running() -> bool:
+    """True while any kubelet runs on this machine (ours or another's)."""
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "kubelet":
+                return True
+    return False
+
+
+def kubelet_chains() -> dict[str, list[str]]:
+    """``binary -t table`` -> the kubelet chains present there, for iptables and ip6tables."""
+    present: dict[str, list[str]] = {}
+    for binary in ("iptables", "ip6tables"):
+        if shutil.which(binary) is None:
+            continue
+        for table, chains in KUBELET_CHAINS.items():
+            listing = run([binary, "-t", table, "-S"], check=False).splitlines()
+            found = [chain for chain in chains if f"-N {chain}" in listing]
+            if found:
+                present[f"{binary} -t {table}"] = found
+    return present
+
+
+def remove_kubelet_chains() -> None:
+    """Remove the kubelet chains (and the jumps to them) once no kubelet runs: the host's tables are
+    left as they were before the cluster started. Another kubelet on the machine keeps its chains."""
+    if kubelet_running():
+        return
+    for where, chains in kubelet_chains().items():
+        binary, _flag, table = where.split()
+        for rule in run([binary, "-t", table, "-S"], check=False).splitlines():
+            words = shlex.split(rule)
+            if (
+                words[:1] == ["-A"]
+                and words[1] not in chains
+                and words[-2:-1] == ["-j"]
+                and words[-1] in chains
+            ):
+                run([binary, "-t", table, "-D", *words[1:]], check=False)
+        for chain in chains:
+            run([binary, "-t", table, "-F", chain], check=False)
+            run([binary, "-t", table, "-X", chain], check=False)
