@@ -251,7 +251,16 @@ class Kube:
                 raise ClusterError(
                     f"exec {command!r} in {namespace}/{pod}/{container} timed out after {timeout}s"
                 )
-            code = response.returncode
+            try:
+                code = response.returncode
+            except (ValueError, KeyError, TypeError, IndexError) as exc:
+                # The client parses the exit code out of the error channel; when the runtime could not
+                # start the command at all (no such executable: an image without a shell) that channel
+                # holds the runtime's message instead, and the client fails parsing it.
+                said = str(exc).removeprefix("invalid literal for int() with base 10: ").strip("'")
+                raise ClusterError(
+                    f"exec {command[0]!r} in {namespace}/{pod}/{container} could not run: {said}"
+                ) from exc
         return ExecResult("".join(stdout), "".join(stderr), int(code) if code is not None else -1)
 
     def logs(self, namespace: str, pod: str, container: str, previous: bool = False, tail: int = 50) -> str:

@@ -97,7 +97,12 @@ class FaultRecord:
 
 @dataclass(frozen=True)
 class FileProbe:
-    """The result of reading a file inside a container (``content`` None when absent)."""
+    """The result of writing or reading a file inside a container.
+
+    ``content`` is None when the file is absent, or when podchaos could not write or read it: then
+    ``error`` says why (no shell in the image, exec refused, not a readable file). An empty ``error``
+    with None content means the file really does not exist.
+    """
 
     at: float
     pod: str
@@ -106,6 +111,12 @@ class FileProbe:
     path: str
     content: str | None
     phase: Literal["before-fault", "after-recovery"]
+    error: str = ""
+
+    @property
+    def absent(self) -> bool:
+        """The file was looked for and does not exist (not merely unreadable)."""
+        return self.content is None and not self.error
 
 
 @dataclass(frozen=True)

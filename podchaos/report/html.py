@@ -246,7 +246,12 @@ def build_lanes(timeline: Timeline, until: float | None = None) -> tuple[Lane, .
         for container, snapshots in containers.get(uid, {}).items():
             role = snapshots[-1].role
             probe_marks = [
-                Mark(p.at, "probe", f"{p.phase}: {p.path} {'absent' if p.content is None else 'present'}")
+                Mark(
+                    p.at,
+                    "probe",
+                    f"{p.phase}: {p.path} "
+                    + ("unreadable" if p.error else "absent" if p.content is None else "present"),
+                )
                 for p in probes
                 if p.pod_uid == uid and p.container == container
             ]

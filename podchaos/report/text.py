@@ -46,6 +46,7 @@ def describe_entry(entry: TimelineEntry) -> str | None:
             return f"  event {entry.type} {entry.reason} {entry.pod}: {entry.message}"
         case FileProbe():
             shown = "absent" if entry.content is None else repr(entry.content[:40])
+            shown = f"unreadable: {entry.error[:80]}" if entry.error else shown
             return f"  probe {entry.phase} {entry.pod}/{entry.container}:{entry.path} = {shown}"
         case EndpointsSnapshot():
             if entry.deleted:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from podchaos.model.expectations import (
+    EmptyDirKept,
+    EmptyDirLost,
     Endpoint,
     Eviction,
     LogSeen,
@@ -20,6 +22,7 @@ from podchaos.model.timeline import (
     EndpointState,
     EvictionRecord,
     FaultRecord,
+    FileProbe,
     LogLine,
     PodGone,
     PodSnapshot,
@@ -490,3 +493,90 @@ def test_judge_all_final_turns_pending_into_failed() -> None:
     assert not final.results[1].seen.endswith("(when observation ended)")
     assert not final.pending
     assert not final.passed
+
+
+# --- emptydir-kept / emptydir-lost: pass for the right reason only ---------------------------------------
+
+TOKEN = "podchaos-0123456789abcdef"
+
+
+def file_probe(
+    at: float, phase: str, content: str | None, uid: str = UID, error: str = "", pod_name: str = "web"
+) -> FileProbe:
+    return FileProbe(
+        at=at,
+        pod=pod_name,
+        pod_uid=uid,
+        container="app",
+        path="/data/t",
+        content=content,
+        phase=phase,  # type: ignore[arg-type]
+        error=error,
+    )
+
+
+def read_back(after: FileProbe) -> Timeline:
+    return timeline(file_probe(5, "before-fault", TOKEN), FAULT, after)
+
+
+def test_emptydir_lost_passes_only_when_absent_in_a_new_pod() -> None:
+    result = judge(
+        EmptyDirLost("app", "/data/t"), read_back(file_probe(20, "after-recovery", None, "uid-2")), 21
+    )
+    assert result.outcome is Outcome.PASSED
+    assert result.seen.startswith("absent in new pod web (new UID) uid-2")
+
+
+def test_emptydir_lost_fails_when_the_file_could_not_be_read() -> None:
+    unreadable = file_probe(20, "after-recovery", None, "uid-2", error="exit code 126: no sh")
+    result = judge(EmptyDirLost("app", "/data/t"), read_back(unreadable), 21)
+    assert result.outcome is Outcome.FAILED
+    assert "could not read /data/t in new pod web" in result.seen
+    assert "exit code 126: no sh" in result.seen
+
+
+def test_emptydir_lost_fails_when_absent_in_the_same_pod() -> None:
+    result = judge(EmptyDirLost("app", "/data/t"), read_back(file_probe(20, "after-recovery", None)), 21)
+    assert result.outcome is Outcome.FAILED
+    assert result.seen == "absent in the same pod web (UID uid-1): the pod was not replaced"
+
+
+@pytest.mark.parametrize("content", [TOKEN, "written by the app"])
+def test_emptydir_lost_fails_when_a_file_is_in_the_new_pod(content: str) -> None:
+    result = judge(
+        EmptyDirLost("app", "/data/t"), read_back(file_probe(20, "after-recovery", content, "uid-2")), 21
+    )
+    assert result.outcome is Outcome.FAILED
+    assert "content in new pod web" in result.seen
+
+
+def test_emptydir_kept_passes_only_with_the_token_in_the_same_pod() -> None:
+    result = judge(EmptyDirKept("app", "/data/t"), read_back(file_probe(20, "after-recovery", TOKEN)), 21)
+    assert result.outcome is Outcome.PASSED
+    assert result.seen == "same content in the same pod web (UID uid-1)"
+
+
+def test_emptydir_kept_fails_when_the_token_is_read_in_another_pod() -> None:
+    # A hostPath or a PersistentVolume keeps the file across pods: that is not emptyDir behaviour.
+    result = judge(
+        EmptyDirKept("app", "/data/t"), read_back(file_probe(20, "after-recovery", TOKEN, "uid-2")), 21
+    )
+    assert result.outcome is Outcome.FAILED
+    assert result.seen.endswith("not the pod the token was written in")
+
+
+def test_emptydir_kept_fails_when_the_file_could_not_be_read() -> None:
+    unreadable = file_probe(20, "after-recovery", None, error="exec timed out")
+    result = judge(EmptyDirKept("app", "/data/t"), read_back(unreadable), 21)
+    assert result.outcome is Outcome.FAILED
+    assert result.seen == "could not read /data/t in the same pod web (UID uid-1): exec timed out"
+
+
+def test_emptydir_token_that_could_not_be_written_fails_with_the_reason() -> None:
+    unwritten = file_probe(5, "before-fault", None, error="exit code 1: read-only file system")
+    after = file_probe(20, "after-recovery", None, "uid-2")
+    result = judge(EmptyDirLost("app", "/data/t"), timeline(unwritten, FAULT, after), 21)
+    assert result.outcome is Outcome.FAILED
+    assert result.seen == (
+        "podchaos could not write /data/t before the fault: exit code 1: read-only file system"
+    )
