@@ -309,27 +309,58 @@ class Kube:
     def _watch(
         self, lister: Callable[..., Any], namespace: str, stop: threading.Event, **kwargs: Any
     ) -> Iterator[tuple[str, Any]]:
-        resource_version = ""
-        while not stop.is_set():
-            watcher = watch.Watch()
-            with translated(f"watch {lister.__name__} in {namespace}"):
-                try:
-                    for event in watcher.stream(
-                        lister,
-                        namespace,
-                        resource_version=resource_version or None,
-                        timeout_seconds=WATCH_WINDOW_S,
-                        allow_watch_bookmarks=False,
-                        **kwargs,
-                    ):
-                        obj = event["object"]
-                        resource_version = obj.metadata.resource_version or resource_version
-                        yield event["type"], obj
-                        if stop.is_set():
-                            break
-                except client.exceptions.ApiException as exc:
-                    if exc.status != 410:
-                        raise
-                    resource_version = ""  # expired: restart from a fresh list
-                finally:
-                    watcher.stop()
+        return watch_collection(lister, namespace, stop, watch.Watch, **kwargs)
+
+
+def watch_collection(
+    lister: Callable[..., Any],
+    namespace: str,
+    stop: threading.Event,
+    watcher_factory: Callable[[], Any],
+    **kwargs: Any,
+) -> Iterator[tuple[str, Any]]:
+    """(ADDED/MODIFIED/DELETED, object) of a namespaced collection until ``stop`` is set.
+
+    Lists the collection first (every item as ADDED), then watches from the list's own
+    resourceVersion: the items of a list are not ordered by resourceVersion, so the last item's can be
+    older than the list's, and a watch from it would replay changes already listed. Each watch lasts
+    WATCH_WINDOW_S and the next one resumes from the last resourceVersion the watch reported (an
+    object's or a bookmark's); when that has expired (410 Gone) the collection is listed again, and its
+    items come again as ADDED: consumers drop what they have already seen.
+    """
+    resource_version = ""
+    action = f"watch {getattr(lister, '__name__', 'list')} in {namespace}"
+    while not stop.is_set():
+        if not resource_version:
+            with translated(action):
+                listing = lister(namespace, **kwargs)
+            resource_version = str(listing.metadata.resource_version or "")
+            for item in listing.items or []:
+                yield "ADDED", item
+        watcher = watcher_factory()
+        with translated(action):
+            try:
+                for event in watcher.stream(
+                    lister,
+                    namespace,
+                    resource_version=resource_version or None,
+                    timeout_seconds=WATCH_WINDOW_S,
+                    allow_watch_bookmarks=True,
+                    **kwargs,
+                ):
+                    if event["type"] == "BOOKMARK":
+                        # A bookmark only moves the resourceVersion on; its object is not a real item.
+                        metadata = event["raw_object"].get("metadata", {})
+                        resource_version = str(metadata.get("resourceVersion") or resource_version)
+                        continue
+                    obj = event["object"]
+                    resource_version = str(obj.metadata.resource_version or resource_version)
+                    yield event["type"], obj
+                    if stop.is_set():
+                        break
+            except client.exceptions.ApiException as exc:
+                if exc.status != 410:
+                    raise
+                resource_version = ""  # expired: list again
+            finally:
+                watcher.stop()
