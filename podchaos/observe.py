@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 
 from podchaos.errors import PodchaosError
 from podchaos.k8s.client import Kube, LogStream
+from podchaos.k8s.convert import log_timestamp, on_clock
 from podchaos.model.timeline import (
     ContainerSnapshot,
     EndpointsSnapshot,
@@ -22,11 +23,31 @@ from podchaos.model.timeline import (
 )
 
 
+class EventOccurrences:
+    """Which event occurrences were recorded already, by (uid, occurrence count).
+
+    A watch delivers the same occurrence more than once (a re-list after 410 Gone, an update that is
+    not a repeat); recording it again would put an old event after the fault.
+    """
+
+    def __init__(self) -> None:
+        self._seen: set[tuple[str, int]] = set()
+
+    def admit(self, event: EventRecord) -> bool:
+        """True the first time this occurrence is offered."""
+        key = (event.uid, event.count)
+        if event.uid and key in self._seen:
+            return False
+        self._seen.add(key)
+        return True
+
+
 class Recorder:
     """Background watches on a namespace, building a timeline stamped in seconds since ``start``.
 
     Only changes are recorded: a pod or container snapshot equal (but for its time) to the previous
-    one of the same object is dropped, so the timeline reads as a list of transitions.
+    one of the same object is dropped, so the timeline reads as a list of transitions. Events and log
+    lines carry their own (wall-clock) times, mapped onto the same clock through ``wall_origin``.
     """
 
     def __init__(self, kube: Kube, namespace: str, selector: str) -> None:
@@ -34,6 +55,8 @@ class Recorder:
         self.namespace = namespace
         self.selector = selector
         self.started = time.monotonic()
+        # The wall-clock time of the clock's zero: events and log lines are stamped in wall-clock time.
+        self.wall_origin = time.time() - (time.monotonic() - self.started)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._entries: list[TimelineEntry] = []
@@ -43,6 +66,11 @@ class Recorder:
         self._threads: list[threading.Thread] = []
         self._streams: list[LogStream] = []
         self._changed = threading.Condition(self._lock)
+        self._occurrences = EventOccurrences()
+        # Log following: off until follow_logs(); then one stream per container instance (container ID).
+        self._following = False
+        self._followed: set[tuple[str, str, str]] = set()
+        self._lines_seen: set[tuple[str, str, float, str]] = set()
 
     def clock(self) -> float:
         """Seconds since the recorder started."""
@@ -68,19 +96,35 @@ class Recorder:
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
         thread.start()
-        self._threads.append(thread)
+        with self._lock:
+            self._threads.append(thread)
 
     def follow_logs(self, pods: list[PodState]) -> None:
-        """Record what the containers of these pods print from now on, until each container ends.
+        """Record what the target containers print from now on, until the recorder stops.
 
-        A log stream that breaks is not an error of the run: log lines are evidence for ``log-seen``
-        expectations, which then say they saw nothing.
+        The containers running now are followed from about now; every container instance that starts
+        later (a restart, a replacement pod) is followed from its start, each by one stream that ends
+        with the instance. A log stream that breaks is not an error of the run: log lines are evidence
+        for ``log-seen`` expectations, which then say they saw nothing.
         """
-        for state in pods:
-            for container in state.containers:
-                if container.state == "running":
-                    follow = self._follower(state.pod.pod, state.pod.pod_uid, container.container)
-                    self._spawn(f"podchaos-logs-{state.pod.pod}-{container.container}", follow)
+        with self._lock:
+            known = [*pods, *self._latest.values()]
+            self._following = True
+        for state in known:
+            self._follow_new(state, since_seconds=1)
+
+    def _follow_new(self, state: PodState, since_seconds: int | None) -> None:
+        """Follow each container instance of the pod not followed yet that has a log to read."""
+        for container in state.containers:
+            if not container.container_id or container.state == "waiting":
+                continue  # not started yet: nothing to read until it runs
+            key = (state.pod.pod_uid, container.container, container.container_id)
+            with self._lock:
+                if not self._following or self._stop.is_set() or key in self._followed:
+                    continue
+                self._followed.add(key)
+            follow = self._follower(state.pod.pod, state.pod.pod_uid, container.container, since_seconds)
+            self._spawn(f"podchaos-logs-{state.pod.pod}-{container.container}", follow)
 
     def stop(self) -> None:
         """Stop the watches (they end within one watch window) and the log streams (closed now)."""
@@ -89,7 +133,9 @@ class Recorder:
             streams, self._streams = self._streams, []
         for stream in streams:
             stream.close()
-        for thread in self._threads:
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
             thread.join(timeout=10)
 
     def _guard(self, target: Callable[[], None]) -> Callable[[], None]:
@@ -118,27 +164,63 @@ class Recorder:
             with self._lock:
                 self._latest[state.pod.pod_uid] = state
             self.add(state.pod, *state.containers)
+            # An instance that started after follow_logs() is read from its start: its first lines
+            # (a start-up banner) are printed before the pod watch reports it running.
+            self._follow_new(state, since_seconds=None)
 
-    def _follower(self, pod: str, pod_uid: str, container: str) -> Callable[[], None]:
+    def _follower(
+        self, pod: str, pod_uid: str, container: str, since_seconds: int | None
+    ) -> Callable[[], None]:
         def follow() -> None:
             try:
-                stream = self.kube.open_logs(self.namespace, pod, container)
-                with self._lock:
-                    self._streams.append(stream)
-                for line in stream.lines():
-                    self.add(LogLine(self.clock(), pod, pod_uid, container, line))
+                stream = self.kube.open_logs(self.namespace, pod, container, since_seconds)
             except PodchaosError:
                 return
+            with self._lock:
+                stopped = self._stop.is_set()
+                if not stopped:
+                    self._streams.append(stream)
+            if stopped:
+                stream.close()
+                return
+            try:
+                for raw in stream.lines():
+                    self._add_line(pod, pod_uid, container, raw)
+            except PodchaosError:
+                return
+            finally:
+                with self._lock:
+                    if stream in self._streams:
+                        self._streams.remove(stream)
+                stream.close()
 
         return follow
+
+    def _add_line(self, pod: str, pod_uid: str, container: str, raw: str) -> None:
+        received = self.clock()
+        wall, text = log_timestamp(raw)
+        if wall is None:
+            self.add(LogLine(received, pod, pod_uid, container, text))
+            return
+        # Two streams can read the same line: an instance that ended and restarted between the pod
+        # watch's report and the stream's opening is read by its successor's stream too.
+        key = (pod_uid, container, wall, text)
+        with self._lock:
+            if key in self._lines_seen:
+                return
+            self._lines_seen.add(key)
+        self.add(LogLine(on_clock(wall, received, self.wall_origin), pod, pod_uid, container, text))
 
     def _watch_endpoints(self) -> None:
         for snapshot in self.kube.watch_endpoint_slices(self.namespace, self._stop, self.clock):
             self.add(snapshot)
 
     def _watch_events(self) -> None:
-        for event in self.kube.watch_events(self.namespace, self._stop, self.clock):
-            self.add(event)
+        for event in self.kube.watch_events(self.namespace, self._stop, self.clock, self.wall_origin):
+            with self._lock:
+                fresh = self._occurrences.admit(event)
+            if fresh:
+                self.add(event)
 
     def add(self, *entries: TimelineEntry) -> None:
         """Append entries (faults and probes add theirs here too), dropping unchanged snapshots."""

@@ -284,12 +284,17 @@ class Kube:
             yield kind, pod_state(obj, clock())
 
     def watch_events(
-        self, namespace: str, stop: threading.Event, clock: Callable[[], float]
+        self, namespace: str, stop: threading.Event, clock: Callable[[], float], wall_origin: float
     ) -> Iterator[EventRecord]:
-        """Pod events as they are recorded, until ``stop`` is set."""
-        for _kind, obj in self._watch(self.core.list_namespaced_event, namespace, stop):
-            if obj.involved_object and obj.involved_object.kind == "Pod":
-                yield event_record(obj, clock())
+        """Pod events as they are recorded, until ``stop`` is set, each stamped with its own time on the
+        ``clock`` whose zero is the wall-clock time ``wall_origin``.
+
+        The same occurrence can come more than once (a re-list after the watch expired, an update that
+        is not a new occurrence): tell them apart by ``(uid, count)``.
+        """
+        for kind, obj in self._watch(self.core.list_namespaced_event, namespace, stop):
+            if kind != "DELETED" and obj.involved_object and obj.involved_object.kind == "Pod":
+                yield event_record(obj, clock(), wall_origin)
 
     def watch_endpoint_slices(
         self, namespace: str, stop: threading.Event, clock: Callable[[], float]
@@ -298,13 +303,22 @@ class Kube:
         for kind, obj in self._watch(self.discovery.list_namespaced_endpoint_slice, namespace, stop):
             yield endpoints_snapshot(obj, clock(), deleted=kind == "DELETED")
 
-    def open_logs(self, namespace: str, pod: str, container: str) -> LogStream:
-        """Follow a running container's log from now on; the stream ends with the container."""
-        with translated(f"follow logs of {namespace}/{pod}/{container}"):
+    def open_logs(self, namespace: str, pod: str, container: str, since_seconds: int | None = 1) -> LogStream:
+        """Follow a container's current instance's log (from ``since_seconds`` ago, or from its start
+        when None); the stream ends with the instance. Lines carry the runtime's timestamps (see
+        :func:`podchaos.k8s.convert.log_timestamp`)."""
+        action = f"follow logs of {namespace}/{pod}/{container}"
+        with translated(action):
             response: Any = self.core.read_namespaced_pod_log(
-                pod, namespace, container=container, follow=True, since_seconds=1, _preload_content=False
+                pod,
+                namespace,
+                container=container,
+                follow=True,
+                timestamps=True,
+                since_seconds=since_seconds,
+                _preload_content=False,
             )
-        return LogStream(response, f"follow logs of {namespace}/{pod}/{container}")
+        return LogStream(response, action)
 
     def _watch(
         self, lister: Callable[..., Any], namespace: str, stop: threading.Event, **kwargs: Any

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from podchaos.model.timeline import (
@@ -111,15 +112,85 @@ def pod_state(pod: Any, at: float) -> PodState:
     return PodState(pod_snapshot(pod, at), tuple(container_snapshots(pod, at)))
 
 
-def event_record(event: Any, at: float) -> EventRecord:
-    """A core/v1 Event about a pod."""
+# metav1.Time fields (firstTimestamp, lastTimestamp, creationTimestamp) are serialised to the second;
+# metav1.MicroTime fields (eventTime, series.lastObservedTime) to the microsecond.
+WHOLE_SECOND = 1.0
+
+
+def event_occurrence(event: Any) -> tuple[str, int]:
+    """(uid, occurrence number): what tells one occurrence of an event from a repeat of it.
+
+    Kubelet repeats an event by bumping ``count`` and ``lastTimestamp`` of the same object; the
+    events.k8s.io API by bumping ``series.count``. A re-list or re-watch delivers the same pair again.
+    """
+    series = event.series
+    count = series.count if series is not None and series.count else event.count
+    return str(event.metadata.uid or event.metadata.name or ""), int(count or 1)
+
+
+def event_time(event: Any) -> tuple[datetime.datetime | None, float]:
+    """When the event's latest occurrence happened by its own account, and the precision of that time.
+
+    In order: ``series.lastObservedTime`` (a repeated events.k8s.io event), ``eventTime`` of an event
+    that happened once, ``lastTimestamp``, ``eventTime``, ``firstTimestamp``, the object's creation.
+    """
+    series = event.series
+    if series is not None and series.last_observed_time is not None:
+        return series.last_observed_time, 0.0
+    once = (event.count or 1) <= 1
+    if event.event_time is not None and (once or event.last_timestamp is None):
+        return event.event_time, 0.0
+    for stamp in (event.last_timestamp, event.first_timestamp, event.metadata.creation_timestamp):
+        if stamp is not None:
+            return stamp, WHOLE_SECOND
+    return None, 0.0
+
+
+def on_clock(wall: float, received: float, wall_origin: float) -> float:
+    """A wall-clock time (seconds since the epoch) on the run's clock, whose zero is ``wall_origin``:
+    never before the run's start, never later than ``received`` (when podchaos got it)."""
+    return round(min(max(wall - wall_origin, 0.0), received), 3)
+
+
+def event_record(event: Any, received: float, wall_origin: float | None = None) -> EventRecord:
+    """A core/v1 Event about a pod, stamped with its own time on the run's clock (``wall_origin``: the
+    wall-clock time of the clock's zero); without ``wall_origin``, stamped ``received``."""
+    uid, count = event_occurrence(event)
+    at, until = received, None
+    stamp, precision = event_time(event)
+    if wall_origin is not None and stamp is not None:
+        wall = stamp.timestamp()
+        at = on_clock(wall, received, wall_origin)
+        until = on_clock(wall + precision, received, wall_origin) if precision else None
     return EventRecord(
         at=at,
         pod=str(event.involved_object.name or ""),
         reason=str(event.reason or ""),
         message=str(event.message or ""),
         type=str(event.type or ""),
+        uid=uid,
+        count=count,
+        until=until,
     )
+
+
+def log_timestamp(raw: str) -> tuple[float | None, str]:
+    """Split a line of a log read with ``timestamps=true`` into (wall-clock seconds, text).
+
+    The kubelet prefixes each line with an RFC 3339 time with nanoseconds and a space; a line
+    without one (an older runtime, a garbled prefix) gives None and the whole line.
+    """
+    stamp, sep, text = raw.partition(" ")
+    if not sep or not stamp.endswith("Z") or "T" not in stamp:
+        return None, raw
+    whole, _dot, fraction = stamp[:-1].partition(".")
+    try:
+        parsed = datetime.datetime.fromisoformat(whole).replace(tzinfo=datetime.UTC)
+    except ValueError:
+        return None, raw
+    digits = fraction[:6].ljust(6, "0")
+    micros = int(digits) if digits.isdigit() else 0
+    return parsed.timestamp() + micros / 1e6, text
 
 
 def endpoints_snapshot(endpoint_slice: Any, at: float, deleted: bool = False) -> EndpointsSnapshot:

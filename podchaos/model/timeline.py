@@ -74,13 +74,22 @@ class PodGone:
 
 @dataclass(frozen=True)
 class EventRecord:
-    """A Kubernetes event about a pod."""
+    """One occurrence of a Kubernetes event about a pod, stamped with the event's own time.
+
+    ``at`` is when it happened on the run's clock (the event's own time, never later than when
+    podchaos received it). Kubelet events carry whole-second times, so the occurrence lies somewhere
+    in ``[at, until)``; ``until`` is None when ``at`` is exact. ``uid`` and ``count`` (the occurrence
+    number of a repeated event) tell occurrences apart: the same pair is the same occurrence.
+    """
 
     at: float
     pod: str
     reason: str
     message: str
     type: str
+    uid: str = ""
+    count: int = 1
+    until: float | None = None
 
 
 @dataclass(frozen=True)
@@ -148,7 +157,8 @@ class EndpointsSnapshot:
 
 @dataclass(frozen=True)
 class LogLine:
-    """A line a target container printed, stamped when podchaos read it."""
+    """A line a target container printed, stamped with the time the container runtime recorded it
+    (never later than when podchaos read it)."""
 
     at: float
     pod: str

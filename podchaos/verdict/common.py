@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from podchaos.model.timeline import ContainerSnapshot, Timeline
+from podchaos.model.timeline import ContainerSnapshot, EventRecord, Timeline
 from podchaos.model.verdict import Outcome
 
 
@@ -22,3 +22,13 @@ def container_history(timeline: Timeline, pod_uid: str, container: str) -> list[
     return [
         s for s in timeline.of_type(ContainerSnapshot) if s.pod_uid == pod_uid and s.container == container
     ]
+
+
+def event_after(event: EventRecord, moment: float) -> bool:
+    """Whether the event occurrence can have happened at or after ``moment`` by its own time.
+
+    A whole-second event time leaves the occurrence anywhere in ``[at, until)``: it counts when any
+    of that window lies after the moment. One whose window ended before (an Unhealthy from start-up
+    delivered again by a re-list) does not, whenever it was received.
+    """
+    return event.at >= moment or (event.until is not None and event.until > moment)

@@ -21,7 +21,7 @@ from podchaos.model.timeline import (
     Timeline,
 )
 from podchaos.model.verdict import Outcome
-from podchaos.verdict.common import Judgement
+from podchaos.verdict.common import Judgement, event_after
 
 
 def pod_ready(e: PodReady, timeline: Timeline, fault: FaultRecord, now: float) -> Judgement:
@@ -141,10 +141,14 @@ def min_available(e: MinAvailable, timeline: Timeline, fault: FaultRecord) -> Ju
 def event_seen(e: EventSeen, timeline: Timeline, fault: FaultRecord) -> Judgement:
     expected = f"event {e.reason} for a target pod after the fault"
     pods = {s.pod for s in timeline.of_type(PodSnapshot)}
-    events = [ev for ev in timeline.of_type(EventRecord) if ev.pod in pods and ev.at >= fault.at]
+    events = [ev for ev in timeline.of_type(EventRecord) if ev.pod in pods and event_after(ev, fault.at)]
     match = next((ev for ev in events if ev.reason == e.reason), None)
     if match is not None:
-        return Judgement(Outcome.PASSED, expected, f"{match.reason} on {match.pod}: {match.message}")
+        # The event's own time relative to the fault: a window for a whole-second time.
+        when = f"{match.at - fault.at:+.1f}s"
+        when += f" to {match.until - fault.at:+.1f}s" if match.until is not None else ""
+        seen = f"{match.reason} on {match.pod} at {when} from the fault: {match.message}"
+        return Judgement(Outcome.PASSED, expected, seen)
     reasons = sorted({ev.reason for ev in events})
     return Judgement(Outcome.PENDING, expected, f"events since the fault: {', '.join(reasons) or 'none'}")
 
