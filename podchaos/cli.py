@@ -14,7 +14,7 @@ from podchaos.errors import PodchaosError
 from podchaos.k8s.client import Kube
 from podchaos.loader import load_scenario
 from podchaos.report.html import render_html
-from podchaos.report.json_report import RESULTS_FILE, load_report, write_atomically
+from podchaos.report.json_report import RESULTS_FILE, ReportError, load_report, write_atomically
 
 
 def _progress(message: str) -> None:
@@ -75,7 +75,10 @@ def _report(args: argparse.Namespace) -> int:
     report = load_report(path)
     results = path / RESULTS_FILE if path.is_dir() else path
     output = Path(args.output) if args.output else results.parent / "report.html"
-    write_atomically(output, render_html(report))
+    try:
+        write_atomically(output, render_html(report))
+    except OSError as exc:
+        raise ReportError(f"cannot write {output}: {exc.strerror or exc}") from exc
     print(output)
     return 0
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from podchaos import deploy
 from podchaos.errors import PodchaosError, ScenarioError
 from podchaos.fixtures import session_kube
 from podchaos.loader import load_scenario
-from podchaos.model import RunResult, Scenario
+from podchaos.model import RunResult, Scenario, Timeline, Verdict
 from podchaos.report.text import format_result
 from podchaos.runner import RunOptions, run_scenario
 from podchaos.stash import SESSION_KEY
@@ -23,6 +26,25 @@ class ScenarioFailed(Exception):
     def __init__(self, result: RunResult) -> None:
         self.result = result
         super().__init__(result.error or "expectations failed")
+
+
+def errored_result(
+    scenario: Scenario, run_id: str, started_at: str, duration_s: float, exc: Exception
+) -> RunResult:
+    """The result of a run that raised instead of finishing: no verdict, the exception as its error.
+
+    The namespace is the one the run used (or would have used), so a leftover can be found.
+    """
+    kind = type(exc).__name__ if isinstance(exc, PodchaosError) else f"unexpected {type(exc).__name__}"
+    return RunResult(
+        scenario=scenario.name,
+        namespace=deploy.namespace_name(scenario.name, run_id),
+        verdict=Verdict(()),
+        timeline=Timeline(),
+        started_at=started_at,
+        duration_s=round(duration_s, 3),
+        error=f"{kind}: {exc}",
+    )
 
 
 class ScenarioFile(pytest.File):
@@ -58,13 +80,32 @@ class ScenarioItem(pytest.Item):
 
     def runtest(self) -> None:
         session = self.config.stash[SESSION_KEY]
-        kube = session_kube(self.config)
-        result = run_scenario(kube, self.scenario, RunOptions(keep_namespace=session.options.keep_namespace))
+        options = RunOptions(keep_namespace=session.options.keep_namespace, run_id=deploy.new_run_id())
+        started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+        started = time.monotonic()
+        try:
+            kube = session_kube(self.config)
+            result = run_scenario(kube, self.scenario, options)
+        except Exception as exc:
+            # The runner turns what goes wrong during a run into the result's error; what escapes it
+            # (a cluster that does not come up, a podchaos bug) must still count as a run in the
+            # reports and metrics, with outcome error.
+            result = errored_result(
+                self.scenario, options.run_id, started_at, time.monotonic() - started, exc
+            )
+            self.finished(result)
+            if isinstance(exc, PodchaosError):
+                raise ScenarioFailed(result) from exc
+            raise  # not podchaos's own error: keep its traceback
+        self.finished(result)
+        if not result.passed:
+            raise ScenarioFailed(result)
+
+    def finished(self, result: RunResult) -> None:
+        """Record the run in the JUnit properties and hand it to ``pytest_podchaos_scenario_finished``."""
         self.user_properties.append(("podchaos_namespace", result.namespace))
         self.user_properties.append(("podchaos_duration_s", result.duration_s))
         self.ihook.pytest_podchaos_scenario_finished(item=self, scenario=self.scenario, result=result)
-        if not result.passed:
-            raise ScenarioFailed(result)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ScenarioFailed):

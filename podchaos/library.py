@@ -40,6 +40,9 @@ class ChaosRun:
         self.recorder = recorder
         self.targets = targets
         self.faults: list[FaultRecord] = []
+        # What was asked and concluded, for the reports and metrics of the test that used this run.
+        self.specs: list[FaultSpec] = []
+        self.verdicts: list[Verdict] = []
         self.context = FaultContext(chaos.kube, chaos.namespace, selector, tuple(targets), recorder)
         self._injected: list[Fault] = []
 
@@ -51,6 +54,7 @@ class ChaosRun:
         """
         fault = fault_for(spec)
         self._injected.append(fault)
+        self.specs.append(spec)
         record = fault.inject(self.context)
         self.faults.append(record)
         return record
@@ -80,7 +84,7 @@ class ChaosRun:
         """Watch until the expectations are decided (or ``timeout`` after the first fault); the verdict."""
         if not self.faults:
             raise FaultError("inject a fault before expecting its effects")
-        return observe_until_decided(
+        verdict = observe_until_decided(
             self.chaos.kube,
             self.chaos.namespace,
             self.recorder,
@@ -89,6 +93,8 @@ class ChaosRun:
             timeout,
             settle,
         )
+        self.verdicts.append(verdict)
+        return verdict
 
     @property
     def timeline(self) -> Timeline:
@@ -105,6 +111,8 @@ class Chaos:
     def __init__(self, kube: Kube, namespace: str) -> None:
         self.kube = kube
         self.namespace = namespace
+        # Every ``record`` block, in order (the pytest fixture reports them when the test ends).
+        self.runs: list[ChaosRun] = []
 
     @classmethod
     @contextmanager
@@ -143,6 +151,7 @@ class Chaos:
             targets = wait_steady(self.kube, self.namespace, selector, timeout)
             recorder.follow_logs(targets)
             run = ChaosRun(self, selector, recorder, targets)
+            self.runs.append(run)
             try:
                 yield run
             finally:

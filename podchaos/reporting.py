@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import secrets
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,24 @@ from podchaos.stash import SESSION_KEY
 RUN_ID_INPUT = "podchaos_run_id"
 REPORT_DIR_INPUT = "podchaos_report_dir"
 HTML_FILE = "report.html"
+
+
+@dataclass(frozen=True)
+class CallFailure:
+    """How a test's body failed: an assertion (a verdict judged false) or an error that stopped it."""
+
+    assertion: bool
+    description: str
+
+    @classmethod
+    def of(cls, exc: BaseException) -> CallFailure:
+        """The failure an exception stands for; the message's first line only (reports show it in a row)."""
+        message = str(exc).strip().splitlines()
+        detail = f": {message[0]}" if message else ""
+        return cls(isinstance(exc, AssertionError), f"{type(exc).__name__}{detail}")
+
+
+CALL_FAILURE = pytest.StashKey[CallFailure]()
 
 
 def new_run_id() -> str:
@@ -96,20 +115,28 @@ class ReportingPlugin:
         node.workerinput[RUN_ID_INPUT] = self.place.run_id
         node.workerinput[REPORT_DIR_INPUT] = str(self.place.report_dir)
 
-    # pytest only takes hook implementations whose names start with ``pytest_`` (see
-    # PytestPluginManager.parse_hookimpl_opts), so the podchaos hooks are implemented under their
-    # ``pytest_``-prefixed names; ``optionalhook`` keeps registration valid while the specs are unprefixed.
-    @pytest.hookimpl(optionalhook=True)
+    # The podchaos hooks are not optional: their specs are added before this plugin is registered, so
+    # pytest rejects an implementation whose hook was renamed or removed instead of never calling it.
     def pytest_podchaos_cluster_ready(self, config: pytest.Config, access: ClusterAccess) -> None:
         """Remember which cluster this process uses; its server version is best effort."""
         self.note_cluster(config, access)
 
-    @pytest.hookimpl(optionalhook=True)
     def pytest_podchaos_scenario_finished(
         self, item: pytest.Item, scenario: Scenario, result: RunResult
     ) -> None:
         """Record the run: JUnit properties for the recovery times, and its JSON document."""
         self.record_run(item, scenario, result)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        """Keep how a test's call phase failed, for the ``chaos`` fixture's result at teardown."""
+        report = yield
+        excinfo = call.excinfo if call.when == "call" else None
+        if excinfo is not None and not excinfo.errisinstance(pytest.skip.Exception):
+            item.stash[CALL_FAILURE] = CallFailure.of(excinfo.value)
+        return report
 
     def note_cluster(self, config: pytest.Config, access: ClusterAccess) -> None:
         """Keep the cluster's provider, description and (if it answers) server version for the reports."""
@@ -168,17 +195,16 @@ class ReportingPlugin:
         self.summary.append(f"podchaos report: {html} ({len(runs)} scenario run(s), run id {report.run_id})")
 
     def _export_metrics(self, runs: tuple[ScenarioRun, ...]) -> None:
-        results = [run.result for run in runs]
         # Monitoring being down must not fail the chaos tests: say so loudly instead.
         if self.options.metrics_file is not None:
             try:
-                metrics.write_textfile(self.options.metrics_file, metrics.build_registry(results))
+                metrics.write_textfile(self.options.metrics_file, metrics.build_registry(runs))
                 self.summary.append(f"podchaos metrics: wrote {self.options.metrics_file}")
             except PodchaosError as exc:
                 self.summary.append(f"podchaos: WARNING {exc}")
         if self.options.pushgateway:
             try:
-                metrics.push(self.options.pushgateway, metrics.build_registry(results), self.place.run_id)
+                metrics.push(self.options.pushgateway, metrics.build_registry(runs), self.place.run_id)
                 self.summary.append(
                     f"podchaos metrics: pushed to {self.options.pushgateway} (run_id={self.place.run_id})"
                 )

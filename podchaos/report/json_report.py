@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -105,8 +106,13 @@ class ScenarioRun:
 
     @property
     def file_name(self) -> str:
-        """``<scenario>-<namespace>.json``: unique per run, as namespaces carry a random run id."""
-        return f"{self.result.scenario}-{self.result.namespace}.json"
+        """``<scenario>-<namespace>.json``: unique per run, as namespaces carry a random run id.
+
+        A test's node id names its run (``tests/test_web.py::test_kill[a]``): characters that are not
+        safe in a file name become ``_``.
+        """
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", self.result.scenario).strip("._")
+        return f"{stem}-{self.result.namespace}.json"
 
 
 @dataclass(frozen=True)

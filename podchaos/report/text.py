@@ -92,5 +92,6 @@ def format_result(result: RunResult) -> str:
         sections.append("expectations:\n" + "\n".join(rows))
     if result.diagnostics:
         sections.append("diagnostics:\n" + "\n".join(result.diagnostics))
-    sections.append(f"timeline (namespace {result.namespace}):\n{format_timeline(result.timeline)}")
+    recorded = format_timeline(result.timeline) or "  (nothing recorded: the run ended before observing)"
+    sections.append(f"timeline (namespace {result.namespace}):\n{recorded}")
     return "\n\n".join(sections)

@@ -227,3 +227,24 @@ def test_help_lists_the_reporting_options(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         ["*--podchaos-report-dir=DIR*", "*--podchaos-pushgateway=URL*", "*--podchaos-metrics-file=PATH*"]
     )
+
+
+def test_the_reporting_hooks_are_checked_against_the_podchaos_hookspecs() -> None:
+    from podchaos import hookspecs
+    from podchaos.reporting import ReportingPlugin
+
+    specs = {name for name in vars(hookspecs) if name.startswith("pytest_podchaos_")}
+    implemented = {name for name in vars(ReportingPlugin) if name.startswith("pytest_podchaos_")}
+    assert implemented == specs
+    for name in implemented:
+        # Not optional: a hook renamed in hookspecs.py makes pytest reject the implementation.
+        options = getattr(getattr(ReportingPlugin, name), "pytest_impl", {})
+        assert not options.get("optionalhook", False), name
+
+
+def test_an_implementation_of_a_renamed_podchaos_hook_is_rejected(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("def pytest_podchaos_scenario_done(item, scenario, result):\n    pass\n")
+    pytester.makepyfile(test_plain="def test_nothing():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert result.ret != 0
+    assert "unknown hook 'pytest_podchaos_scenario_done'" in result.stdout.str() + result.stderr.str()

@@ -29,6 +29,7 @@ from podchaos.model import (
     RunResult,
     Timeline,
     TimelineEntry,
+    Verdict,
 )
 from podchaos.model.timeline import EndpointsSnapshot, EndpointState, Termination
 from podchaos.report.html import build_lanes, nice_step, render_html, render_timeline_svg
@@ -38,11 +39,13 @@ from podchaos.report.json_report import (
     RunReport,
     ScenarioRun,
     load_report,
+    read_runs,
     report_from_dict,
     report_to_dict,
     run_from_dict,
     run_to_dict,
     write_report,
+    write_run,
 )
 from podchaos.verdict import judge_all
 
@@ -417,6 +420,30 @@ def test_podchaos_report_on_a_non_report_fails_cleanly(
     (tmp_path / "results.json").write_text('{"hello": "world"}')
     assert main(["report", str(tmp_path)]) == 2
     assert "not a podchaos results document" in capsys.readouterr().err
+
+
+def test_podchaos_report_to_an_unwritable_path_fails_cleanly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = sample_report()
+    write_report(tmp_path, report)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory\n")
+    target = blocker / "report.html"
+    assert main(["report", str(tmp_path), "-o", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"podchaos: error: cannot write {target}: ")
+    assert "Traceback" not in err
+
+
+def test_a_node_id_names_a_run_document_with_a_safe_file_name(tmp_path: Path) -> None:
+    nodeid = "tests/test_web.py::test_kill[a/b]"
+    result = RunResult(nodeid, "pc-test-kill-1", Verdict(()), Timeline(), "", 1.0)
+    path = write_run(tmp_path / "runs", ScenarioRun(result=result))
+    assert path.parent == tmp_path / "runs"
+    assert path.name == "tests_test_web.py_test_kill_a_b-pc-test-kill-1.json"
+    (back,) = read_runs(tmp_path / "runs")
+    assert back.result.scenario == nodeid
 
 
 def test_the_last_state_of_a_lane_is_drawn_up_to_the_edge() -> None:

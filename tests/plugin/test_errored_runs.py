@@ -1,0 +1,141 @@
+"""Scenario runs that end in an error still count: results.json, the metrics and JUnit all show them.
+
+Real pytest sessions (pytester): a cluster that cannot come up (an existing-cluster kubeconfig that
+does not exist), and a runner that raises something that is not a podchaos error.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+SCENARIO = """
+name: {name}
+description: {name} demo
+workload:
+  target: {{app: web}}
+  manifests:
+    - apiVersion: v1
+      kind: Pod
+      metadata: {{name: web, labels: {{app: web}}}}
+      spec:
+        containers: [{{name: c, image: busybox}}]
+faults:
+  - {{type: container-kill, container: c}}
+expect:
+  - {{type: restart-count, container: c, delta: 1}}
+"""
+
+BROKEN_RUNNER = """
+import podchaos.collect
+
+
+def pytest_configure(config):
+    def no_cluster_needed(config):
+        return None
+
+    def broken(kube, scenario, options):
+        raise RuntimeError("boom in the runner")
+
+    podchaos.collect.session_kube = no_cluster_needed
+    podchaos.collect.run_scenario = broken
+"""
+
+ARGS = (
+    "-p",
+    "no:cacheprovider",
+    "--podchaos-report-dir=out",
+    "--podchaos-metrics-file=podchaos.prom",
+    "--junitxml=junit.xml",
+)
+
+
+def scenario_dir(pytester: pytest.Pytester, *names: str) -> Path:
+    directory = pytester.mkdir("my-scenarios")
+    for name in names:
+        (directory / f"{name}.yaml").write_text(SCENARIO.format(name=name))
+    return directory
+
+
+def results(pytester: pytest.Pytester) -> dict[str, dict[str, object]]:
+    (run_dir,) = [path for path in (pytester.path / "out").iterdir() if path.is_dir()]
+    document = json.loads((run_dir / "results.json").read_text())
+    return {scenario["scenario"]: scenario for scenario in document["scenarios"]}
+
+
+def runs_counter(pytester: pytest.Pytester) -> dict[tuple[tuple[str, str], ...], float]:
+    text = (pytester.path / "podchaos.prom").read_text()
+    return {
+        tuple(sorted(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "podchaos_scenario_runs"
+        for sample in family.samples
+    }
+
+
+def junit_cases(pytester: pytest.Pytester) -> dict[str, ET.Element]:
+    return {case.get("name", ""): case for case in ET.parse(pytester.path / "junit.xml").iter("testcase")}
+
+
+def properties(case: ET.Element) -> dict[str, str]:
+    return {prop.get("name", ""): prop.get("value", "") for prop in case.iter("property")}
+
+
+def test_a_cluster_that_does_not_come_up_is_an_errored_run_in_every_output(pytester: pytest.Pytester) -> None:
+    directory = scenario_dir(pytester, "kill-one", "kill-two")
+    result = pytester.runpytest_subprocess(
+        *ARGS,
+        f"--scenario-dir={directory}",
+        "--scenario=kill-*",
+        "--podchaos-cluster=existing",
+        f"--kubeconfig={pytester.path / 'no-such-kubeconfig'}",
+    )
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*error: ClusterError: *no-such-kubeconfig*", "*nothing recorded*"])
+    assert "Traceback" not in result.stdout.str()
+
+    runs = results(pytester)
+    assert set(runs) == {"kill-one", "kill-two"}
+    for name, run in runs.items():
+        assert run["outcome"] == "error"
+        assert str(run["error"]).startswith("ClusterError: ")
+        assert "no-such-kubeconfig" in str(run["error"])
+        assert str(run["namespace"]).startswith(f"pc-{name}-")
+        assert [(f["type"], f["container"]) for f in run["faults"]] == [("container-kill", "c")]
+
+    counted = runs_counter(pytester)
+    for name in ("kill-one", "kill-two"):
+        # The declared fault names the run although it was never injected.
+        assert counted[(("fault", "container-kill"), ("outcome", "error"), ("scenario", name))] == 1
+    assert sum(counted.values()) == 2
+
+    cases = junit_cases(pytester)
+    for name in ("kill-one", "kill-two"):
+        case = cases[name]
+        assert properties(case)["podchaos_outcome"] == "error"
+        assert properties(case)["podchaos_namespace"] == runs[name]["namespace"]
+        failure = case.find("failure")
+        assert failure is not None
+        assert "ClusterError" in failure.get("message", "")
+
+
+def test_an_unexpected_exception_is_an_errored_run_and_keeps_its_traceback(pytester: pytest.Pytester) -> None:
+    directory = scenario_dir(pytester, "kill-one")
+    pytester.makeconftest(BROKEN_RUNNER)
+    result = pytester.runpytest_subprocess(*ARGS, f"--scenario-dir={directory}", "--scenario=kill-one")
+    result.assert_outcomes(failed=1)
+    # Not podchaos's own error: pytest shows where it came from.
+    result.stdout.fnmatch_lines(["*RuntimeError: boom in the runner*", "*conftest.py*"])
+
+    run = results(pytester)["kill-one"]
+    assert run["outcome"] == "error"
+    assert run["error"] == "unexpected RuntimeError: boom in the runner"
+    assert run["timeline"] == []
+    assert runs_counter(pytester) == {
+        (("fault", "container-kill"), ("outcome", "error"), ("scenario", "kill-one")): 1.0
+    }
+    assert properties(junit_cases(pytester)["kill-one"])["podchaos_outcome"] == "error"
