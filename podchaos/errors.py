@@ -61,7 +61,18 @@ class Conflict(ApiError):
 
 
 class TooManyRequests(ApiError):
-    """HTTP 429: throttled, or an eviction that would violate a PodDisruptionBudget."""
+    """HTTP 429: throttled, or an eviction that would violate a PodDisruptionBudget.
+
+    ``causes`` are the Status causes as ``(reason, message)``: an eviction refused by a budget carries
+    ``("DisruptionBudget", "The disruption budget web needs 1 healthy pods and has 1 currently")``.
+    """
+
+    def __init__(
+        self, action: str, status: int, reason: str, message: str, causes: tuple[tuple[str, str], ...] = ()
+    ) -> None:
+        super().__init__(action, status, reason, message)
+        self.message = message
+        self.causes = causes
 
 
 class ClusterSetupError(ClusterError):

@@ -93,15 +93,26 @@ class Kube:
             nodes: list[Any] = self.core.list_node().items
         return [str(node.metadata.name) for node in nodes]
 
-    def set_unschedulable(self, node: str, unschedulable: bool) -> None:
-        """Cordon (True) or uncordon (False) a node."""
+    def set_unschedulable(
+        self, node: str, unschedulable: bool, annotations: Mapping[str, str | None] | None = None
+    ) -> None:
+        """Cordon (True) or uncordon (False) a node, setting (None: removing) ``annotations`` in the
+        same patch, so a mark naming who cordoned it never exists without the cordon or vice versa."""
+        body: dict[str, Any] = {"spec": {"unschedulable": unschedulable or None}}
+        if annotations:
+            body["metadata"] = {"annotations": dict(annotations)}
         with translated(f"{'cordon' if unschedulable else 'uncordon'} node {node}"):
-            self.core.patch_node(node, {"spec": {"unschedulable": unschedulable or None}})
+            self.core.patch_node(node, body)
 
     def node_unschedulable(self, node: str) -> bool:
         with translated(f"read node {node}"):
             node_object: Any = self.core.read_node(node)
         return bool(node_object.spec.unschedulable)
+
+    def node_annotations(self, node: str) -> dict[str, str]:
+        with translated(f"read node {node}"):
+            node_object: Any = self.core.read_node(node)
+        return dict(node_object.metadata.annotations or {})
 
     # --- leases (cluster-wide mutual exclusion between runs) ---------------------------------
     def create_lease(self, namespace: str, name: str, holder: str, duration_s: int) -> None:

@@ -22,6 +22,19 @@ def _message(exc: ApiException) -> tuple[str, str]:
     return str(body.get("reason") or exc.reason or ""), str(body.get("message") or exc.body or "")
 
 
+def _causes(exc: ApiException) -> tuple[tuple[str, str], ...]:
+    """The Status causes of an error body as (reason, message): why a 429 eviction was refused."""
+    try:
+        causes = json.loads(exc.body or "{}").get("details", {}).get("causes") or []
+    except (ValueError, AttributeError):
+        return ()
+    return tuple(
+        (str(cause.get("reason") or ""), str(cause.get("message") or ""))
+        for cause in causes
+        if isinstance(cause, dict)
+    )
+
+
 @contextmanager
 def translated(action: str) -> Iterator[None]:
     """Run a block of client calls; their errors become ApiError (or a subclass) or ClusterError."""
@@ -30,6 +43,8 @@ def translated(action: str) -> Iterator[None]:
     except ApiException as exc:
         reason, message = _message(exc)
         status = int(exc.status or 0)
+        if status == 429:
+            raise TooManyRequests(action, status, reason, message, _causes(exc)) from exc
         raise _BY_STATUS.get(status, ApiError)(action, status, reason, message) from exc
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise ClusterError(f"{action}: cannot reach the Kubernetes API: {exc}") from exc
