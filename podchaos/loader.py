@@ -18,6 +18,7 @@ import yaml
 
 from podchaos.errors import ScenarioError
 from podchaos.model import EXPECTATION_TYPES, FAULT_TYPES, FaultSpec, Manifest, PodDelete, Scenario, Workload
+from podchaos.model.expectations import Eviction
 from podchaos.model.scenario import freeze
 
 SpecT = TypeVar("SpecT")
@@ -196,6 +197,7 @@ def parse_scenario(text: str, source: str, base_dir: Path | None = None) -> Scen
     _check_containers(reader, workload, faults, "faults")
     _check_pod_deletes(reader, faults)
     _check_containers(reader, workload, expectations, "expect")
+    _check_evictions(reader, expectations)
     timeouts = reader.mapping(data.get("timeouts", {}), "timeouts")
     reader.unknown_keys(timeouts, {"steady", "observe", "settle"}, "timeouts")
     tags = data.get("tags", [])
@@ -252,6 +254,16 @@ def _check_pod_deletes(reader: _Reader, faults: tuple[FaultSpec, ...]) -> None:
     for index, fault in enumerate(faults):
         if isinstance(fault, PodDelete) and (problem := fault.grace_problem()) is not None:
             raise reader.fail(f"faults[{index}].gracePeriod", problem)
+
+
+def _check_evictions(reader: _Reader, expectations: tuple[Any, ...]) -> None:
+    """``refusedFirst`` says how an allowed eviction went; with ``outcome: refused`` it means nothing."""
+    for index, spec in enumerate(expectations):
+        if isinstance(spec, Eviction) and spec.outcome == "refused" and spec.refused_first is not None:
+            raise reader.fail(
+                f"expect[{index}].refusedFirst",
+                "only with outcome 'evicted' (a refused eviction is refused at every attempt)",
+            )
 
 
 def _workload(reader: _Reader, raw: Any, base_dir: Path | None) -> Workload:

@@ -24,6 +24,7 @@ from podchaos.cluster.provider import ClusterAccess
 from podchaos.errors import ClusterError, UnsafeContext
 
 KIND_CONTEXT_PREFIX = "kind-"
+KIND_CONTROL_PLANE_SUFFIX = "-control-plane"
 
 # The embedded local cluster puts its control plane and nodes on 10.250.0.0/24, on a device that
 # is never routed off the machine (see podchaos.cluster.local.layout).
@@ -99,13 +100,34 @@ def host_is_local(host: str | None) -> bool:
     return address.is_loopback or address in LOCAL_CONTROL_PLANE_NETWORK
 
 
+def host_is_private(host: str | None) -> bool:
+    """Whether ``host`` is a private or link-local literal address, or kind's in-network name for its
+    API server (``<cluster>-control-plane``): where a kind cluster is reached from a CI container."""
+    if not host:
+        return False
+    if host.lower().rstrip(".").endswith(KIND_CONTROL_PLANE_SUFFIX):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_link_local
+
+
 def context_is_disposable(name: str, server: str, allowed: tuple[str, ...] | frozenset[str]) -> bool:
-    """Whether chaos may run on context ``name`` whose cluster is served at ``server``."""
+    """Whether chaos may run on context ``name`` whose cluster is served at ``server``.
+
+    A loopback server is this machine's. A kind or podchaos-local context name is trusted only with a
+    server a kind cluster or the local cluster could have: a context merely *named* kind-something
+    that points at a public address is what a production cluster renamed by accident looks like.
+    """
     if name in allowed:
         return True
-    if name.startswith(KIND_CONTEXT_PREFIX) or name == LOCAL_CLUSTER_NAME:
+    host = server_host(server)
+    if host_is_local(host):
         return True
-    return host_is_local(server_host(server))
+    disposable_name = name.startswith(KIND_CONTEXT_PREFIX) or name == LOCAL_CLUSTER_NAME
+    return disposable_name and host_is_private(host)
 
 
 def _entries(document: Mapping[str, Any], key: str, path: Path) -> list[Mapping[str, Any]]:

@@ -1,9 +1,11 @@
 """node-drain: cordon the target pod's node and evict the run's pods on it through the Eviction API.
 
 Like ``kubectl drain`` it retries an eviction refused with HTTP 429 (a PodDisruptionBudget) every few
-seconds; an eviction still refused at the drain's timeout is recorded as refused, which is what a
-scenario about a blocking PDB asserts. Only the run's namespace is drained, so parallel runs are not
-disturbed; the node is uncordoned when the run ends, whatever happened.
+seconds. Every answer goes into the timeline: each refusal with the API's reason (the budget's own
+words when a PodDisruptionBudget refused), the acceptance, or ``gave-up`` when the drain's timeout
+passed while still refused, which is what a scenario about a blocking PDB asserts. Only the run's
+namespace is drained, so parallel runs are not disturbed; the node is uncordoned when the run ends,
+whatever happened.
 """
 
 from __future__ import annotations
@@ -15,10 +17,19 @@ from podchaos.errors import FaultError, ObjectNotFound, TooManyRequests, WaitTim
 from podchaos.faults.base import CONFIRM_TIMEOUT_S, FaultContext
 from podchaos.faults.node_cordon import Cordon
 from podchaos.model.faults import NodeDrain
-from podchaos.model.timeline import EvictionRecord, FaultRecord, PodState
+from podchaos.model.timeline import DISRUPTION_BUDGET_CAUSE, EvictionRecord, FaultRecord, PodState
 from podchaos.waiting import wait_for
 
+# kubectl drain waits 5 s between attempts; shorter shows the budget's window more precisely.
 RETRY_429_S = 2.0
+
+
+def refusal(at: float, state: PodState, exc: TooManyRequests) -> EvictionRecord:
+    """A 429 answer as a timeline entry: a budget refusal carries the budget's cause and its words."""
+    budget = [message for reason, message in exc.causes if reason == DISRUPTION_BUDGET_CAUSE]
+    message = exc.message + (f" ({'; '.join(budget)})" if budget else "")
+    cause = DISRUPTION_BUDGET_CAUSE if budget else ""
+    return EvictionRecord(at, state.pod.pod, state.pod.pod_uid, "refused", message, cause)
 
 
 @dataclass
@@ -55,23 +66,32 @@ class NodeDrainFault:
         return record
 
     def _evict(self, context: FaultContext, state: PodState, deadline: float) -> None:
+        """Evict one pod, retrying 429s until ``deadline``; each answer goes into the timeline."""
+        journal = context.journal
         name, uid = state.pod.pod, state.pod.pod_uid
         while True:
             try:
                 context.kube.evict(context.namespace, name)
                 break
             except ObjectNotFound:
-                return  # gone already
+                journal.add(EvictionRecord(journal.clock(), name, uid, "gone", "the pod no longer exists"))
+                return
             except TooManyRequests as exc:
-                if time.monotonic() >= deadline:
-                    context.journal.add(
-                        EvictionRecord(context.journal.clock(), name, uid, "refused", str(exc))
+                journal.add(refusal(journal.clock(), state, exc))
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    journal.add(
+                        EvictionRecord(
+                            journal.clock(),
+                            name,
+                            uid,
+                            "gave-up",
+                            f"still refused when the drain's {self.spec.timeout:g}s timeout passed",
+                        )
                     )
                     return
-                time.sleep(RETRY_429_S)
-        context.journal.add(
-            EvictionRecord(context.journal.clock(), name, uid, "evicted", "eviction accepted")
-        )
+                time.sleep(min(RETRY_429_S, left))
+        journal.add(EvictionRecord(journal.clock(), name, uid, "evicted", "eviction accepted"))
 
         def deleting() -> bool | None:
             try:

@@ -13,6 +13,7 @@ from podchaos.model.expectations import (
 from podchaos.model.faults import FAULT_TYPES, ContainerKill, FaultSpec, PodDelete
 from podchaos.model.scenario import Manifest, Scenario, Workload
 from podchaos.model.timeline import (
+    CgroupOomKills,
     ContainerSnapshot,
     EndpointsSnapshot,
     EndpointState,
@@ -31,6 +32,7 @@ from podchaos.model.verdict import ExpectationResult, Outcome, RunResult, Verdic
 __all__ = [
     "EXPECTATION_TYPES",
     "FAULT_TYPES",
+    "CgroupOomKills",
     "ContainerKill",
     "ContainerSnapshot",
     "EmptyDirKept",

@@ -31,6 +31,16 @@ class LastTerminated:
 
 
 @dataclass(frozen=True)
+class OomKilled:
+    """The container was OOM-killed after the fault: its termination has reason OOMKilled, or (containerd
+    does not always report that reason) exit code 137 while the OOM-kill counter of its memory cgroup
+    rose, as the oom-kill fault recorded it. The verdict says which evidence it used."""
+
+    type: ClassVar[str] = "oom-killed"
+    container: str
+
+
+@dataclass(frozen=True)
 class PodReady:
     """After the fault, a target pod is Ready again within ``within`` seconds."""
 
@@ -133,7 +143,12 @@ class RestartBackoff:
 
 @dataclass(frozen=True)
 class Eviction:
-    """A drain's eviction of a target pod was ``evicted`` (allowed) or ``refused`` (HTTP 429 throughout)."""
+    """A drain's eviction of a target pod was ``evicted`` (allowed) or ``refused`` (HTTP 429 from its
+    PodDisruptionBudget at every attempt until the drain gave up).
+
+    With ``evicted``, ``refused_first`` (YAML ``refusedFirst``) asks for a pod whose eviction the budget
+    refused at least once before it was allowed (True), or one allowed at the first attempt (False).
+    """
 
     type: ClassVar[str] = "eviction"
     outcome: Literal["evicted", "refused"]
@@ -142,11 +157,13 @@ class Eviction:
 Expectation = (
     RestartCount
     | LastTerminated
+    | OomKilled
     | PodReady
     | EmptyDirKept
     | EmptyDirLost
     | EventSeen
     | PodPhase
+    refused_first: bool | None = None
     | TerminationDuration
     | LogSeen
     | Endpoint
@@ -161,6 +178,7 @@ EXPECTATION_TYPES: dict[str, type[Expectation]] = {
     for cls in (
         RestartCount,
         LastTerminated,
+        OomKilled,
         PodReady,
         EmptyDirKept,
         EmptyDirLost,

@@ -105,6 +105,38 @@ class FaultRecord:
 
 
 @dataclass(frozen=True)
+class CgroupOomKills:
+    """The kernel's count of OOM kills in one memory cgroup of a container (the ``oom_kill`` line of
+    cgroup v1 ``memory.oom_control`` or v2 ``memory.events``), as the oom-kill fault read it before its
+    memory hog started and after the container died.
+
+    ``scope`` ``container``: the container's own cgroup, which the runtime removes once the container is
+    gone, so ``after`` is the last value seen while it existed (sampled every 50 ms). ``pod``: the pod's
+    cgroup, read again at the end (on cgroup v1 it counts only kills its own limit caused; on v2 it
+    includes its containers'). ``None`` where the kernel does not provide the counter.
+    """
+
+    at: float
+    pod: str
+    pod_uid: str
+    container: str
+    scope: Literal["container", "pod"]
+    source: str
+    before: int | None
+    after: int | None
+
+    @property
+    def rose(self) -> bool:
+        """The counter went up between the two readings."""
+        return self.before is not None and self.after is not None and self.after > self.before
+
+    def describe(self) -> str:
+        """``container cgroup oom_kill 0 -> 2 (memory.oom_control)``; ``?`` for a missing counter."""
+        before, after = ("?" if v is None else str(v) for v in (self.before, self.after))
+        return f"{self.scope} cgroup oom_kill {before} -> {after} ({self.source.rsplit('/', 1)[-1]})"
+
+
+@dataclass(frozen=True)
 class FileProbe:
     """The result of writing or reading a file inside a container.
 
@@ -169,13 +201,17 @@ class LogLine:
 
 @dataclass(frozen=True)
 class EvictionRecord:
-    """What the Eviction API answered for one pod during a drain (``refused``: HTTP 429 until the
-    drain's timeout, a PodDisruptionBudget at work)."""
+    """One answer of the Eviction API during a drain, or how the drain ended for the pod.
+
+    ``evicted``: accepted. ``refused``: HTTP 429, to be retried; ``cause`` is ``DisruptionBudget`` when a
+    PodDisruptionBudget forbade it (``message`` then has the budget's own words), empty for another 429.
+    ``gave-up``: still refused when the drain's timeout passed. ``gone``: the pod no longer existed.
+    """
 
     at: float
     pod: str
     pod_uid: str
-    outcome: Literal["evicted", "refused"]
+    outcome: EvictionOutcome
     message: str
 
 
@@ -186,6 +222,7 @@ TimelineEntry = (
     | EventRecord
     | FaultRecord
     | FileProbe
+    | CgroupOomKills
     | EndpointsSnapshot
     | LogLine
     | EvictionRecord
@@ -199,6 +236,12 @@ class Timeline:
     entries: tuple[TimelineEntry, ...] = ()
 
     def of_type(self, kind: type[T]) -> tuple[T, ...]:
+EvictionOutcome = Literal["evicted", "refused", "gave-up", "gone"]
+# The Status cause the API gives a 429 eviction that a PodDisruptionBudget forbids (policy/v1
+# DisruptionBudgetCause); other 429s (API priority and fairness throttling) carry none.
+DISRUPTION_BUDGET_CAUSE = "DisruptionBudget"
+
+
         """Entries of one kind, in order."""
         return tuple(entry for entry in self.entries if isinstance(entry, kind))
 
@@ -209,5 +252,11 @@ class Timeline:
         return faults[0].at if faults else None
 
     def plus(self, *entries: TimelineEntry) -> Timeline:
+    cause: str = ""
+
+    @property
+    def budget_refusal(self) -> bool:
+        """A 429 that a PodDisruptionBudget gave (not throttling)."""
+        return self.outcome == "refused" and self.cause == DISRUPTION_BUDGET_CAUSE
         """A new timeline with entries appended, kept in time order."""
         return Timeline(tuple(sorted((*self.entries, *entries), key=lambda entry: entry.at)))

@@ -39,7 +39,14 @@ from podchaos.model import (
     TimelineEntry,
     Verdict,
 )
-from podchaos.model.timeline import EndpointsSnapshot, EndpointState, EvictionRecord, LogLine, Termination
+from podchaos.model.timeline import (
+    CgroupOomKills,
+    EndpointsSnapshot,
+    EndpointState,
+    EvictionRecord,
+    LogLine,
+    Termination,
+)
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -63,6 +70,7 @@ ENTRY_KINDS: dict[str, type[TimelineEntry]] = {
         EndpointsSnapshot,
         LogLine,
         EvictionRecord,
+        CgroupOomKills,
     )
 }
 

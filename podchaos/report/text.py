@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from podchaos.model import (
+    CgroupOomKills,
     ContainerSnapshot,
     EndpointsSnapshot,
     EventRecord,
@@ -56,6 +57,8 @@ def describe_entry(entry: TimelineEntry) -> str | None:
                 for e in entry.endpoints
             ]
             return f"  endpoints {entry.service or entry.slice}: {', '.join(states) or 'none'}"
+        case CgroupOomKills():
+            return f"  oom-kill evidence {entry.pod}/{entry.container}: {entry.describe()}"
         case LogLine():
             return f"  log {entry.pod}/{entry.container}: {entry.text[:100]}"
         case EvictionRecord():

@@ -20,6 +20,7 @@ from podchaos.model.expectations import (
     LastTerminated,
     LogSeen,
     MinAvailable,
+    OomKilled,
     PodPhase,
     PodReady,
     Rescheduled,
@@ -39,6 +40,7 @@ Rule = Callable[[Any, Timeline, FaultRecord, float], Judgement]
 RULES: dict[type[Expectation], Rule] = {
     RestartCount: lambda e, t, f, _now: containers.restart_count(e, t, f),
     LastTerminated: lambda e, t, f, _now: containers.last_terminated(e, t, f),
+    OomKilled: lambda e, t, f, _now: containers.oom_killed(e, t, f),
     RestartBackoff: lambda e, t, f, _now: containers.restart_backoff(e, t, f),
     LogSeen: lambda e, t, f, _now: containers.log_seen(e, t, f),
     PodReady: pods.pod_ready,

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from podchaos.model.expectations import LastTerminated, LogSeen, RestartBackoff, RestartCount
-from podchaos.model.timeline import ContainerSnapshot, FaultRecord, LogLine, Termination, Timeline
+from podchaos.model.expectations import LastTerminated, LogSeen, OomKilled, RestartBackoff, RestartCount
+from podchaos.model.timeline import (
+    CgroupOomKills,
+    ContainerSnapshot,
+    FaultRecord,
+    LogLine,
+    Termination,
+    Timeline,
+)
 from podchaos.model.verdict import Outcome
 from podchaos.verdict.common import Judgement, container_history
 
@@ -27,21 +34,64 @@ def describe_termination(termination: Termination) -> str:
     return f"reason {termination.reason or '(none)'}, exit code {termination.exit_code}"
 
 
+def first_termination_after(timeline: Timeline, fault: FaultRecord, container: str) -> Termination | None:
+    """The container's first termination (lastState) in the faulted pod not there before the fault."""
+    history = container_history(timeline, fault.pod_uid, container)
+    before = {s.last_termination for s in history if s.at <= fault.at}
+    after = [s.last_termination for s in history if s.at > fault.at and s.last_termination is not None]
+    return next((t for t in after if t not in before), None)
+
+
 def last_terminated(e: LastTerminated, timeline: Timeline, fault: FaultRecord) -> Judgement:
     wanted = [f"reason {e.reason}"] if e.reason is not None else []
     wanted += [f"exit code {e.exit_code}"] if e.exit_code is not None else []
     expected = f"{e.container} last terminated with {', '.join(wanted) or 'any termination'}"
-    history = container_history(timeline, fault.pod_uid, e.container)
-    before = {s.last_termination for s in history if s.at <= fault.at}
-    after = [s.last_termination for s in history if s.at > fault.at and s.last_termination is not None]
-    fresh = [t for t in after if t not in before]
-    if not fresh:
+    termination = first_termination_after(timeline, fault, e.container)
+    if termination is None:
         return Judgement(Outcome.PENDING, expected, "no termination after the fault yet")
-    termination = fresh[0]
     ok = (e.reason is None or termination.reason == e.reason) and (
         e.exit_code is None or termination.exit_code == e.exit_code
     )
     return Judgement(Outcome.PASSED if ok else Outcome.FAILED, expected, describe_termination(termination))
+
+
+OOM_EXIT_CODE = 137  # 128 + SIGKILL: how the kernel's OOM kill ends a container
+
+
+def oom_killed(e: OomKilled, timeline: Timeline, fault: FaultRecord) -> Judgement:
+    """Reason OOMKilled, or exit code 137 with a risen cgroup OOM-kill counter; says which it used.
+
+    containerd reports OOMKilled only when it saw the OOM event of the container's own cgroup, so the
+    reason can be missing although the kernel did OOM-kill it (upstream e2e tests check exit code 137
+    and treat the reason as optional). The counters come from the oom-kill fault's readings.
+    """
+    expected = (
+        f"{e.container} OOM-killed: reason OOMKilled, or exit code {OOM_EXIT_CODE}"
+        " with its memory cgroup's oom_kill counter risen"
+    )
+    termination = first_termination_after(timeline, fault, e.container)
+    if termination is None:
+        return Judgement(Outcome.PENDING, expected, "no termination after the fault yet")
+    counters = [
+        c
+        for c in timeline.of_type(CgroupOomKills)
+        if c.pod_uid == fault.pod_uid and c.container == e.container
+    ]
+    evidence = "; ".join(c.describe() for c in counters) or "no cgroup OOM-kill counter was read"
+    if termination.reason == "OOMKilled":
+        return Judgement(
+            Outcome.PASSED,
+            expected,
+            f"by reason OOMKilled (exit code {termination.exit_code}) as the runtime reported it; {evidence}",
+        )
+    if termination.exit_code == OOM_EXIT_CODE and any(c.rose for c in counters):
+        return Judgement(
+            Outcome.PASSED,
+            expected,
+            f"by exit code {OOM_EXIT_CODE} and the cgroup counter ({evidence});"
+            f" the runtime gave reason {termination.reason or '(none)'}, not OOMKilled",
+        )
+    return Judgement(Outcome.FAILED, expected, f"{describe_termination(termination)}; {evidence}")
 
 
 def backoff_delays(history: list[ContainerSnapshot], since: float) -> list[float]:

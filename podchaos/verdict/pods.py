@@ -154,10 +154,63 @@ def event_seen(e: EventSeen, timeline: Timeline, fault: FaultRecord) -> Judgemen
 
 
 def eviction(e: Eviction, timeline: Timeline) -> Judgement:
-    expected = f"an eviction {e.outcome}"
-    records = timeline.of_type(EvictionRecord)
-    match = next((r for r in records if r.outcome == e.outcome), None)
-    if match is not None:
-        return Judgement(Outcome.PASSED, expected, f"{match.pod}: {match.outcome} ({match.message[:120]})")
-    seen = "; ".join(f"{r.pod}: {r.outcome}" for r in records) or "no eviction attempted"
-    return Judgement(Outcome.FAILED if records else Outcome.PENDING, expected, seen)
+    expected = _eviction_expected(e)
+    by_pod: dict[str, list[EvictionRecord]] = {}
+    for record in timeline.of_type(EvictionRecord):
+        by_pod.setdefault(record.pod_uid, []).append(record)
+    if not by_pod:
+        return Judgement(Outcome.PENDING, expected, "no eviction attempted")
+    stories = "; ".join(_eviction_story(records) for records in by_pod.values())
+    for records in by_pod.values():
+        if _eviction_matches(e, records):
+            return Judgement(Outcome.PASSED, expected, _eviction_story(records))
+    # A pod still being retried (no final answer yet) may still come out as expected.
+    undecided = any(records[-1].outcome == "refused" for records in by_pod.values())
+    return Judgement(Outcome.PENDING if undecided else Outcome.FAILED, expected, stories)
+
+
+def _eviction_expected(e: Eviction) -> str:
+    if e.outcome == "refused":
+        return "a target pod's eviction refused by its disruption budget (HTTP 429) until the drain gave up"
+    if e.refused_first is None:
+        return "a target pod evicted"
+    if e.refused_first:
+        return "a target pod's eviction refused by its disruption budget (HTTP 429), then allowed"
+    return "a target pod evicted at the first attempt"
+
+
+def _eviction_matches(e: Eviction, records: list[EvictionRecord]) -> bool:
+    refusals = [r for r in records if r.outcome == "refused"]
+    last = records[-1].outcome
+    if e.outcome == "refused":
+        # Every refusal must be the budget's: a throttling 429 says nothing about the PDB.
+        return last == "gave-up" and bool(refusals) and all(r.budget_refusal for r in refusals)
+    if last != "evicted":
+        return False
+    if e.refused_first is None:
+        return True
+    if e.refused_first:
+        return any(r.budget_refusal for r in refusals)
+    return not refusals
+
+
+def _eviction_story(records: list[EvictionRecord]) -> str:
+    """One pod's evictions in a line: ``web-1: refused 3x by the disruption budget over 6.1s (...),
+    then evicted``."""
+    pod = records[0].pod
+    refusals = [r for r in records if r.outcome == "refused"]
+    parts = []
+    if refusals:
+        budget = [r for r in refusals if r.budget_refusal]
+        other = len(refusals) - len(budget)
+        span = refusals[-1].at - refusals[0].at
+        words = f"refused {len(refusals)}x"
+        if budget:
+            words += f" ({len(budget)} by the disruption budget)" if other else " by the disruption budget"
+        else:
+            words += " (HTTP 429, not by a disruption budget)"
+        parts.append(f"{words} over {span:.1f}s ({refusals[-1].message[:200]})")
+    final = records[-1]
+    endings = {"evicted": "evicted", "gave-up": "the drain gave up", "gone": "gone before its eviction"}
+    parts.append(endings.get(final.outcome, "still retrying"))
+    return f"{pod}: {', then '.join(parts)}"

@@ -54,10 +54,15 @@ def kubeconfig(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("name", "server", "allowed", "expected"),
     [
-        ("kind-podchaos", PROD_SERVER, (), True),
-        ("kind-", PROD_SERVER, (), True),
-        ("podchaos-local", PROD_SERVER, (), True),
+        ("kind-podchaos", PROD_SERVER, (), False),
+        ("kind-podchaos", "https://172.18.0.2:6443", (), True),
+        ("kind-podchaos", "https://podchaos-control-plane:6443", (), True),
+        ("kind-podchaos", "https://1.2.3.4:6443", (), False),
+        ("kind-", PROD_SERVER, (), False),
+        ("podchaos-local", PROD_SERVER, (), False),
+        ("podchaos-local", "https://10.250.0.1:16443", (), True),
         ("podchaos-local-2", PROD_SERVER, (), False),
+        ("dev", "https://172.18.0.2:6443", (), False),
         ("my-kind", PROD_SERVER, (), False),
         ("prod", PROD_SERVER, (), False),
         ("prod", PROD_SERVER, ("staging",), False),
@@ -103,7 +108,6 @@ def test_host_is_local_refuses_empty_host() -> None:
         ("podchaos-local", "https://10.250.0.1:16443"),
         ("minikube", "https://127.0.0.1:8443"),
         ("local-ip", "https://10.250.0.7:6443"),
-        ("kind-remote", PROD_SERVER),
     ],
 )
 def test_ensure_allows_disposable_contexts(kubeconfig: Path, context: str, server: str) -> None:
@@ -124,6 +128,11 @@ def test_ensure_refuses_remote_context_and_says_how_to_allow_it(kubeconfig: Path
     assert "'prod'" in message
     assert PROD_SERVER in message
     assert "--allow-context prod" in message
+
+
+def test_a_remote_cluster_named_like_kind_is_refused(kubeconfig: Path) -> None:
+    with pytest.raises(UnsafeContext, match="--allow-context kind-remote"):
+        ExistingProvider(kubeconfig, "kind-remote").ensure()
 
 
 def test_unsafe_context_is_a_cluster_error(kubeconfig: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from podchaos.model.expectations import (
@@ -11,12 +13,15 @@ from podchaos.model.expectations import (
     Eviction,
     LogSeen,
     MinAvailable,
+    OomKilled,
     PodPhase,
     Rescheduled,
     RestartBackoff,
     TerminationDuration,
 )
 from podchaos.model.timeline import (
+    CgroupOomKills,
+    DISRUPTION_BUDGET_CAUSE,
     ContainerSnapshot,
     EndpointsSnapshot,
     EndpointState,
@@ -26,10 +31,11 @@ from podchaos.model.timeline import (
     LogLine,
     PodGone,
     PodSnapshot,
+    Termination,
     Timeline,
     TimelineEntry,
 )
-from podchaos.model.verdict import Outcome
+from podchaos.model.verdict import ExpectationResult, Outcome
 from podchaos.verdict import backoff_delays, judge, judge_all
 
 UID = "uid-1"
@@ -449,26 +455,75 @@ def test_restart_backoff_fewer_restarts_than_asked_pends() -> None:
 # --- eviction --------------------------------------------------------------------------------------------
 
 
-REFUSED = EvictionRecord(
-    12, "web", UID, "refused", "Cannot evict pod as it would violate the disruption budget"
+BUDGET = (
+    "Cannot evict pod as it would violate the pod's disruption budget. (The disruption budget web needs 1)"
 )
-EVICTED = EvictionRecord(20, "web", UID, "evicted", "")
+REFUSED = EvictionRecord(12, "web", UID, "refused", BUDGET, DISRUPTION_BUDGET_CAUSE)
+THROTTLED = EvictionRecord(12, "web", UID, "refused", "Too many requests, please try again later.")
+GAVE_UP = EvictionRecord(14, "web", UID, "gave-up", "still refused when the drain's 2s timeout passed")
+EVICTED = EvictionRecord(20, "web", UID, "evicted", "eviction accepted")
+OTHER_EVICTED = EvictionRecord(11, "web-2", "uid-2", "evicted", "eviction accepted")
 
 
-@pytest.mark.parametrize(
-    ("outcome", "seen"),
-    [("evicted", "web: evicted ()"), ("refused", "web: refused (Cannot evict pod as it would violate")],
-)
-def test_eviction_with_the_expected_outcome_passes(outcome: str, seen: str) -> None:
-    result = judge(Eviction(outcome), timeline(FAULT, REFUSED, EVICTED), 21)  # type: ignore[arg-type]
+def test_eviction_evicted_passes_on_an_accepted_eviction() -> None:
+    result = judge(Eviction("evicted"), timeline(FAULT, OTHER_EVICTED), 21)
     assert result.outcome is Outcome.PASSED
-    assert result.seen.startswith(seen)
+    assert result.seen == "web-2: evicted"
 
 
-def test_eviction_only_the_other_outcome_fails() -> None:
-    result = judge(Eviction("evicted"), timeline(FAULT, REFUSED), 21)
+def test_eviction_refused_first_needs_a_budget_refusal_before_the_eviction() -> None:
+    entries = timeline(FAULT, OTHER_EVICTED, REFUSED, EVICTED)
+    result = judge(Eviction("evicted", refused_first=True), entries, 21)
+    assert result.outcome is Outcome.PASSED
+    assert result.seen.startswith("web: refused 1x by the disruption budget over 0.0s (Cannot evict pod")
+    assert result.seen.endswith("then evicted")
+    at_once = judge(Eviction("evicted", refused_first=False), entries, 21)
+    assert at_once.outcome is Outcome.PASSED
+    assert at_once.seen == "web-2: evicted"
+
+
+def test_eviction_refused_first_fails_when_every_eviction_was_allowed_at_once() -> None:
+    result = judge(Eviction("evicted", refused_first=True), timeline(FAULT, OTHER_EVICTED), 21)
     assert result.outcome is Outcome.FAILED
-    assert result.seen == "web: refused"
+    assert result.seen == "web-2: evicted"
+
+
+def test_eviction_refused_first_ignores_a_throttling_429() -> None:
+    result = judge(Eviction("evicted", refused_first=True), timeline(FAULT, THROTTLED, EVICTED), 21)
+    assert result.outcome is Outcome.FAILED
+    assert result.seen.startswith("web: refused 1x (HTTP 429, not by a disruption budget)")
+
+
+def test_eviction_refused_passes_when_the_budget_refused_until_the_drain_gave_up() -> None:
+    result = judge(Eviction("refused"), timeline(FAULT, REFUSED, GAVE_UP), 21)
+    assert result.outcome is Outcome.PASSED
+    assert result.seen.startswith("web: refused 1x by the disruption budget")
+    assert result.seen.endswith(", then the drain gave up")
+
+
+def test_eviction_refused_fails_when_the_429_was_not_the_budget() -> None:
+    result = judge(Eviction("refused"), timeline(FAULT, THROTTLED, GAVE_UP), 21)
+    assert result.outcome is Outcome.FAILED
+    assert "not by a disruption budget" in result.seen
+
+
+def test_eviction_refused_fails_when_later_allowed() -> None:
+    result = judge(Eviction("refused"), timeline(FAULT, REFUSED, EVICTED), 21)
+    assert result.outcome is Outcome.FAILED
+    assert result.seen.endswith("then evicted")
+
+
+def test_eviction_still_being_retried_pends() -> None:
+    result = judge(Eviction("refused"), timeline(FAULT, REFUSED), 13)
+    assert result.outcome is Outcome.PENDING
+    assert result.seen.endswith("then still retrying")
+
+
+def test_eviction_of_a_pod_already_gone_is_no_eviction() -> None:
+    gone = EvictionRecord(12, "web", UID, "gone", "the pod no longer exists")
+    result = judge(Eviction("evicted"), timeline(FAULT, gone), 21)
+    assert result.outcome is Outcome.FAILED
+    assert result.seen == "web: gone before its eviction"
 
 
 def test_eviction_none_attempted_pends() -> None:
@@ -481,7 +536,7 @@ def test_eviction_none_attempted_pends() -> None:
 
 
 def test_judge_all_final_turns_pending_into_failed() -> None:
-    entries = timeline(pod(1), FAULT, log(11, "bye"), REFUSED)
+    entries = timeline(pod(1), FAULT, log(11, "bye"), REFUSED, GAVE_UP)
     expectations = (LogSeen("app", "caught TERM"), Eviction("refused"), Rescheduled(within=60))
     observing = judge_all(expectations, entries, 30, final=False)
     assert [r.outcome for r in observing.results] == [Outcome.PENDING, Outcome.PASSED, Outcome.PENDING]
@@ -580,3 +635,94 @@ def test_emptydir_token_that_could_not_be_written_fails_with_the_reason() -> Non
     assert result.seen == (
         "podchaos could not write /data/t before the fault: exit code 1: read-only file system"
     )
+
+
+# --- oom-killed: reason OOMKilled, or exit code 137 with the cgroup counter risen -----------------------
+
+OOM_FAULT = FaultRecord(at=10.0, fault="oom-kill", pod="web", pod_uid=UID, container="app", detail="hog")
+
+
+def terminated_as(reason: str, exit_code: int, uid: str = UID) -> list[TimelineEntry]:
+    """The container running before the fault, then restarted with this last termination."""
+    ended = Termination(reason=reason, exit_code=exit_code, finished_at="t1")
+    restarted = replace(container(14, restarts=1, uid=uid), last_termination=ended)
+    return [container(5, uid=uid), OOM_FAULT, restarted]
+
+
+def oom_counter(
+    before: int | None, after: int | None, scope: str = "container", uid: str = UID, name: str = "app"
+) -> CgroupOomKills:
+    return CgroupOomKills(
+        at=13,
+        pod="web",
+        pod_uid=uid,
+        container=name,
+        scope=scope,  # type: ignore[arg-type]
+        source=f"/sys/fs/cgroup/memory/kubepods/pod{uid}/c1/memory.oom_control",
+        before=before,
+        after=after,
+    )
+
+
+def oom_result(*entries: TimelineEntry) -> ExpectationResult:
+    return judge(OomKilled("app"), timeline(*entries), 20)
+
+
+def test_oom_killed_by_reason_passes_and_says_so() -> None:
+    result = oom_result(*terminated_as("OOMKilled", 137), oom_counter(0, 0))
+    assert result.outcome is Outcome.PASSED
+    assert result.seen.startswith("by reason OOMKilled (exit code 137) as the runtime reported it; ")
+    assert "container cgroup oom_kill 0 -> 0 (memory.oom_control)" in result.seen
+
+
+def test_oom_killed_without_the_reason_passes_on_exit_137_and_a_risen_counter() -> None:
+    result = oom_result(*terminated_as("Error", 137), oom_counter(0, 2), oom_counter(0, 0, "pod"))
+    assert result.outcome is Outcome.PASSED
+    assert result.seen == (
+        "by exit code 137 and the cgroup counter (container cgroup oom_kill 0 -> 2 (memory.oom_control);"
+        " pod cgroup oom_kill 0 -> 0 (memory.oom_control)); the runtime gave reason Error, not OOMKilled"
+    )
+
+
+def test_oom_killed_a_risen_pod_cgroup_counter_is_evidence_too() -> None:
+    result = oom_result(*terminated_as("", 137), oom_counter(1, 1), oom_counter(3, 4, "pod"))
+    assert result.outcome is Outcome.PASSED
+    assert "reason (none), not OOMKilled" in result.seen
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [(0, 0), (2, 2), (None, 3), (0, None)],
+    ids=["unchanged", "unchanged-nonzero", "no-before", "no-after"],
+)
+def test_oom_killed_exit_137_without_a_risen_counter_fails(before: int | None, after: int | None) -> None:
+    result = oom_result(*terminated_as("Error", 137), oom_counter(before, after))
+    assert result.outcome is Outcome.FAILED
+    assert result.seen.startswith("reason Error, exit code 137; container cgroup oom_kill ")
+
+
+def test_oom_killed_exit_137_without_any_counter_read_fails() -> None:
+    result = oom_result(*terminated_as("Error", 137))
+    assert result.outcome is Outcome.FAILED
+    assert result.seen == "reason Error, exit code 137; no cgroup OOM-kill counter was read"
+
+
+def test_oom_killed_risen_counter_with_another_exit_code_fails() -> None:
+    result = oom_result(*terminated_as("Error", 143), oom_counter(0, 1))
+    assert result.outcome is Outcome.FAILED
+    assert result.seen.startswith("reason Error, exit code 143; ")
+
+
+def test_oom_killed_counters_of_another_pod_or_container_do_not_count() -> None:
+    elsewhere = [oom_counter(0, 1, uid="uid-2"), oom_counter(0, 1, name="sidecar")]
+    result = oom_result(*terminated_as("Error", 137), *elsewhere)
+    assert result.outcome is Outcome.FAILED
+    assert result.seen.endswith("no cgroup OOM-kill counter was read")
+
+
+def test_oom_killed_pends_until_a_termination_after_the_fault() -> None:
+    earlier = replace(container(5), last_termination=Termination("OOMKilled", 137, finished_at="t0"))
+    result = oom_result(earlier, OOM_FAULT, container(12, restarts=0), oom_counter(0, 1))
+    assert result.outcome is Outcome.PENDING
+    final = judge_all((OomKilled("app"),), timeline(earlier, OOM_FAULT, oom_counter(0, 1)), 90, final=True)
+    assert final.results[0].outcome is Outcome.FAILED
