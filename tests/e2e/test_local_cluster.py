@@ -6,6 +6,8 @@ from __future__ import annotations
 import ipaddress
 import os
 import signal
+import subprocess
+import sys
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -341,3 +343,28 @@ def test_eviction_respects_the_pod_disruption_budget(
 
     seen = e2e.wait(f"pod {victim} to be evicted", 30, interval=0.2).until(evicted)
     print(f"eviction evidence: {seen}")
+
+
+def test_the_status_command_prints_every_component_and_both_nodes_ready(
+    local_cluster: ClusterAccess,
+) -> None:
+    podchaos = Path(sys.executable).with_name("podchaos")
+    result = subprocess.run([str(podchaos), "cluster", "status"], capture_output=True, text=True, check=False)
+
+    assert result.returncode == 0, f"status of a healthy cluster exited {result.returncode}: {result.stderr}"
+    lines = result.stdout.splitlines()
+    assert f"kubeconfig: {local_cluster.kubeconfig}" in lines
+    assert f"server:     {KUBERNETES_VERSION}" in lines
+    components = [line.split() for line in lines if "log: " in line]
+    names = {words[0] for words in components}
+    assert names == {
+        "etcd",
+        "kube-apiserver",
+        "kube-controller-manager",
+        "kube-scheduler",
+        *(f"{daemon}-{node}" for daemon in ("containerd", "kubelet") for node in NODE_NAMES),
+    }, lines
+    assert all(words[1:3] == ["running", "(pid"] for words in components), lines
+    rows = [line.split() for line in lines]
+    nodes = {words[0]: words[1] for words in rows if words and words[0] in NODE_NAMES}
+    assert nodes == dict.fromkeys(NODE_NAMES, "Ready"), lines
