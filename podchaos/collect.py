@@ -50,6 +50,20 @@ def errored_result(
 class ScenarioFile(pytest.File):
     """A YAML scenario file."""
 
+    @classmethod
+    def from_parent(cls, parent: pytest.Collector, **kwargs: Any) -> ScenarioFile:
+        """The file's node; a file outside the rootdir (the installed catalogue) is named by its folder
+        and name (``scenarios/sidecar-kill.yaml``), as pytest would name it by nothing (``::sidecar-kill``)
+        when it is also the command-line argument."""
+        path = kwargs.get("path")
+        if path is not None and "nodeid" not in kwargs:
+            try:
+                Path(path).resolve().relative_to(parent.config.rootpath.resolve())
+            except ValueError:
+                kwargs["nodeid"] = f"{Path(path).parent.name}/{Path(path).name}"
+        node: ScenarioFile = super().from_parent(parent, **kwargs)
+        return node
+
     def collect(self) -> Iterator[ScenarioItem]:
         try:
             scenario = load_scenario(self.path)
