@@ -152,6 +152,7 @@ class Eviction:
 
     type: ClassVar[str] = "eviction"
     outcome: Literal["evicted", "refused"]
+    refused_first: bool | None = None
 
 
 Expectation = (
@@ -163,7 +164,6 @@ Expectation = (
     | EmptyDirLost
     | EventSeen
     | PodPhase
-    refused_first: bool | None = None
     | TerminationDuration
     | LogSeen
     | Endpoint

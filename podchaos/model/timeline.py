@@ -199,6 +199,12 @@ class LogLine:
     text: str
 
 
+EvictionOutcome = Literal["evicted", "refused", "gave-up", "gone"]
+# The Status cause the API gives a 429 eviction that a PodDisruptionBudget forbids (policy/v1
+# DisruptionBudgetCause); other 429s (API priority and fairness throttling) carry none.
+DISRUPTION_BUDGET_CAUSE = "DisruptionBudget"
+
+
 @dataclass(frozen=True)
 class EvictionRecord:
     """One answer of the Eviction API during a drain, or how the drain ended for the pod.
@@ -213,6 +219,12 @@ class EvictionRecord:
     pod_uid: str
     outcome: EvictionOutcome
     message: str
+    cause: str = ""
+
+    @property
+    def budget_refusal(self) -> bool:
+        """A 429 that a PodDisruptionBudget gave (not throttling)."""
+        return self.outcome == "refused" and self.cause == DISRUPTION_BUDGET_CAUSE
 
 
 TimelineEntry = (
@@ -236,12 +248,6 @@ class Timeline:
     entries: tuple[TimelineEntry, ...] = ()
 
     def of_type(self, kind: type[T]) -> tuple[T, ...]:
-EvictionOutcome = Literal["evicted", "refused", "gave-up", "gone"]
-# The Status cause the API gives a 429 eviction that a PodDisruptionBudget forbids (policy/v1
-# DisruptionBudgetCause); other 429s (API priority and fairness throttling) carry none.
-DISRUPTION_BUDGET_CAUSE = "DisruptionBudget"
-
-
         """Entries of one kind, in order."""
         return tuple(entry for entry in self.entries if isinstance(entry, kind))
 
@@ -252,11 +258,5 @@ DISRUPTION_BUDGET_CAUSE = "DisruptionBudget"
         return faults[0].at if faults else None
 
     def plus(self, *entries: TimelineEntry) -> Timeline:
-    cause: str = ""
-
-    @property
-    def budget_refusal(self) -> bool:
-        """A 429 that a PodDisruptionBudget gave (not throttling)."""
-        return self.outcome == "refused" and self.cause == DISRUPTION_BUDGET_CAUSE
         """A new timeline with entries appended, kept in time order."""
         return Timeline(tuple(sorted((*self.entries, *entries), key=lambda entry: entry.at)))

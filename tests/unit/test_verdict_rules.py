@@ -20,8 +20,8 @@ from podchaos.model.expectations import (
     TerminationDuration,
 )
 from podchaos.model.timeline import (
-    CgroupOomKills,
     DISRUPTION_BUDGET_CAUSE,
+    CgroupOomKills,
     ContainerSnapshot,
     EndpointsSnapshot,
     EndpointState,
