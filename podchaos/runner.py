@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import time
+import traceback
 from dataclasses import dataclass
 
 from podchaos import cleanup, deploy, diagnostics, probes
@@ -136,6 +137,12 @@ def run_scenario(kube: Kube, scenario: Scenario, options: RunOptions | None = No
     except PodchaosError as exc:
         error = f"{type(exc).__name__}: {exc}"
         evidence = diagnostics.collect(kube, namespace, selector)
+    except Exception as exc:
+        # Not translated into the podchaos tree (a bug, or a library error no boundary expected): the run
+        # still counts, as an error with what was recorded so far and the traceback as evidence.
+        error = f"unexpected {type(exc).__name__}: {exc}"
+        trace = "".join(traceback.format_exception(exc)).rstrip()
+        evidence = (f"traceback:\n{trace}", *diagnostics.collect(kube, namespace, selector))
     finally:
         if not options.keep_namespace:
             try:
