@@ -1,9 +1,14 @@
-"""Cleanup: remove a run's namespace (and with it every object and agent pod), and sweep leftovers."""
+"""Cleanup: remove a run's namespace (and with it every object and agent pod), and sweep what killed
+runs left behind: namespaces, cordoned nodes, the node-fault lease."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from podchaos.deploy import LEFTOVER_SELECTOR
 from podchaos.errors import ObjectNotFound
+from podchaos.faults import node_cordon, node_lease
+from podchaos.faults.node_lease import LEASE_NAME, LEASE_NAMESPACE
 from podchaos.k8s.client import Kube
 from podchaos.waiting import wait_for
 
@@ -28,9 +33,35 @@ def delete_namespace(kube: Kube, namespace: str, timeout: float = 120.0) -> None
     )
 
 
-def sweep(kube: Kube, timeout: float = 120.0) -> list[str]:
-    """Delete every namespace podchaos created (left by a killed run); returns their names."""
+@dataclass(frozen=True)
+class Swept:
+    """What ``sweep`` cleaned up after killed runs."""
+
+    namespaces: tuple[str, ...] = ()
+    uncordoned: tuple[str, ...] = ()
+    lease_from: str | None = None
+
+    def lines(self) -> list[str]:
+        """One line per thing cleaned up, for the CLI."""
+        return [
+            *(f"namespace {name} deleted" for name in self.namespaces),
+            *(f"node {name} uncordoned" for name in self.uncordoned),
+            *(
+                [f"lease {LEASE_NAMESPACE}/{LEASE_NAME} released (held by {self.lease_from})"]
+                if self.lease_from
+                else []
+            ),
+        ]
+
+
+def sweep(kube: Kube, timeout: float = 120.0) -> Swept:
+    """Clean up after killed runs: delete every namespace podchaos created, then uncordon the nodes
+    podchaos cordoned for runs whose namespace is gone (only those: the cordon mark names the run) and
+    release the node-fault Lease if its holder's namespace is gone or it expired."""
     names = kube.namespaces_labelled(LEFTOVER_SELECTOR)
     for name in names:
         delete_namespace(kube, name, timeout)
-    return names
+    # Namespaces first: a cordon or lease whose run namespace still existed would be left alone.
+    uncordoned = node_cordon.uncordon_leftovers(kube)
+    lease_from = node_lease.release_leftover(kube)
+    return Swept(tuple(names), tuple(uncordoned), lease_from)

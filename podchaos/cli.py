@@ -65,8 +65,8 @@ def _scenarios(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     kubeconfig = Path(args.kubeconfig) if args.kubeconfig else LocalCluster().layout.kubeconfig
     kube = Kube.from_kubeconfig(kubeconfig, args.context)
-    removed = cleanup.sweep(kube)
-    print("\n".join(removed) if removed else "no podchaos namespaces left behind")
+    swept = cleanup.sweep(kube)
+    print("\n".join(swept.lines()) or "nothing left behind by podchaos runs")
     return 0
 
 
@@ -97,7 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     scenarios = commands.add_parser("scenarios", help="list the scenario catalogue")
     scenarios.add_argument("--scenario-dir", action="append", default=[], help="extra scenario directory")
     scenarios.set_defaults(handler=_scenarios)
-    sweep = commands.add_parser("sweep", help="delete namespaces left behind by killed podchaos runs")
+    sweep = commands.add_parser(
+        "sweep", help="clean up after killed podchaos runs: namespaces, cordoned nodes, the node-fault lease"
+    )
     sweep.add_argument("--kubeconfig", help="cluster to sweep (default: the embedded local cluster)")
     sweep.add_argument("--context", help="kubeconfig context")
     sweep.set_defaults(handler=_sweep)

@@ -1,15 +1,49 @@
-"""node-cordon: mark the target pod's node unschedulable; uncordon it when the run ends."""
+"""node-cordon: mark the target pod's node unschedulable; uncordon it when the run ends.
+
+A cordon podchaos makes carries the annotation ``podchaos.io/cordoned-by: <run namespace>`` (the
+namespace names the scenario and the run id), set and removed in the same patch as
+``spec.unschedulable``. A marked node whose run namespace is gone was left cordoned by a killed run:
+the next node fault (under the lease, so no live podchaos run can be cordoning) and ``podchaos sweep``
+uncordon it. Nodes cordoned by anyone else are never touched.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from podchaos.errors import FaultError, WaitTimeout
+from podchaos.errors import FaultError, ObjectNotFound, WaitTimeout
 from podchaos.faults import node_lease
 from podchaos.faults.base import CONFIRM_TIMEOUT_S, FaultContext
+from podchaos.k8s.client import Kube
 from podchaos.model.faults import NodeCordon
 from podchaos.model.timeline import FaultRecord
 from podchaos.waiting import wait_for
+
+CORDONED_BY = "podchaos.io/cordoned-by"
+
+
+def podchaos_cordons(kube: Kube) -> dict[str, str]:
+    """Nodes carrying podchaos's cordon mark -> the run namespace that cordoned them."""
+    marks = {}
+    for node in kube.node_names():
+        by = kube.node_annotations(node).get(CORDONED_BY)
+        if by:
+            marks[node] = by
+    return marks
+
+
+def uncordon_leftovers(kube: Kube) -> list[str]:
+    """Uncordon the nodes podchaos cordoned for runs whose namespace no longer exists; their names."""
+    released = []
+    for node, namespace in podchaos_cordons(kube).items():
+        if kube.namespace_exists(namespace):
+            continue  # that run may still be going: its own restore uncordons
+        try:
+            kube.set_unschedulable(node, False, {CORDONED_BY: None})
+        except ObjectNotFound:
+            continue  # the node itself went away
+        released.append(node)
+    return released
 
 
 @dataclass
@@ -24,9 +58,15 @@ class Cordon:
         """Take the lease, cordon, confirm; a node someone else cordoned is an error, not a no-op."""
         node_lease.acquire(context.kube, context.namespace)
         self._leased = True
+        # Holding the lease, no live podchaos run is cordoning: marked nodes of gone runs are leftovers.
+        uncordon_leftovers(context.kube)
         if context.kube.node_unschedulable(self.node):
-            raise FaultError(f"node {self.node} is already cordoned: cordoning it would change nothing")
-        context.kube.set_unschedulable(self.node, True)
+            by = context.kube.node_annotations(self.node).get(CORDONED_BY)
+            who = f"by the podchaos run in namespace {by}" if by else "not by podchaos"
+            raise FaultError(
+                f"node {self.node} is already cordoned ({who}): cordoning it would change nothing"
+            )
+        context.kube.set_unschedulable(self.node, True, {CORDONED_BY: context.namespace})
         self._cordoned = True
         try:
             wait_for(
@@ -38,10 +78,10 @@ class Cordon:
             raise FaultError(f"cordon did nothing: {exc}") from exc
 
     def undo(self, context: FaultContext) -> None:
-        """Uncordon (if this cordoned) and release the lease."""
+        """Uncordon and remove the mark (if this cordoned), and release the lease."""
         try:
             if self._cordoned:
-                context.kube.set_unschedulable(self.node, False)
+                context.kube.set_unschedulable(self.node, False, {CORDONED_BY: None})
                 self._cordoned = False
         finally:
             if self._leased:

@@ -52,3 +52,19 @@ def release(kube: Kube, holder: str) -> None:
         current, _left, version = kube.lease_holder(LEASE_NAMESPACE, LEASE_NAME)
         if current == holder:
             kube.delete_lease(LEASE_NAMESPACE, LEASE_NAME, version)
+
+
+def release_leftover(kube: Kube) -> str | None:
+    """Delete the Lease if a killed run left it (its holder's namespace is gone, or it expired);
+    returns the holder it was taken from, None when there was nothing to release."""
+    try:
+        holder, seconds_left, version = kube.lease_holder(LEASE_NAMESPACE, LEASE_NAME)
+    except ObjectNotFound:
+        return None
+    if seconds_left > 0 and holder and kube.namespace_exists(holder):
+        return None  # a live run holds it
+    try:
+        kube.delete_lease(LEASE_NAMESPACE, LEASE_NAME, version)
+    except (ObjectNotFound, Conflict):
+        return None  # released or taken over meanwhile
+    return holder or "(no holder)"
