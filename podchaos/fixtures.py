@@ -47,7 +47,7 @@ def podchaos_kube(pytestconfig: pytest.Config) -> Kube:
     return session_kube(pytestconfig)
 
 
-def _merged_timeline(runs: list[ChaosRun]) -> Timeline:
+def merged_timeline(runs: list[ChaosRun]) -> Timeline:
     # Each record block's recorder counts from its own start: put them all on the first one's clock.
     origin = runs[0].recorder.started
     entries = [
@@ -63,7 +63,7 @@ def _target(selector: str) -> dict[str, str]:
     return dict(part.split("=", 1) for part in selector.split(",") if "=" in part)
 
 
-def _error(verdict: Verdict, failure: CallFailure | None) -> str:
+def run_error(verdict: Verdict, failure: CallFailure | None) -> str:
     """Why the test did not complete: none when it passed, or failed on a failed verdict's assertion."""
     if failure is None or (failure.assertion and not verdict.passed):
         return ""
@@ -99,10 +99,10 @@ def library_run(
         scenario=item.nodeid,
         namespace=chaos.namespace,
         verdict=verdict,
-        timeline=_merged_timeline(chaos.runs),
+        timeline=merged_timeline(chaos.runs),
         started_at=started_at,
         duration_s=round(duration_s, 3),
-        error=_error(verdict, failure),
+        error=run_error(verdict, failure),
     )
     return scenario, result
 
