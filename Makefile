@@ -8,6 +8,10 @@ WORKERS ?= 4
 
 .PHONY: setup test-tools scenario test lint cluster-up cluster-down cluster-status bench clean
 
+# Building the local cluster needs Go 1.21+: the one on PATH, else one fetched from the Go module proxy
+# into ~/.cache/podchaos (.ci/ensure-go). Recipes that may start the cluster run with it on PATH.
+WITH_GO = PATH="$$(.ci/ensure-go):$$PATH"
+
 # Python deps in a venv; the cluster's Debian packages and Go-built binaries are installed by
 # `podchaos cluster up` itself (also called on demand by the tests).
 $(VENV)/.installed: pyproject.toml
@@ -36,8 +40,8 @@ test-tools:
 
 ## scenario: run one scenario (default sidecar-kill) on the embedded local cluster
 scenario: setup
-	$(VENV)/bin/podchaos cluster up
-	$(VENV)/bin/pytest --scenario=$(SCENARIO) -p no:cacheprovider $(PYTEST_ARGS)
+	$(WITH_GO) $(VENV)/bin/podchaos cluster up
+	$(WITH_GO) $(VENV)/bin/pytest --scenario=$(SCENARIO) -p no:cacheprovider $(PYTEST_ARGS)
 
 ## lint: ruff, formatting, mypy --strict and the import-linter layer contracts
 lint: setup
@@ -48,18 +52,18 @@ lint: setup
 
 # pytest's exit status 5 (nothing collected) means a broken selection, never a pass.
 define run_pytest
-	set +e; $(VENV)/bin/pytest -p no:cacheprovider $(1); rc=$$?; \
+	set +e; $(WITH_GO) $(VENV)/bin/pytest -p no:cacheprovider $(1); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as failure" >&2; exit 1; fi; exit $$rc
 endef
 
 ## test: quality gates; unit, plugin and e2e tests; then the whole catalogue in parallel, as nightly runs do
 test: lint test-tools
-	$(VENV)/bin/podchaos cluster up
+	$(WITH_GO) $(VENV)/bin/podchaos cluster up
 	$(call run_pytest,tests $(PYTEST_ARGS))
 	$(call run_pytest,--scenario='*' -n $(WORKERS) --podchaos-report-dir=reports $(PYTEST_ARGS))
 
 cluster-up: setup
-	$(VENV)/bin/podchaos cluster up
+	$(WITH_GO) $(VENV)/bin/podchaos cluster up
 
 cluster-down: setup
 	$(VENV)/bin/podchaos cluster down
@@ -69,5 +73,5 @@ cluster-status: setup
 
 ## bench: speed and memory numbers (pure code, then the running local cluster)
 bench: setup
-	$(VENV)/bin/podchaos cluster up
+	$(WITH_GO) $(VENV)/bin/podchaos cluster up
 	$(PY) bench/run.py --cluster
