@@ -89,7 +89,8 @@ class ScenarioItem(pytest.Item):
         super().__init__(**kwargs)
         self.scenario = scenario
         for tag in scenario.tags:
-            self.add_marker(pytest.mark.podchaos_tag(tag))
+            # A keyword argument, because `-m` matches markers by keyword only: -m "podchaos_tag(name='x')".
+            self.add_marker(pytest.mark.podchaos_tag(name=tag))
         self.add_marker(pytest.mark.e2e)
 
     def runtest(self) -> None:

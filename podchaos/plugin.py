@@ -37,7 +37,7 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "podchaos_tag(name): a scenario's tag from its file")
+    config.addinivalue_line("markers", "podchaos_tag(name=TAG): a scenario's tag from its file")
     # Every scenario item carries it; registered here so projects using --strict-markers can run them.
     config.addinivalue_line("markers", "e2e: runs against a real Kubernetes cluster")
     options = read_options(config)

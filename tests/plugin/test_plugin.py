@@ -130,3 +130,25 @@ def test_unsafe_context_is_refused_before_anything_runs(pytester: pytest.Pyteste
     )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["*UnsafeContext*prod*--allow-context*"])
+
+
+def test_scenario_tags_select_with_a_marker_expression(pytester: pytest.Pytester) -> None:
+    directory = pytester.mkdir("tagged")
+    for name, tags in (("kill-sidecar", "[sidecar, container-kill]"), ("delete-pod", "[pod-delete]")):
+        text = GOOD.format(name=name).replace("description:", f"tags: {tags}\ndescription:")
+        (directory / f"{name}.yaml").write_text(text)
+    result = pytester.runpytest_subprocess(
+        "--scenario-dir",
+        str(directory),
+        "--scenario=kill-sidecar",
+        "--scenario=delete-pod",
+        "--co",
+        "-q",
+        "-m",
+        "podchaos_tag(name='sidecar')",
+    )
+    assert result.ret == 0, result.stderr.str()
+    result.stdout.fnmatch_lines(
+        ["tagged/kill-sidecar.yaml::kill-sidecar", "1/2 tests collected (1 deselected)*"]
+    )
+    assert "delete-pod" not in result.stdout.str()
