@@ -70,6 +70,12 @@ class Kube:
         self.discovery = client.DiscoveryV1Api(api_client)
         self.coordination = client.CoordinationV1Api(api_client)
         self.version_api = client.VersionApi(api_client)
+        # kubernetes.stream.stream() swaps its ApiClient's request method for a websocket call while an
+        # exec runs; on the shared client, a watch thread's request in that moment goes out as a
+        # websocket handshake and fails ("Handshake status 400"). Execs get a client of their own.
+        self.exec_core = client.CoreV1Api(client.ApiClient(api_client.configuration))
+        # The swap is not thread-safe among execs either: one opens at a time (reading is concurrent).
+        self._exec_opening = threading.Lock()
 
     @classmethod
     def from_kubeconfig(cls, path: Path | None, context: str | None = None) -> Kube:
@@ -237,18 +243,19 @@ class Kube:
     ) -> ExecResult:
         """Run a command in a container; returns its output and exit code."""
         with translated(f"exec in {namespace}/{pod}/{container}"):
-            response = stream(
-                self.core.connect_get_namespaced_pod_exec,
-                pod,
-                namespace,
-                container=container,
-                command=command,
-                stderr=True,
-                stdin=False,
-                stdout=True,
-                tty=False,
-                _preload_content=False,
-            )
+            with self._exec_opening:
+                response = stream(
+                    self.exec_core.connect_get_namespaced_pod_exec,
+                    pod,
+                    namespace,
+                    container=container,
+                    command=command,
+                    stderr=True,
+                    stdin=False,
+                    stdout=True,
+                    tty=False,
+                    _preload_content=False,
+                )
             stdout: list[str] = []
             stderr: list[str] = []
             deadline = time.monotonic() + timeout
