@@ -1,7 +1,8 @@
 """podchaos benchmarks: print numbers for the speed and memory targets (no pass/fail here).
 
     python bench/run.py            # pure benchmarks: loading, judging, measuring, reports, metrics
-    python bench/run.py --cluster  # plus the embedded local cluster: warm `up` and idle memory
+    python bench/run.py --cluster  # plus the embedded local cluster: `up` when running, idle memory
+    python bench/run.py --cluster --restart  # also `down` then `up` from the build cache (disruptive)
 
 Targets (what a nightly run of the catalogue needs): loading a scenario file well under 10 ms; judging
 a 10-minute flapping timeline under 50 ms per verdict (the runner judges after every watch event);
@@ -167,9 +168,23 @@ def _pss_kib(pid: int) -> int:
     return 0
 
 
-def cluster_benchmarks() -> None:
+def cluster_benchmarks(restart: bool) -> None:
     print("== embedded local cluster ==")
     podchaos = [sys.executable, "-m", "podchaos.cli"]
+    if restart:
+        # Stops every run using the cluster: only on request.
+        timed(
+            "`podchaos cluster down`",
+            lambda: subprocess.run([*podchaos, "cluster", "down"], check=True, capture_output=True),
+            repeat=1,
+            unit="s",
+        )
+        timed(
+            "warm `podchaos cluster up` (cached binaries) to both nodes Ready",
+            lambda: subprocess.run([*podchaos, "cluster", "up"], check=True, capture_output=True),
+            repeat=1,
+            unit="s",
+        )
     timed(
         "`podchaos cluster up` on a healthy cluster",
         lambda: subprocess.run([*podchaos, "cluster", "up"], check=True, capture_output=True),
@@ -195,10 +210,13 @@ def main() -> int:
     parser.add_argument(
         "--cluster", action="store_true", help="also benchmark the embedded local cluster (root)"
     )
+    parser.add_argument(
+        "--restart", action="store_true", help="with --cluster: also time down + a warm up (disruptive)"
+    )
     args = parser.parse_args()
     pure_benchmarks()
     if args.cluster:
-        cluster_benchmarks()
+        cluster_benchmarks(args.restart)
     return 0
 
 
