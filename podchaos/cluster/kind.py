@@ -15,6 +15,8 @@ from pathlib import Path
 
 from podchaos.cluster.local import images
 from podchaos.cluster.local.config import TOOLBOX_IMAGE
+from podchaos.cluster.local.layout import default_cache_dir
+from podchaos.cluster.lock import exclusive
 from podchaos.cluster.provider import ClusterAccess
 from podchaos.errors import ClusterSetupError
 
@@ -38,9 +40,8 @@ def run_command(argv: list[str]) -> subprocess.CompletedProcess[str]:
 
 
 def default_kubeconfig_dir() -> Path:
-    """Where kind kubeconfigs are written: ``$PODCHAOS_CACHE_DIR/kind`` (default ~/.cache/podchaos)."""
-    cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return Path(os.environ.get("PODCHAOS_CACHE_DIR", cache_home / "podchaos")) / "kind"
+    """Where kind kubeconfigs are written: ``<cache>/kind``."""
+    return default_cache_dir() / "kind"
 
 
 def cluster_names(stdout: str) -> tuple[str, ...]:
@@ -101,33 +102,17 @@ class KindProvider:
         if self.image_archive is not None and not self.image_archive.is_file():
             raise ClusterSetupError(f"image archive {self.image_archive} does not exist")
 
-        existing = cluster_names(self._kind("get", "clusters").stdout)
-        if self.cluster_name in existing:
-            how = "reused"
-        else:
-            # Our own kubeconfig file: kind would otherwise merge into the user's and switch their context.
-            self.kubeconfig_path.parent.mkdir(parents=True, exist_ok=True)
-            self._kind(
-                "create",
-                "cluster",
-                "--name",
-                self.cluster_name,
-                "--wait",
-                "120s",
-                "--kubeconfig",
-                str(self.kubeconfig_path),
-            )
-            # Recorded at once so release() can clean up even if a later step fails.
-            self.created = True
-            how = "created for this session"
-
-        kubeconfig = self._kind("get", "kubeconfig", "--name", self.cluster_name).stdout
-        path = self.kubeconfig_path
-        _write_private(path, kubeconfig)
-
-        for archive in self._archives():
-            self.progress(f"loading {archive} into kind cluster {self.cluster_name}")
-            self._kind("load", "image-archive", str(archive), "--name", self.cluster_name)
+        # xdist workers each ensure the cluster: one creates it (and loads the toolbox), the others
+        # wait and reuse it.
+        lock = self.kubeconfig_path.with_name(f"kind-{self.cluster_name}.lock")
+        with exclusive(lock, f"kind cluster {self.cluster_name} set-up", self.progress):
+            how = self._create_or_reuse()
+            kubeconfig = self._kind("get", "kubeconfig", "--name", self.cluster_name).stdout
+            path = self.kubeconfig_path
+            _write_private(path, kubeconfig)
+            for archive in self._archives():
+                self.progress(f"loading {archive} into kind cluster {self.cluster_name}")
+                self._kind("load", "image-archive", str(archive), "--name", self.cluster_name)
 
         return ClusterAccess(
             provider=self.name,
@@ -136,10 +121,38 @@ class KindProvider:
             description=f"kind cluster {self.cluster_name} ({how})",
         )
 
+    def _create_or_reuse(self) -> str:
+        """Create the cluster unless it exists; says which for the session's description."""
+        if self.cluster_name in cluster_names(self._kind("get", "clusters").stdout):
+            return "reused"
+        # Our own kubeconfig file: kind would otherwise merge into the user's and switch their context.
+        self.kubeconfig_path.parent.mkdir(parents=True, exist_ok=True)
+        self._kind(
+            "create",
+            "cluster",
+            "--name",
+            self.cluster_name,
+            "--wait",
+            "120s",
+            "--kubeconfig",
+            str(self.kubeconfig_path),
+        )
+        # Recorded at once so release() can clean up even if a later step fails.
+        self.created = True
+        return "created for this session"
+
     def _archives(self) -> list[Path]:
+        """What to load: the given archive, and the toolbox into a cluster this provider created.
+
+        A reused cluster is someone else's: its ``busybox`` tag is not replaced by ours.
+        """
         archives = [] if self.image_archive is None else [self.image_archive]
-        if self.load_toolbox:
-            toolbox = images.write_toolbox_archive(self.kubeconfig_path.parent.parent / "images")
+        if self.load_toolbox and not self.created:
+            self.progress(
+                f"kind cluster {self.cluster_name} was reused: its nodes keep their own {TOOLBOX_IMAGE}"
+            )
+        elif self.load_toolbox:
+            toolbox = images.write_toolbox_archive(default_cache_dir() / "images")
             if toolbox is None:
                 self.progress(
                     f"no static busybox at {images.BUSYBOX} to build the toolbox image from: "

@@ -344,24 +344,40 @@ def test_default_kubeconfig_dir_follows_cache_env(tmp_path: Path, monkeypatch: p
 
 
 @pytest.mark.usefixtures("kind_on_path")
-def test_the_session_provider_builds_and_loads_the_toolbox_image(
-    kubeconfig_dir: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_created_cluster_gets_the_toolbox_built_from_the_static_busybox(
+    tmp_path: Path, kubeconfig_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The session's kind provider loads the toolbox it built from this machine's static busybox.
     if not images.is_static_executable(images.BUSYBOX):
         pytest.fail(
             f"{images.BUSYBOX} is not a static executable: the Debian package busybox-static is needed"
         )
+    monkeypatch.setenv("PODCHAOS_CACHE_DIR", str(tmp_path / "cache"))
+    fake = FakeKind()
+    said: list[str] = []
+    provider = KindProvider(run=fake, kubeconfig_dir=kubeconfig_dir, load_toolbox=True, progress=said.append)
+
+    provider.ensure()
+
+    archive = tmp_path / "cache" / "images" / "toolbox.tar"
+    assert fake.calls[-1] == ["kind", "load", "image-archive", str(archive), "--name", "podchaos"]
+    assert images.archive_references(archive) == [TOOLBOX_IMAGE]
+    assert any(str(archive) in line for line in said), said
+
+
+@pytest.mark.usefixtures("kind_on_path")
+def test_a_reused_cluster_keeps_its_own_toolbox_image(
+    tmp_path: Path, kubeconfig_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PODCHAOS_CACHE_DIR", str(tmp_path / "cache"))
     fake = FakeKind(clusters=["podchaos"])
     said: list[str] = []
     provider = KindProvider(run=fake, kubeconfig_dir=kubeconfig_dir, load_toolbox=True, progress=said.append)
 
     provider.ensure()
 
-    archive = kubeconfig_dir.parent / "images" / "toolbox.tar"
-    assert fake.calls[-1] == ["kind", "load", "image-archive", str(archive), "--name", "podchaos"]
-    assert images.archive_references(archive) == [TOOLBOX_IMAGE]
-    assert any(str(archive) in line for line in said), said
+    assert fake.calls == [GET_CLUSTERS, GET_KUBECONFIG], "someone else's cluster got our image"
+    assert any("reused" in line and TOOLBOX_IMAGE in line for line in said), said
+    assert not (tmp_path / "cache" / "images").exists()
 
 
 @pytest.mark.usefixtures("kind_on_path")
@@ -371,11 +387,27 @@ def test_without_a_static_busybox_the_kind_nodes_pull_the_toolbox(
     dynamic = tmp_path / "busybox"
     dynamic.write_bytes(Path("/bin/sh").resolve().read_bytes())  # a dynamically linked executable
     monkeypatch.setattr(images, "BUSYBOX", dynamic)
-    fake = FakeKind(clusters=["podchaos"])
+    fake = FakeKind()
     said: list[str] = []
     provider = KindProvider(run=fake, kubeconfig_dir=kubeconfig_dir, load_toolbox=True, progress=said.append)
 
     provider.ensure()
 
-    assert fake.calls == [GET_CLUSTERS, GET_KUBECONFIG], "nothing may be loaded without a toolbox archive"
+    assert not [call for call in fake.calls if call[1] == "load"], "nothing may be loaded without an archive"
     assert any("pull" in line and TOOLBOX_IMAGE in line for line in said), said
+
+
+@pytest.mark.usefixtures("kind_on_path")
+def test_a_second_session_reuses_what_the_first_created_under_the_set_up_lock(kubeconfig_dir: Path) -> None:
+    # xdist workers: the first creates the cluster holding the set-up lock (tests/unit/test_cluster_lock.py
+    # shows a waiter blocks); the next one reuses it and loads nothing.
+    fake = FakeKind()
+    first = KindProvider(run=fake, kubeconfig_dir=kubeconfig_dir)
+    lock = kubeconfig_dir / "kind-podchaos.lock"
+    first.ensure()
+    second = KindProvider(run=fake, kubeconfig_dir=kubeconfig_dir)
+    second.ensure()
+
+    assert [first.created, second.created] == [True, False]
+    assert lock.exists(), "no set-up lock next to the kubeconfig"
+    assert lock.read_text() == "", "the lock was not released"

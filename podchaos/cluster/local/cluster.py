@@ -33,9 +33,9 @@ from podchaos.cluster.local.layout import (
     Layout,
     NodeLayout,
 )
-from podchaos.cluster.local.lock import exclusive
 from podchaos.cluster.local.pki import CertificateAuthority, CertRequest
 from podchaos.cluster.local.process import Daemon
+from podchaos.cluster.lock import exclusive
 from podchaos.errors import ClusterSetupError, WaitTimeout
 from podchaos.waiting import wait_for
 

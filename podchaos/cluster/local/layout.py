@@ -29,6 +29,13 @@ CONTROLLER_MANAGER_PORT = 20257
 SCHEDULER_PORT = 20259
 
 
+def default_cache_dir() -> Path:
+    """podchaos's build and image cache: ``$PODCHAOS_CACHE_DIR``, else ``$XDG_CACHE_HOME/podchaos``
+    (``~/.cache/podchaos``)."""
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return Path(os.environ.get("PODCHAOS_CACHE_DIR", cache_home / "podchaos"))
+
+
 @dataclass(frozen=True)
 class NodeLayout:
     """One node: its name, addresses, ports and directories."""
@@ -130,11 +137,10 @@ class Layout:
     @classmethod
     def default(cls) -> Layout:
         """Layout from ``PODCHAOS_STATE_DIR``, ``PODCHAOS_RUN_DIR`` and ``PODCHAOS_CACHE_DIR`` or defaults."""
-        cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
         return cls(
             state=Path(os.environ.get("PODCHAOS_STATE_DIR", "/var/lib/podchaos")),
             run=Path(os.environ.get("PODCHAOS_RUN_DIR", "/run/podchaos")),
-            cache=Path(os.environ.get("PODCHAOS_CACHE_DIR", cache_home / "podchaos")),
+            cache=default_cache_dir(),
         )
 
     @property

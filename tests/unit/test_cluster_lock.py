@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from podchaos.cluster.local import lock
+from podchaos.cluster import lock
 from podchaos.errors import ClusterSetupError
 
 

@@ -1,4 +1,4 @@
-"""One ``up``/``down`` at a time on this machine, and never a silent wait for the other one.
+"""One cluster operation at a time on this machine, and never a silent wait for the other one.
 
 Every pytest-xdist worker calls ``up``; on a cold machine the first one builds Kubernetes for
 minutes while the others wait. A waiter says whom it waits for and gives up after a bound, naming
