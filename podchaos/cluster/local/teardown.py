@@ -16,6 +16,7 @@ import shlex
 import shutil
 import signal
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from podchaos.cluster.local.host import delete_link, run
@@ -163,17 +164,27 @@ def kubelet_running() -> bool:
     return False
 
 
-def kubelet_chains() -> dict[str, list[str]]:
-    """``binary -t table`` -> the kubelet chains present there, for iptables and ip6tables."""
-    present: dict[str, list[str]] = {}
+@dataclass(frozen=True)
+class KubeletChains:
+    """The kubelet chains present in one table, with that table's rules as ``-S`` prints them."""
+
+    binary: str
+    table: str
+    chains: tuple[str, ...]
+    rules: tuple[str, ...]
+
+
+def kubelet_chains() -> list[KubeletChains]:
+    """The tables of iptables and ip6tables that hold kubelet chains."""
+    present = []
     for binary in ("iptables", "ip6tables"):
         if shutil.which(binary) is None:
             continue
         for table, chains in KUBELET_CHAINS.items():
-            listing = run([binary, "-t", table, "-S"], check=False).splitlines()
-            found = [chain for chain in chains if f"-N {chain}" in listing]
+            rules = tuple(run([binary, "-t", table, "-S"], check=False).splitlines())
+            found = tuple(chain for chain in chains if f"-N {chain}" in rules)
             if found:
-                present[f"{binary} -t {table}"] = found
+                present.append(KubeletChains(binary, table, found, rules))
     return present
 
 
@@ -182,17 +193,13 @@ def remove_kubelet_chains() -> None:
     left as they were before the cluster started. Another kubelet on the machine keeps its chains."""
     if kubelet_running():
         return
-    for where, chains in kubelet_chains().items():
-        binary, _flag, table = where.split()
-        for rule in run([binary, "-t", table, "-S"], check=False).splitlines():
+    for found in kubelet_chains():
+        command = [found.binary, "-t", found.table]
+        for rule in found.rules:
             words = shlex.split(rule)
-            if (
-                words[:1] == ["-A"]
-                and words[1] not in chains
-                and words[-2:-1] == ["-j"]
-                and words[-1] in chains
-            ):
-                run([binary, "-t", table, "-D", *words[1:]], check=False)
-        for chain in chains:
-            run([binary, "-t", table, "-F", chain], check=False)
-            run([binary, "-t", table, "-X", chain], check=False)
+            jumps_to_ours = words[-2:-1] == ["-j"] and words[-1] in found.chains
+            if words[:1] == ["-A"] and words[1] not in found.chains and jumps_to_ours:
+                run([*command, "-D", *words[1:]], check=False)
+        for chain in found.chains:
+            run([*command, "-F", chain], check=False)
+            run([*command, "-X", chain], check=False)
