@@ -358,10 +358,11 @@ def _record_before_down(cluster: LocalCluster, containers: dict[int, str]) -> Be
     assert veths, "no veth attached to the node bridges"
     empty = [node.cgroup_root for node in layout.nodes if not _cgroup_processes(node.cgroup_root)]
     assert not empty, f"node cgroup roots without processes before down: {empty}"
-    filter_chains = [
-        c.chains for c in teardown.kubelet_chains() if (c.binary, c.table) == ("iptables", "filter")
-    ]
-    assert "KUBE-FIREWALL" in sum(filter_chains, ()), f"no kubelet chains: {teardown.kubelet_chains()}"
+    tables = teardown.kubelet_chains()
+    filter_chains = {
+        chain for t in tables if (t.binary, t.table) == ("iptables", "filter") for chain in t.chains
+    }
+    assert "KUBE-FIREWALL" in filter_chains, f"no kubelet chains: {tables}"
     return BeforeDown(
         daemons={name: (pid, _start_time(pid)) for name, pid in daemons.items() if pid},
         workload={**containers, **shims},
