@@ -8,27 +8,13 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-SCENARIO = """
-name: {name}
-description: {name} demo
-workload:
-  target: {{app: web}}
-  manifests:
-    - apiVersion: v1
-      kind: Pod
-      metadata: {{name: web, labels: {{app: web}}}}
-      spec:
-        containers: [{{name: c, image: busybox}}]
-faults:
-  - {{type: container-kill, container: c}}
-expect:
-  - {{type: restart-count, container: c, delta: 1}}
-"""
+if TYPE_CHECKING:
+    from conftest import ScenarioFiles
 
 BROKEN_RUNNER = """
 import podchaos.collect
@@ -52,13 +38,6 @@ ARGS = (
     "--podchaos-metrics-file=podchaos.prom",
     "--junitxml=junit.xml",
 )
-
-
-def scenario_dir(pytester: pytest.Pytester, *names: str) -> Path:
-    directory = pytester.mkdir("my-scenarios")
-    for name in names:
-        (directory / f"{name}.yaml").write_text(SCENARIO.format(name=name))
-    return directory
 
 
 def results(pytester: pytest.Pytester) -> dict[str, dict[str, object]]:
@@ -85,8 +64,10 @@ def properties(case: ET.Element) -> dict[str, str]:
     return {prop.get("name", ""): prop.get("value", "") for prop in case.iter("property")}
 
 
-def test_a_cluster_that_does_not_come_up_is_an_errored_run_in_every_output(pytester: pytest.Pytester) -> None:
-    directory = scenario_dir(pytester, "kill-one", "kill-two")
+def test_a_cluster_that_does_not_come_up_is_an_errored_run_in_every_output(
+    pytester: pytest.Pytester, scenario_files: ScenarioFiles
+) -> None:
+    directory = scenario_files.write("kill-one", "kill-two")
     result = pytester.runpytest_subprocess(
         *ARGS,
         f"--scenario-dir={directory}",
@@ -123,8 +104,10 @@ def test_a_cluster_that_does_not_come_up_is_an_errored_run_in_every_output(pytes
         assert "ClusterError" in failure.get("message", "")
 
 
-def test_an_unexpected_exception_is_an_errored_run_and_keeps_its_traceback(pytester: pytest.Pytester) -> None:
-    directory = scenario_dir(pytester, "kill-one")
+def test_an_unexpected_exception_is_an_errored_run_and_keeps_its_traceback(
+    pytester: pytest.Pytester, scenario_files: ScenarioFiles
+) -> None:
+    directory = scenario_files.write("kill-one")
     pytester.makeconftest(BROKEN_RUNNER)
     result = pytester.runpytest_subprocess(*ARGS, f"--scenario-dir={directory}", "--scenario=kill-one")
     result.assert_outcomes(failed=1)

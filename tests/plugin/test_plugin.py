@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-GOOD = """
-name: {name}
-description: {name} demo
-workload:
-  target: {{app: web}}
-  manifests:
-    - apiVersion: v1
-      kind: Pod
-      metadata: {{name: web, labels: {{app: web}}}}
-      spec:
-        containers: [{{name: c, image: busybox}}]
-faults:
-  - {{type: container-kill, container: c}}
-expect:
-  - {{type: restart-count, container: c, delta: 1}}
-"""
-
-
-def write_scenarios(pytester: pytest.Pytester, *names: str) -> Path:
-    directory = pytester.mkdir("my-scenarios")
-    for name in names:
-        (directory / f"{name}.yaml").write_text(GOOD.format(name=name))
-    return directory
+if TYPE_CHECKING:
+    from conftest import ScenarioFiles
 
 
 def test_plugin_is_loaded_through_its_entry_point(pytester: pytest.Pytester) -> None:
@@ -52,23 +31,29 @@ def test_help_shows_the_podchaos_options(pytester: pytest.Pytester) -> None:
     assert result.ret == 0
 
 
-def test_unknown_scenario_is_a_usage_error_with_close_matches(pytester: pytest.Pytester) -> None:
-    directory = write_scenarios(pytester, "sidecar-kill", "pod-delete-force")
+def test_unknown_scenario_is_a_usage_error_with_close_matches(
+    pytester: pytest.Pytester, scenario_files: ScenarioFiles
+) -> None:
+    directory = scenario_files.write("sidecar-kill", "pod-delete-force")
     result = pytester.runpytest_subprocess("--scenario-dir", str(directory), "--scenario", "sidecar-kil")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*no scenario matches 'sidecar-kil'; did you mean: sidecar-kill?*"])
     assert "Traceback" not in result.stderr.str()
 
 
-def test_unknown_scenario_without_close_match_lists_what_exists(pytester: pytest.Pytester) -> None:
-    directory = write_scenarios(pytester, "alpha-one")
+def test_unknown_scenario_without_close_match_lists_what_exists(
+    pytester: pytest.Pytester, scenario_files: ScenarioFiles
+) -> None:
+    directory = scenario_files.write("alpha-one")
     result = pytester.runpytest_subprocess("--scenario-dir", str(directory), "--scenario", "zzz")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*no scenario matches 'zzz'; available: *alpha-one*"])
 
 
-def test_scenario_selection_collects_exactly_the_matches(pytester: pytest.Pytester) -> None:
-    directory = write_scenarios(pytester, "sidecar-kill", "sidecar-oom", "pod-delete-force")
+def test_scenario_selection_collects_exactly_the_matches(
+    pytester: pytest.Pytester, scenario_files: ScenarioFiles
+) -> None:
+    directory = scenario_files.write("sidecar-kill", "sidecar-oom", "pod-delete-force")
     pytester.makepyfile(test_other="def test_unrelated():\n    pass\n")
     result = pytester.runpytest_subprocess(
         "--scenario-dir", str(directory), "--scenario", "sidecar-*", "--collect-only", "-q"
@@ -78,8 +63,10 @@ def test_scenario_selection_collects_exactly_the_matches(pytester: pytest.Pytest
     assert "test_unrelated" not in result.stdout.str()
 
 
-def test_list_scenarios_prints_the_catalogue_and_exits(pytester: pytest.Pytester) -> None:
-    directory = write_scenarios(pytester, "alpha-one", "beta-two")
+def test_list_scenarios_prints_the_catalogue_and_exits(
+    pytester: pytest.Pytester, scenario_files: ScenarioFiles
+) -> None:
+    directory = scenario_files.write("alpha-one", "beta-two")
     result = pytester.runpytest_subprocess("--scenario-dir", str(directory), "--list-scenarios")
     assert result.ret == 0
     result.stdout.fnmatch_lines(["alpha-one *alpha-one demo", "beta-two *beta-two demo"])
@@ -87,8 +74,10 @@ def test_list_scenarios_prints_the_catalogue_and_exits(pytester: pytest.Pytester
     result.stdout.fnmatch_lines(["sidecar-kill *"])
 
 
-def test_invalid_scenario_is_a_collection_error_naming_file_and_field(pytester: pytest.Pytester) -> None:
-    directory = write_scenarios(pytester, "broken-one")
+def test_invalid_scenario_is_a_collection_error_naming_file_and_field(
+    pytester: pytest.Pytester, scenario_files: ScenarioFiles
+) -> None:
+    directory = scenario_files.write("broken-one")
     path = directory / "broken-one.yaml"
     path.write_text(path.read_text().replace("delta: 1", "delta: lots"))
     result = pytester.runpytest_subprocess("--scenario-dir", str(directory), "--scenario", "broken-one")
@@ -99,15 +88,17 @@ def test_invalid_scenario_is_a_collection_error_naming_file_and_field(pytester: 
     assert "Traceback" not in result.stdout.str()
 
 
-def test_scenario_name_must_match_its_file(pytester: pytest.Pytester) -> None:
-    directory = write_scenarios(pytester, "right-name")
+def test_scenario_name_must_match_its_file(pytester: pytest.Pytester, scenario_files: ScenarioFiles) -> None:
+    directory = scenario_files.write("right-name")
     (directory / "right-name.yaml").rename(directory / "wrong-name.yaml")
     result = pytester.runpytest_subprocess("--scenario-dir", str(directory), "--scenario", "wrong-name")
     result.stdout.fnmatch_lines(["*wrong-name.yaml: name: must match the file name 'wrong-name'*"])
 
 
-def test_scenario_items_are_e2e_and_carry_their_tags(pytester: pytest.Pytester) -> None:
-    directory = write_scenarios(pytester, "tagged-one")
+def test_scenario_items_are_e2e_and_carry_their_tags(
+    pytester: pytest.Pytester, scenario_files: ScenarioFiles
+) -> None:
+    directory = scenario_files.write("tagged-one")
     path = directory / "tagged-one.yaml"
     path.write_text(path.read_text() + "tags: [sidecar, quick]\n")
     result = pytester.runpytest_subprocess(
@@ -116,7 +107,9 @@ def test_scenario_items_are_e2e_and_carry_their_tags(pytester: pytest.Pytester) 
     result.stdout.fnmatch_lines(["*tagged-one.yaml::tagged-one"])
 
 
-def test_unsafe_context_is_refused_before_anything_runs(pytester: pytest.Pytester) -> None:
+def test_unsafe_context_is_refused_before_anything_runs(
+    pytester: pytest.Pytester, scenario_files: ScenarioFiles
+) -> None:
     kubeconfig = pytester.path / "prod.kubeconfig"
     kubeconfig.write_text(
         "apiVersion: v1\nkind: Config\ncurrent-context: prod\n"
@@ -124,7 +117,7 @@ def test_unsafe_context_is_refused_before_anything_runs(pytester: pytest.Pyteste
         "users: [{name: u, user: {}}]\n"
         "contexts: [{name: prod, context: {cluster: prod, user: u}}]\n"
     )
-    directory = write_scenarios(pytester, "refused-one")
+    directory = scenario_files.write("refused-one")
     result = pytester.runpytest_subprocess(
         "--scenario-dir", str(directory), "--scenario", "refused-one", "--kubeconfig", str(kubeconfig)
     )
@@ -132,10 +125,12 @@ def test_unsafe_context_is_refused_before_anything_runs(pytester: pytest.Pyteste
     result.stdout.fnmatch_lines(["*UnsafeContext*prod*--allow-context*"])
 
 
-def test_scenario_tags_select_with_a_marker_expression(pytester: pytest.Pytester) -> None:
+def test_scenario_tags_select_with_a_marker_expression(
+    pytester: pytest.Pytester, scenario_files: ScenarioFiles
+) -> None:
     directory = pytester.mkdir("tagged")
     for name, tags in (("kill-sidecar", "[sidecar, container-kill]"), ("delete-pod", "[pod-delete]")):
-        text = GOOD.format(name=name).replace("description:", f"tags: {tags}\ndescription:")
+        text = scenario_files.text(name).replace("description:", f"tags: {tags}\ndescription:")
         (directory / f"{name}.yaml").write_text(text)
     result = pytester.runpytest_subprocess(
         "--scenario-dir",
