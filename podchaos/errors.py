@@ -43,12 +43,20 @@ class ClusterError(PodchaosError):
 
 
 class ApiError(ClusterError):
-    """The Kubernetes API refused a request; carries the HTTP status and the API's reason."""
+    """The Kubernetes API refused a request; carries the HTTP status, the API's reason and message.
 
-    def __init__(self, action: str, status: int, reason: str, message: str) -> None:
+    ``causes`` are the Status causes as ``(reason, message)``: an eviction refused by a budget carries
+    ``("DisruptionBudget", "The disruption budget web needs 1 healthy pods and has 1 currently")``.
+    """
+
+    def __init__(
+        self, action: str, status: int, reason: str, message: str, causes: tuple[tuple[str, str], ...] = ()
+    ) -> None:
         self.action = action
         self.status = status
         self.reason = reason
+        self.message = message
+        self.causes = causes
         super().__init__(f"{action}: HTTP {status} {reason}: {message}")
 
 
@@ -61,18 +69,7 @@ class Conflict(ApiError):
 
 
 class TooManyRequests(ApiError):
-    """HTTP 429: throttled, or an eviction that would violate a PodDisruptionBudget.
-
-    ``causes`` are the Status causes as ``(reason, message)``: an eviction refused by a budget carries
-    ``("DisruptionBudget", "The disruption budget web needs 1 healthy pods and has 1 currently")``.
-    """
-
-    def __init__(
-        self, action: str, status: int, reason: str, message: str, causes: tuple[tuple[str, str], ...] = ()
-    ) -> None:
-        super().__init__(action, status, reason, message)
-        self.message = message
-        self.causes = causes
+    """HTTP 429: throttled, or an eviction that would violate a PodDisruptionBudget (see ``causes``)."""
 
 
 class ClusterSetupError(ClusterError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import urllib3.exceptions
 from kubernetes.client.exceptions import ApiException
@@ -14,24 +15,25 @@ from podchaos.errors import ApiError, ClusterError, Conflict, ObjectNotFound, To
 _BY_STATUS: dict[int, type[ApiError]] = {404: ObjectNotFound, 409: Conflict, 429: TooManyRequests}
 
 
-def _message(exc: ApiException) -> tuple[str, str]:
+def _status(exc: ApiException) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """(reason, message, causes) of an error, read once from its Status body; a body that is not a
+    Status object falls back to the HTTP reason and the raw body. Causes are (reason, message): why a
+    429 eviction was refused."""
     try:
-        body = json.loads(exc.body or "{}")
+        body: Any = json.loads(exc.body or "{}")
     except ValueError:
-        return str(exc.reason or ""), str(exc.body or "")
-    return str(body.get("reason") or exc.reason or ""), str(body.get("message") or exc.body or "")
-
-
-def _causes(exc: ApiException) -> tuple[tuple[str, str], ...]:
-    """The Status causes of an error body as (reason, message): why a 429 eviction was refused."""
-    try:
-        causes = json.loads(exc.body or "{}").get("details", {}).get("causes") or []
-    except (ValueError, AttributeError):
-        return ()
-    return tuple(
-        (str(cause.get("reason") or ""), str(cause.get("message") or ""))
-        for cause in causes
-        if isinstance(cause, dict)
+        body = None
+    status = body if isinstance(body, dict) else {}
+    details = status.get("details")
+    causes = details.get("causes") if isinstance(details, dict) else None
+    return (
+        str(status.get("reason") or exc.reason or ""),
+        str(status.get("message") or exc.body or ""),
+        tuple(
+            (str(cause.get("reason") or ""), str(cause.get("message") or ""))
+            for cause in (causes if isinstance(causes, list) else ())
+            if isinstance(cause, dict)
+        ),
     )
 
 
@@ -41,10 +43,8 @@ def translated(action: str) -> Iterator[None]:
     try:
         yield
     except ApiException as exc:
-        reason, message = _message(exc)
         status = int(exc.status or 0)
-        if status == 429:
-            raise TooManyRequests(action, status, reason, message, _causes(exc)) from exc
-        raise _BY_STATUS.get(status, ApiError)(action, status, reason, message) from exc
+        reason, message, causes = _status(exc)
+        raise _BY_STATUS.get(status, ApiError)(action, status, reason, message, causes) from exc
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise ClusterError(f"{action}: cannot reach the Kubernetes API: {exc}") from exc
