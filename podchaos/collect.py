@@ -16,7 +16,7 @@ from podchaos.fixtures import session_kube
 from podchaos.loader import load_scenario
 from podchaos.model import RunResult, Scenario, Timeline, Verdict
 from podchaos.report.text import format_result
-from podchaos.runner import RunOptions, run_scenario
+from podchaos.runner import RunOptions, describe_error, run_scenario
 from podchaos.stash import SESSION_KEY
 
 
@@ -35,7 +35,6 @@ def errored_result(
 
     The namespace is the one the run used (or would have used), so a leftover can be found.
     """
-    kind = type(exc).__name__ if isinstance(exc, PodchaosError) else f"unexpected {type(exc).__name__}"
     return RunResult(
         scenario=scenario.name,
         namespace=deploy.namespace_name(scenario.name, run_id),
@@ -43,7 +42,7 @@ def errored_result(
         timeline=Timeline(),
         started_at=started_at,
         duration_s=round(duration_s, 3),
-        error=f"{kind}: {exc}",
+        error=describe_error(exc),
     )
 
 
@@ -117,9 +116,7 @@ class ScenarioItem(pytest.Item):
             raise ScenarioFailed(result)
 
     def finished(self, result: RunResult) -> None:
-        """Record the run in the JUnit properties and hand it to ``pytest_podchaos_scenario_finished``."""
-        self.user_properties.append(("podchaos_namespace", result.namespace))
-        self.user_properties.append(("podchaos_duration_s", result.duration_s))
+        """Hand the run to ``pytest_podchaos_scenario_finished`` (reports, metrics, JUnit properties)."""
         self.ihook.pytest_podchaos_scenario_finished(item=self, scenario=self.scenario, result=result)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:

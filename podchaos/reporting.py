@@ -124,7 +124,7 @@ class ReportingPlugin:
     def pytest_podchaos_scenario_finished(
         self, item: pytest.Item, scenario: Scenario, result: RunResult
     ) -> None:
-        """Record the run: JUnit properties for the recovery times, and its JSON document."""
+        """Record the run: its JUnit properties and its JSON document."""
         self.record_run(item, scenario, result)
 
     @pytest.hookimpl(wrapper=True)
@@ -147,7 +147,12 @@ class ReportingPlugin:
         self.cluster = ClusterInfo(access.provider, access.description, version)
 
     def record_run(self, item: pytest.Item, scenario: Scenario, result: RunResult) -> ScenarioRun:
-        """Add the recovery times to the item's JUnit properties and write the run's JSON document."""
+        """Add the run's outcome, namespace, duration and recovery times to the item's JUnit properties
+        and write the run's JSON document.
+
+        Scenario items and tests using the ``chaos`` fixture both come through here, so every test
+        case with a run carries the same properties.
+        """
         run = ScenarioRun(
             result=result,
             description=scenario.description,
@@ -159,6 +164,8 @@ class ReportingPlugin:
             cluster=self.cluster,
             podchaos_version=__version__,
         )
+        item.user_properties.append(("podchaos_namespace", result.namespace))
+        item.user_properties.append(("podchaos_duration_s", result.duration_s))
         item.user_properties.extend(run.measurements.properties())
         item.user_properties.append(("podchaos_outcome", run.outcome))
         write_run(self.place.runs_dir, run)

@@ -26,6 +26,13 @@ class RunOptions:
     run_id: str = ""
 
 
+def describe_error(exc: Exception) -> str:
+    """A run's error as reports show it: the podchaos error's class and message, or, for anything
+    outside the podchaos tree (a bug, an untranslated library error), the same marked ``unexpected``."""
+    kind = type(exc).__name__
+    return f"{kind}: {exc}" if isinstance(exc, PodchaosError) else f"unexpected {kind}: {exc}"
+
+
 def _probe_target(recorder: Recorder, fault_pod_uid: str) -> PodState:
     """Where files are read back: the faulted pod if it lives on, else its replacement (never a pod
     that is being deleted: its emptyDir still exists until it is gone)."""
@@ -135,12 +142,12 @@ def run_scenario(kube: Kube, scenario: Scenario, options: RunOptions | None = No
         if not verdict.passed:
             evidence = diagnostics.collect(kube, namespace, selector)
     except PodchaosError as exc:
-        error = f"{type(exc).__name__}: {exc}"
+        error = describe_error(exc)
         evidence = diagnostics.collect(kube, namespace, selector)
     except Exception as exc:
         # Not translated into the podchaos tree (a bug, or a library error no boundary expected): the run
         # still counts, as an error with what was recorded so far and the traceback as evidence.
-        error = f"unexpected {type(exc).__name__}: {exc}"
+        error = describe_error(exc)
         trace = "".join(traceback.format_exception(exc)).rstrip()
         evidence = (f"traceback:\n{trace}", *diagnostics.collect(kube, namespace, selector))
     finally:

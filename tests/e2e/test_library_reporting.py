@@ -87,14 +87,15 @@ def test_chaos_fixture_tests_are_reported_and_counted(
 
     (run_dir,) = [path for path in (pytester.path / "out").iterdir() if path.is_dir()]
     assert (run_dir / "report.html").is_file()
-    restart = check_results(json.loads((run_dir / "results.json").read_text()))
-    check_metrics(samples_of((pytester.path / "podchaos.prom").read_text()), restart)
-    check_junit(ET.parse(pytester.path / "junit.xml"), restart)
-
-
-def check_results(document: dict[str, Any]) -> float:
-    """Every library test's run in results.json; returns the passing one's container restart time."""
+    document = json.loads((run_dir / "results.json").read_text())
     runs = {run["scenario"]: run for run in document["scenarios"]}
+    restart = check_results(document, runs)
+    check_metrics(samples_of((pytester.path / "podchaos.prom").read_text()), restart)
+    check_junit(ET.parse(pytester.path / "junit.xml"), runs, restart)
+
+
+def check_results(document: dict[str, Any], runs: dict[str, dict[str, Any]]) -> float:
+    """Every library test's run in results.json; returns the passing one's container restart time."""
     assert set(runs) == {PASSING, FAILING, ERRORED}
     assert document["summary"] == {"scenarios": 3, "passed": 1, "failed": 1, "error": 1}
 
@@ -144,13 +145,19 @@ def check_metrics(samples: dict[SampleKey, float], restart: float) -> None:
     assert samples[key(failures, scenario=FAILING, expectation="last-terminated")] == 1
 
 
-def check_junit(tree: ET.ElementTree[ET.Element], restart: float) -> None:
+def check_junit(tree: ET.ElementTree[ET.Element], runs: dict[str, dict[str, Any]], restart: float) -> None:
+    """Each library test's case carries the run's outcome, namespace and duration, as a scenario's does."""
     cases = {case.get("name"): case for case in tree.iter("testcase")}
 
-    def properties(name: str) -> dict[str | None, str | None]:
-        return {p.get("name"): p.get("value") for p in cases[name].iter("property")}
+    def properties(nodeid: str) -> dict[str | None, str | None]:
+        return {
+            p.get("name"): p.get("value") for p in cases[nodeid.rsplit("::", maxsplit=1)[-1]].iter("property")
+        }
 
-    passing = properties("test_sidecar_restarts_alone")
-    assert passing["podchaos_outcome"] == "passed"
+    for nodeid, outcome in ((PASSING, "passed"), (FAILING, "failed"), (ERRORED, "error")):
+        seen = properties(nodeid)
+        assert seen["podchaos_outcome"] == outcome
+        assert seen["podchaos_namespace"] == runs[nodeid]["namespace"]
+        assert float(seen["podchaos_duration_s"] or "nan") == pytest.approx(runs[nodeid]["duration_s"])
+    passing = properties(PASSING)
     assert float(passing["podchaos_recovery_container_restart_s"] or "nan") == pytest.approx(restart)
-    assert properties("test_kills_a_container_the_pod_does_not_have")["podchaos_outcome"] == "error"
