@@ -27,9 +27,14 @@ def pytest_podchaos_cluster_ready(config: pytest.Config, access: ClusterAccess) 
 
 @hookspec
 def pytest_podchaos_scenario_finished(item: pytest.Item, scenario: Scenario, result: RunResult) -> None:
-    """Called after each scenario run (passed or not), before the test outcome is decided.
+    """Called after each scenario run (passed or not), and for each test that used the ``chaos`` fixture.
 
-    :param item: the pytest item of the scenario.
-    :param scenario: the validated scenario.
+    A scenario file's item calls it at the end of its run, before the test outcome is decided. A test
+    using the ``chaos`` fixture calls it at the fixture's teardown, after the test's outcome, when its
+    ``record`` blocks recorded something; the scenario is then made from those blocks and named by
+    the test's node id.
+
+    :param item: the scenario file's item, or the test function's item.
+    :param scenario: the validated scenario, or the one made from the test's ``record`` blocks.
     :param result: verdict, timeline, faults and diagnostics of the run.
     """
