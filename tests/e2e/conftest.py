@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from host_tools import PROXY_VARIABLES, running_pushgateway
 from kubernetes import client
 from kubernetes import config as kube_config
 from kubernetes.client.exceptions import ApiException
@@ -106,6 +107,15 @@ def local_cluster(podchaos_cluster: ClusterAccess) -> ClusterAccess:
     if podchaos_cluster.provider != "local":
         pytest.skip(f"needs the embedded local cluster, not {podchaos_cluster.provider!r}")
     return podchaos_cluster
+
+
+@pytest.fixture
+def pushgateway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A Pushgateway on 127.0.0.1 and a free port, reached without any proxy; stopped by PID afterwards."""
+    for variable in PROXY_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    with running_pushgateway(tmp_path) as url:
+        yield url
 
 
 # --- namespaces --------------------------------------------------------------------------------------

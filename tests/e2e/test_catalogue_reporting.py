@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from host_tools import PROXY_VARIABLES, SampleKey, key, running_pushgateway, samples_of, scrape
+from host_tools import SampleKey, key, samples_of, scrape
 
 from podchaos.catalogue import builtin_scenario_dir
 from podchaos.cluster.local.layout import Layout
@@ -27,14 +25,6 @@ REPLACED = "pod-delete-force"
 SCENARIOS = (*CONTAINER_KILLS, ENDPOINT_REMOVED, REPLACED)
 RUNS = "podchaos_scenario_runs_total"
 GROUP_LABELS = ("job", "instance", "run_id")
-
-
-@pytest.fixture
-def pushgateway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    for variable in PROXY_VARIABLES:
-        monkeypatch.delenv(variable, raising=False)
-    with running_pushgateway(tmp_path) as url:
-        yield url
 
 
 def catalogue() -> dict[str, Scenario]:

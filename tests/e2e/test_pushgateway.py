@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from host_tools import PROXY_VARIABLES, PUSHGATEWAY, key, require, running_pushgateway, scrape
+from host_tools import PUSHGATEWAY, key, require, scrape
 
 from podchaos import metrics
 from podchaos.model import (
@@ -22,15 +20,6 @@ from podchaos.model import (
     Timeline,
     Verdict,
 )
-
-
-@pytest.fixture
-def pushgateway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A Pushgateway on 127.0.0.1 and a free port, stopped by PID afterwards."""
-    for variable in PROXY_VARIABLES:
-        monkeypatch.delenv(variable, raising=False)
-    with running_pushgateway(tmp_path) as url:
-        yield url
 
 
 def run(scenario: str, outcome: Outcome, ready_after: float, duration: float) -> RunResult:
