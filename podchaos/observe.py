@@ -70,7 +70,13 @@ class Recorder:
         # Log following: off until follow_logs(); then one stream per container instance (container ID).
         self._following = False
         self._followed: set[tuple[str, str, str]] = set()
-        self._lines_seen: set[tuple[str, str, float, str]] = set()
+        # Lines read so far per (pod uid, container), by the runtime's timestamp as written and text: a
+        # line can be read by a second stream of the same pod (see _add_line), so these are kept until
+        # the pod is gone and none of its streams is left (``_following_pod`` counts them by pod uid;
+        # ``_gone``: pods deleted while a stream of theirs was still reading).
+        self._lines_seen: dict[tuple[str, str], set[tuple[str, str]]] = {}
+        self._following_pod: dict[str, int] = {}
+        self._gone: set[str] = set()
 
     def clock(self) -> float:
         """Seconds since the recorder started."""
@@ -123,6 +129,7 @@ class Recorder:
                 if not self._following or self._stop.is_set() or key in self._followed:
                     continue
                 self._followed.add(key)
+                self._following_pod[state.pod.pod_uid] = self._following_pod.get(state.pod.pod_uid, 0) + 1
             follow = self._follower(state.pod.pod, state.pod.pod_uid, container.container, since_seconds)
             self._spawn(f"podchaos-logs-{state.pod.pod}-{container.container}", follow)
 
@@ -160,6 +167,8 @@ class Recorder:
                 self.add(PodGone(state.pod.at, state.pod.pod, state.pod.pod_uid))
                 with self._lock:
                     self._latest.pop(state.pod.pod_uid, None)
+                    self._gone.add(state.pod.pod_uid)
+                    self._forget_lines(state.pod.pod_uid)
                 continue
             with self._lock:
                 self._latest[state.pod.pod_uid] = state
@@ -173,9 +182,15 @@ class Recorder:
     ) -> Callable[[], None]:
         def follow() -> None:
             try:
-                stream = self.kube.open_logs(self.namespace, pod, container, since_seconds)
+                read(self.kube.open_logs(self.namespace, pod, container, since_seconds))
             except PodchaosError:
                 return
+            finally:
+                with self._lock:
+                    self._following_pod[pod_uid] -= 1
+                    self._forget_lines(pod_uid)
+
+        def read(stream: LogStream) -> None:
             with self._lock:
                 stopped = self._stop.is_set()
                 if not stopped:
@@ -186,8 +201,6 @@ class Recorder:
             try:
                 for raw in stream.lines():
                     self._add_line(pod, pod_uid, container, raw)
-            except PodchaosError:
-                return
             finally:
                 with self._lock:
                     if stream in self._streams:
@@ -198,18 +211,33 @@ class Recorder:
 
     def _add_line(self, pod: str, pod_uid: str, container: str, raw: str) -> None:
         received = self.clock()
-        wall, text = log_timestamp(raw)
+        stamp, wall, text = log_timestamp(raw)
         if wall is None:
             self.add(LogLine(received, pod, pod_uid, container, text))
             return
-        # Two streams can read the same line: an instance that ended and restarted between the pod
-        # watch's report and the stream's opening is read by its successor's stream too.
-        key = (pod_uid, container, wall, text)
+        # Two streams of a pod can read the same line: the kubelet serves the instance that is current
+        # (or, between restarts, last ended) when a stream opens, so a stream opened for an instance
+        # that had just ended reads its successor, whose own stream reads it again, at the same time or
+        # later (a short-lived successor is read whole after it ended). The runtime stamps each line to
+        # the nanosecond: stamp and text tell one line from another of the same container.
         with self._lock:
-            if key in self._lines_seen:
+            seen = self._lines_seen.setdefault((pod_uid, container), set())
+            if (stamp, text) in seen:
                 return
-            self._lines_seen.add(key)
+            seen.add((stamp, text))
         self.add(LogLine(on_clock(wall, received, self.wall_origin), pod, pod_uid, container, text))
+
+    def _forget_lines(self, pod_uid: str) -> None:
+        """Drop the lines seen of a pod that is gone once none of its streams is left: no stream opens
+        for a pod no longer in the API, so no line of it can come again. Called holding the lock."""
+        if self._following_pod.get(pod_uid, 0):
+            return
+        self._following_pod.pop(pod_uid, None)
+        if pod_uid not in self._gone:
+            return
+        self._gone.discard(pod_uid)
+        for key in [key for key in self._lines_seen if key[0] == pod_uid]:
+            del self._lines_seen[key]
 
     def _watch_endpoints(self) -> None:
         for snapshot in self.kube.watch_endpoint_slices(self.namespace, self._stop, self.clock):

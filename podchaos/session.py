@@ -55,6 +55,9 @@ class ClusterSession:
         return self._kube
 
     def close(self) -> None:
-        """Release what the provider created for this session."""
+        """Close the API connection and release what the provider created for this session."""
+        if self._kube is not None:
+            self._kube.close()
+            self._kube = None
         if self._access is not None:
             self.provider.release()

@@ -73,7 +73,8 @@ class Kube:
         # kubernetes.stream.stream() swaps its ApiClient's request method for a websocket call while an
         # exec runs; on the shared client, a watch thread's request in that moment goes out as a
         # websocket handshake and fails ("Handshake status 400"). Execs get a client of their own.
-        self.exec_core = client.CoreV1Api(client.ApiClient(api_client.configuration))
+        self._exec_api = client.ApiClient(api_client.configuration)
+        self.exec_core = client.CoreV1Api(self._exec_api)
         # The swap is not thread-safe among execs either: one opens at a time (reading is concurrent).
         self._exec_opening = threading.Lock()
 
@@ -88,6 +89,11 @@ class Kube:
             except config.ConfigException as exc:
                 raise ClusterError(f"cannot use kubeconfig {path or '(default)'}: {exc}") from exc
         return cls(api_client)
+
+    def close(self) -> None:
+        """Close the connections of both API clients (the shared one and the execs' own)."""
+        self._exec_api.close()
+        self.api.close()
 
     # --- cluster ---------------------------------------------------------------------------
     def server_version(self) -> str:
@@ -358,16 +364,25 @@ def watch_collection(
     older than the list's, and a watch from it would replay changes already listed. Each watch lasts
     WATCH_WINDOW_S and the next one resumes from the last resourceVersion the watch reported (an
     object's or a bookmark's); when that has expired (410 Gone) the collection is listed again, and its
-    items come again as ADDED: consumers drop what they have already seen.
+    items come again as ADDED: consumers drop what they have already seen. An object deleted while the
+    watch was down is in no watch window, so the re-list reports it: DELETED, with the last state the
+    watch saw of it, for every object reported present that the new listing lacks.
     """
     resource_version = ""
     action = f"watch {getattr(lister, '__name__', 'list')} in {namespace}"
+    # Every object reported present (ADDED or MODIFIED, not DELETED since), by identity: its last state.
+    present: dict[tuple[str, ...], Any] = {}
     while not stop.is_set():
         if not resource_version:
             with translated(action):
                 listing = lister(namespace, **kwargs)
             resource_version = str(listing.metadata.resource_version or "")
-            for item in listing.items or []:
+            items = list(listing.items or [])
+            listed = {_identity(item) for item in items}
+            for key in [key for key in present if key not in listed]:
+                yield "DELETED", present.pop(key)
+            for item in items:
+                present[_identity(item)] = item
                 yield "ADDED", item
         watcher = watcher_factory()
         with translated(action):
@@ -387,6 +402,10 @@ def watch_collection(
                         continue
                     obj = event["object"]
                     resource_version = str(obj.metadata.resource_version or resource_version)
+                    if event["type"] == "DELETED":
+                        present.pop(_identity(obj), None)
+                    else:
+                        present[_identity(obj)] = obj
                     yield event["type"], obj
                     if stop.is_set():
                         break
@@ -396,3 +415,12 @@ def watch_collection(
                 resource_version = ""  # expired: list again
             finally:
                 watcher.stop()
+
+
+def _identity(obj: Any) -> tuple[str, ...]:
+    """What tells one object from another across watches: its uid (a pod deleted and created again
+    under the same name is another object), its namespace and name where it has no uid."""
+    metadata = obj.metadata
+    if metadata.uid:
+        return (str(metadata.uid),)
+    return (str(metadata.namespace or ""), str(metadata.name or ""))

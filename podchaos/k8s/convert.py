@@ -174,23 +174,25 @@ def event_record(event: Any, received: float, wall_origin: float | None = None) 
     )
 
 
-def log_timestamp(raw: str) -> tuple[float | None, str]:
-    """Split a line of a log read with ``timestamps=true`` into (wall-clock seconds, text).
+def log_timestamp(raw: str) -> tuple[str, float | None, str]:
+    """Split a line of a log read with ``timestamps=true`` into (the runtime's timestamp as written,
+    wall-clock seconds, text).
 
-    The kubelet prefixes each line with an RFC 3339 time with nanoseconds and a space; a line
-    without one (an older runtime, a garbled prefix) gives None and the whole line.
+    The kubelet prefixes each line with an RFC 3339 time with nanoseconds and a space: as written it
+    tells one line from another (the seconds keep microseconds only). A line without one (an older
+    runtime, a garbled prefix) gives ``("", None, raw)``.
     """
     stamp, sep, text = raw.partition(" ")
     if not sep or not stamp.endswith("Z") or "T" not in stamp:
-        return None, raw
+        return "", None, raw
     whole, _dot, fraction = stamp[:-1].partition(".")
     try:
         parsed = datetime.datetime.fromisoformat(whole).replace(tzinfo=datetime.UTC)
     except ValueError:
-        return None, raw
+        return "", None, raw
     digits = fraction[:6].ljust(6, "0")
     micros = int(digits) if digits.isdigit() else 0
-    return parsed.timestamp() + micros / 1e6, text
+    return stamp, parsed.timestamp() + micros / 1e6, text
 
 
 def endpoints_snapshot(endpoint_slice: Any, at: float, deleted: bool = False) -> EndpointsSnapshot:

@@ -18,13 +18,21 @@ from typing import Any
 from kubernetes import client
 
 from podchaos.k8s.client import watch_collection
-from podchaos.k8s.convert import event_occurrence, event_record, event_time, log_timestamp, on_clock
+from podchaos.k8s.convert import (
+    event_occurrence,
+    event_record,
+    event_time,
+    log_timestamp,
+    on_clock,
+    pod_state,
+)
 from podchaos.model.expectations import EventSeen, LogSeen
 from podchaos.model.timeline import (
     ContainerSnapshot,
     EventRecord,
     FaultRecord,
     LogLine,
+    PodGone,
     PodSnapshot,
     PodState,
     Timeline,
@@ -210,8 +218,8 @@ def test_event_seen_ignores_a_start_up_event_delivered_again_after_the_fault() -
 # --- the watch: list, then resume from the right resourceVersion ------------------------------------
 
 
-def pod_object(name: str, resource_version: str) -> Any:
-    return client.V1Pod(metadata=client.V1ObjectMeta(name=name, resource_version=resource_version))
+def pod_object(name: str, resource_version: str, uid: str | None = None) -> Any:
+    return client.V1Pod(metadata=client.V1ObjectMeta(name=name, resource_version=resource_version, uid=uid))
 
 
 def pod_list(resource_version: str, *items: Any) -> Any:
@@ -280,9 +288,43 @@ def test_watch_resumes_from_the_list_then_the_last_event_or_bookmark_and_relists
         ("ADDED", "b", "110"),
         ("ADDED", "a", "100"),
         ("MODIFIED", "a", "130"),
-        # After 410 Gone: listed again, items come again as ADDED (consumers drop what they saw).
+        # After 410 Gone: listed again; "b" is no longer there, the rest come again as ADDED (consumers
+        # drop what they saw).
+        ("DELETED", "b", "110"),
         ("ADDED", "a", "130"),
         ("ADDED", "c", "190"),
+    ]
+
+
+def test_a_relist_reports_objects_deleted_while_the_watch_was_down() -> None:
+    api = ScriptedApi(
+        lists=[
+            pod_list("120", pod_object("a", "100", "uid-a"), pod_object("b", "110", "uid-b")),
+            # "b" went while the watch was down; "a" was deleted and created again under its name;
+            # "d" was created and deleted again in a window (its DELETED came then).
+            pod_list("300", pod_object("a", "250", "uid-a2"), pod_object("c", "190", "uid-c")),
+        ],
+        windows=[
+            [
+                {"type": "MODIFIED", "object": pod_object("b", "130", "uid-b"), "raw_object": {}},
+                {"type": "ADDED", "object": pod_object("d", "140", "uid-d"), "raw_object": {}},
+                {"type": "DELETED", "object": pod_object("d", "145", "uid-d"), "raw_object": {}},
+            ],
+            client.exceptions.ApiException(status=410, reason="Gone"),
+            [],
+        ],
+    )
+    seen = [
+        (kind, obj.metadata.name, obj.metadata.uid, obj.metadata.resource_version)
+        for kind, obj in watch_collection(api.list_namespaced_pod, "ns", api.stop, api.watcher)
+    ]
+    assert api.listed == 2
+    assert seen[5:] == [
+        # Gone before the new listing's items come: each with the last state the watch saw of it.
+        ("DELETED", "a", "uid-a", "100"),
+        ("DELETED", "b", "uid-b", "130"),
+        ("ADDED", "a", "uid-a2", "250"),
+        ("ADDED", "c", "uid-c", "190"),
     ]
 
 
@@ -291,13 +333,13 @@ def test_watch_resumes_from_the_list_then_the_last_event_or_bookmark_and_relists
 
 def test_log_timestamps_are_split_off() -> None:
     wall = datetime.datetime(2026, 11, 22, 19, 42, 24, tzinfo=datetime.UTC).timestamp()
-    stamp, text = log_timestamp("2026-11-22T19:42:24.123456789Z TERM handled, shutting down")
-    assert text == "TERM handled, shutting down"
-    assert stamp is not None
-    assert abs(stamp - (wall + 0.123456)) < 1e-6
-    assert log_timestamp("2026-11-22T19:42:24Z ") == (wall, "")
-    assert log_timestamp("no timestamp here") == (None, "no timestamp here")
-    assert log_timestamp("2026-99-22T19:42:24Z bad") == (None, "2026-99-22T19:42:24Z bad")
+    stamp, seconds, text = log_timestamp("2026-11-22T19:42:24.123456789Z TERM handled, shutting down")
+    assert (stamp, text) == ("2026-11-22T19:42:24.123456789Z", "TERM handled, shutting down")
+    assert seconds is not None
+    assert abs(seconds - (wall + 0.123456)) < 1e-6
+    assert log_timestamp("2026-11-22T19:42:24Z ") == ("2026-11-22T19:42:24Z", wall, "")
+    assert log_timestamp("no timestamp here") == ("", None, "no timestamp here")
+    assert log_timestamp("2026-99-22T19:42:24Z bad") == ("", None, "2026-99-22T19:42:24Z bad")
 
 
 def rfc3339(wall: float) -> str:
@@ -312,25 +354,40 @@ def state(pod: str, uid: str, container_id: str, restarts: int, run: str = "runn
 
 
 class FakeStream:
-    def __init__(self, lines: list[str]) -> None:
+    """Yields its lines, then ends (once ``held`` is set, when given: the instance still running)."""
+
+    def __init__(self, lines: list[str], held: threading.Event | None = None) -> None:
         self._lines = lines
+        self._held = held
         self.closed = False
 
     def lines(self) -> Iterator[str]:
         yield from self._lines
+        if self._held is not None:
+            self._held.wait(5)
 
     def close(self) -> None:
         self.closed = True
 
 
 class FakeKube:
-    """Plays pod watch batches (the second after ``go``) and serves scripted logs per container ID."""
+    """Plays pod watch batches (the second after ``go``), then the deletion of the ``gone`` pods (after
+    ``delete``), and serves scripted logs per container ID (ending after ``held`` when given)."""
 
-    def __init__(self, batches: list[list[PodState]], logs: dict[str, list[str]]) -> None:
+    def __init__(
+        self,
+        batches: list[list[PodState]],
+        logs: dict[str, list[str]],
+        gone: tuple[PodState, ...] = (),
+        held: threading.Event | None = None,
+    ) -> None:
         self.batches = batches
         self.logs = logs
+        self.gone = gone
+        self.held = held
         self.go = threading.Event()
         self.played = threading.Event()
+        self.delete = threading.Event()
         self.opened: list[tuple[str, str, int | None]] = []
         self.latest: dict[tuple[str, str], str] = {}
 
@@ -340,11 +397,14 @@ class FakeKube:
         for index, batch in enumerate(self.batches):
             if index:
                 self.go.wait(5)
-            for pod_state in batch:
-                for container in pod_state.containers:
-                    self.latest[(pod_state.pod.pod, container.container)] = container.container_id
-                yield "MODIFIED", pod_state
+            for played in batch:
+                for container in played.containers:
+                    self.latest[(played.pod.pod, container.container)] = container.container_id
+                yield "MODIFIED", played
         self.played.set()
+        if self.gone and self.delete.wait(5):
+            for played in self.gone:
+                yield "DELETED", played
         stop.wait()
 
     def watch_events(self, _ns: str, stop: threading.Event, *_args: Any) -> Iterator[EventRecord]:
@@ -358,7 +418,7 @@ class FakeKube:
     def open_logs(self, _ns: str, pod: str, container: str, since_seconds: int | None) -> FakeStream:
         self.opened.append((pod, container, since_seconds))
         # Like the kubelet: the log of the container's instance that is current now.
-        return FakeStream(self.logs.get(self.latest[(pod, container)], []))
+        return FakeStream(self.logs.get(self.latest[(pod, container)], []), self.held)
 
 
 def wait_until(condition: Any, timeout: float = 5.0) -> None:
@@ -417,6 +477,72 @@ def test_a_line_read_by_two_streams_is_recorded_once() -> None:
         wait_until(lambda: len(recorder.timeline().of_type(LogLine)) >= 1)
         time.sleep(0.1)
     assert [line.text for line in recorder.timeline().of_type(LogLine)] == ["hello from c2"]
+
+
+def test_lines_are_told_apart_by_the_runtime_nanoseconds_and_forgotten_with_their_pod() -> None:
+    web = state("web", "uid-1", "containerd://c1", 0)
+    other = state("api", "uid-2", "containerd://c9", 0)
+    held = threading.Event()
+    kube = FakeKube(batches=[[], [web, other]], logs={}, gone=(web,), held=held)
+    recorder = Recorder(kube, "ns", "app=web")  # type: ignore[arg-type]
+    second = datetime.datetime.fromtimestamp(int(recorder.wall_origin) + 1, tz=datetime.UTC)
+    stamp = second.strftime("%Y-%m-%dT%H:%M:%S")
+    # The same line printed twice within one microsecond: two lines, as the runtime stamped them.
+    kube.logs = {
+        "containerd://c1": [f"{stamp}.123456001Z tick", f"{stamp}.123456002Z tick"],
+        "containerd://c9": [f"{stamp}.5Z api up"],
+    }
+    with recorder:
+        recorder.follow_logs([])
+        kube.go.set()
+        wait_until(lambda: len(recorder.timeline().of_type(LogLine)) == 3)
+        kube.delete.set()
+        wait_until(lambda: bool(recorder.timeline().of_type(PodGone)))
+        # web is gone but its stream still reads (the kubelet serves a terminating pod's log): kept.
+        assert set(recorder._lines_seen) == {("uid-1", "app"), ("uid-2", "app")}
+        held.set()
+        # Its stream ended: no stream can open for a pod no longer in the API, so its lines go.
+        wait_until(lambda: set(recorder._lines_seen) == {("uid-2", "app")})
+    assert [line.text for line in recorder.timeline().of_type(LogLine) if line.pod == "web"] == [
+        "tick",
+        "tick",
+    ]
+
+
+def running_pod(name: str, uid: str, resource_version: str) -> Any:
+    return client.V1Pod(
+        metadata=client.V1ObjectMeta(name=name, uid=uid, resource_version=resource_version),
+        spec=client.V1PodSpec(containers=[client.V1Container(name="app")], node_name="node-1"),
+        status=client.V1PodStatus(phase="Running"),
+    )
+
+
+class RelistingKube(FakeKube):
+    """Pods through the real watch loop: listed, the watch expires, listed again without web-1."""
+
+    def watch_pods(
+        self, namespace: str, _sel: str, stop: threading.Event, clock: Any
+    ) -> Iterator[tuple[str, PodState]]:
+        api = ScriptedApi(
+            lists=[
+                pod_list("10", running_pod("web-1", "uid-1", "5"), running_pod("web-2", "uid-2", "6")),
+                pod_list("90", running_pod("web-2", "uid-2", "6")),
+            ],
+            windows=[client.exceptions.ApiException(status=410, reason="Gone"), []],
+        )
+        for kind, obj in watch_collection(api.list_namespaced_pod, namespace, api.stop, api.watcher):
+            yield kind, pod_state(obj, clock())
+        self.played.set()
+        stop.wait()
+
+
+def test_the_recorder_forgets_a_pod_deleted_while_the_watch_was_down() -> None:
+    kube = RelistingKube(batches=[], logs={})
+    with Recorder(kube, "ns", "app=web") as recorder:  # type: ignore[arg-type]
+        wait_until(kube.played.is_set)
+        assert [state.pod.pod for state in recorder.live_pods()] == ["web-2"]
+    gone = recorder.timeline().of_type(PodGone)
+    assert [(entry.pod, entry.pod_uid) for entry in gone] == [("web-1", "uid-1")]
 
 
 def test_log_seen_finds_a_line_of_a_restarted_instance() -> None:
