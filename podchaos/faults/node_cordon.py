@@ -24,12 +24,7 @@ CORDONED_BY = "podchaos.io/cordoned-by"
 
 def podchaos_cordons(kube: Kube) -> dict[str, str]:
     """Nodes carrying podchaos's cordon mark -> the run namespace that cordoned them."""
-    marks = {}
-    for node in kube.node_names():
-        by = kube.node_annotations(node).get(CORDONED_BY)
-        if by:
-            marks[node] = by
-    return marks
+    return {node.name: by for node in kube.nodes() if (by := node.annotations.get(CORDONED_BY))}
 
 
 def uncordon_leftovers(kube: Kube) -> list[str]:
@@ -60,8 +55,9 @@ class Cordon:
         self._leased = True
         # Holding the lease, no live podchaos run is cordoning: marked nodes of gone runs are leftovers.
         uncordon_leftovers(context.kube)
-        if context.kube.node_unschedulable(self.node):
-            by = context.kube.node_annotations(self.node).get(CORDONED_BY)
+        node = context.kube.node(self.node)
+        if node.unschedulable:
+            by = node.annotations.get(CORDONED_BY)
             who = f"by the podchaos run in namespace {by}" if by else "not by podchaos"
             raise FaultError(
                 f"node {self.node} is already cordoned ({who}): cordoning it would change nothing"
@@ -71,7 +67,7 @@ class Cordon:
         try:
             wait_for(
                 f"node {self.node} unschedulable",
-                lambda: True if context.kube.node_unschedulable(self.node) else None,
+                lambda: True if context.kube.node(self.node).unschedulable else None,
                 CONFIRM_TIMEOUT_S,
             )
         except WaitTimeout as exc:

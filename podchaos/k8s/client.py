@@ -24,6 +24,21 @@ WATCH_WINDOW_S = 5
 
 
 @dataclass(frozen=True)
+class NodeInfo:
+    """What node faults read of a node: whether it is cordoned, and its annotations (who cordoned it)."""
+
+    name: str
+    unschedulable: bool
+    annotations: Mapping[str, str]
+
+
+def _node_info(node: Any) -> NodeInfo:
+    return NodeInfo(
+        str(node.metadata.name), bool(node.spec.unschedulable), dict(node.metadata.annotations or {})
+    )
+
+
+@dataclass(frozen=True)
 class ExecResult:
     """What a command run in a container printed and how it exited."""
 
@@ -100,10 +115,16 @@ class Kube:
         with translated("read server version"):
             return str(self.version_api.get_code().git_version)
 
-    def node_names(self) -> list[str]:
+    def nodes(self) -> list[NodeInfo]:
+        """Every node, in one list call."""
         with translated("list nodes"):
             nodes: list[Any] = self.core.list_node().items
-        return [str(node.metadata.name) for node in nodes]
+        return [_node_info(node) for node in nodes]
+
+    def node(self, name: str) -> NodeInfo:
+        """One node; ObjectNotFound when it does not exist."""
+        with translated(f"read node {name}"):
+            return _node_info(self.core.read_node(name))
 
     def set_unschedulable(
         self, node: str, unschedulable: bool, annotations: Mapping[str, str | None] | None = None
@@ -115,16 +136,6 @@ class Kube:
             body["metadata"] = {"annotations": dict(annotations)}
         with translated(f"{'cordon' if unschedulable else 'uncordon'} node {node}"):
             self.core.patch_node(node, body)
-
-    def node_unschedulable(self, node: str) -> bool:
-        with translated(f"read node {node}"):
-            node_object: Any = self.core.read_node(node)
-        return bool(node_object.spec.unschedulable)
-
-    def node_annotations(self, node: str) -> dict[str, str]:
-        with translated(f"read node {node}"):
-            node_object: Any = self.core.read_node(node)
-        return dict(node_object.metadata.annotations or {})
 
     # --- leases (cluster-wide mutual exclusion between runs) ---------------------------------
     def create_lease(self, namespace: str, name: str, holder: str, duration_s: int) -> None:

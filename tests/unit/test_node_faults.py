@@ -14,7 +14,7 @@ from podchaos.faults import node_drain, node_lease
 from podchaos.faults.base import FaultContext
 from podchaos.faults.node_cordon import CORDONED_BY, NodeCordonFault
 from podchaos.faults.node_drain import NodeDrainFault
-from podchaos.k8s.client import Kube
+from podchaos.k8s.client import Kube, NodeInfo
 from podchaos.loader import parse_scenario
 from podchaos.model.expectations import Eviction
 from podchaos.model.faults import NodeCordon, NodeDrain
@@ -69,14 +69,11 @@ class FakeKube:
     evictions: list[str] = field(default_factory=list)
 
     # --- nodes
-    def node_names(self) -> list[str]:
-        return sorted(self.unschedulable)
+    def nodes(self) -> list[NodeInfo]:
+        return [self.node(name) for name in sorted(self.unschedulable)]
 
-    def node_unschedulable(self, node: str) -> bool:
-        return self.unschedulable[node]
-
-    def node_annotations(self, node: str) -> dict[str, str]:
-        return dict(self.annotations[node])
+    def node(self, name: str) -> NodeInfo:
+        return NodeInfo(name, self.unschedulable[name], dict(self.annotations[name]))
 
     def set_unschedulable(
         self, node: str, unschedulable: bool, annotations: dict[str, str | None] | None = None
@@ -106,6 +103,8 @@ class FakeKube:
 
     # --- namespaces
     def namespace_exists(self, name: str) -> bool:
+        # The real API answers a read of namespace "" with the namespace list: it would "exist".
+        assert name, "asked whether namespace '' exists"
         return name in self.namespaces
 
     def namespaces_labelled(self, selector: str) -> list[str]:
@@ -162,6 +161,7 @@ def context_for(kube: FakeKube, journal: FakeJournal, target: str = "web-1") -> 
 @pytest.fixture(autouse=True)
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(node_drain, "RETRY_429_S", 0.01)
+    monkeypatch.setattr(node_lease, "ACQUIRE_INTERVAL_S", 0.01)
 
 
 def drain(kube: FakeKube, journal: FakeJournal, timeout: float = 5.0) -> NodeDrainFault:
@@ -298,6 +298,29 @@ def test_sweep_releases_only_a_dead_or_expired_lease(holder: str, left: float, r
     kube = FakeKube(namespaces={"team-app"}, lease=(holder, left))
     assert (node_lease.release_leftover(cast(Kube, kube)) == holder) is released
     assert (kube.lease is None) is released
+
+
+def test_a_lease_without_holder_is_released_by_sweep_and_taken_over_by_a_run() -> None:
+    # Kubernetes leader election clears the holder to release a Lease; podchaos always names one.
+    kube = FakeKube(lease=("", 300.0))
+    assert node_lease.release_leftover(cast(Kube, kube)) == "(no holder)"
+    assert kube.lease is None
+    kube.lease = ("", 300.0)
+    node_lease.acquire(cast(Kube, kube), NAMESPACE)
+    assert kube.lease == (NAMESPACE, float(node_lease.LEASE_DURATION_S))
+
+
+def test_acquire_waits_for_a_live_holder_and_takes_over_an_expired_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(node_lease, "ACQUIRE_TIMEOUT_S", 0.1)
+    kube = FakeKube(namespaces={NAMESPACE, "pc-other-run-9"}, lease=("pc-other-run-9", 300.0))
+    with pytest.raises(FaultError, match="held by pc-other-run-9"):
+        node_lease.acquire(cast(Kube, kube), NAMESPACE)
+    assert kube.lease == ("pc-other-run-9", 300.0)
+    kube.lease = ("pc-other-run-9", -1.0)
+    node_lease.acquire(cast(Kube, kube), NAMESPACE)
+    assert kube.lease == (NAMESPACE, float(node_lease.LEASE_DURATION_S))
 
 
 def test_refused_first_with_outcome_refused_is_a_scenario_error() -> None:
