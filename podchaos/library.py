@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from podchaos import cleanup, deploy, probes
+from podchaos import cleanup, deploy, diagnostics, probes
 from podchaos.errors import FaultError, ScenarioError
 from podchaos.faults import Fault, FaultContext, fault_for
 from podchaos.k8s.client import Kube
@@ -27,6 +27,7 @@ from podchaos.model import ContainerKill, Expectation, FaultSpec, PodDelete, Run
 from podchaos.model.faults import Signal
 from podchaos.model.timeline import FaultRecord, PodState
 from podchaos.observe import Recorder
+from podchaos.report.text import format_timeline
 from podchaos.runner import observe_until_decided, restore_all
 from podchaos.steady import wait_steady
 
@@ -101,8 +102,14 @@ class ChaosRun:
         return self.recorder.timeline()
 
     def explain(self, verdict: Verdict) -> str:
-        """Expected vs seen for each expectation that failed, for an assertion message."""
-        return "\n".join(f"expected {r.expected}; seen {r.seen}" for r in verdict.failures())
+        """Why the verdict failed, for an assertion message: expected vs seen for each failed
+        expectation, then what the cluster shows now (container statuses, previous logs of restarted
+        containers, events) and the recorded timeline."""
+        failed = [f"expected {r.expected}; seen {r.seen}" for r in verdict.failures()]
+        if not failed:
+            return "every expectation passed"
+        evidence = diagnostics.collect(self.chaos.kube, self.chaos.namespace, self.selector)
+        return "\n\n".join(["\n".join(failed), *evidence, "timeline:\n" + format_timeline(self.timeline)])
 
 
 class Chaos:

@@ -84,6 +84,16 @@ def test_chaos_fixture_tests_are_reported_and_counted(
         timeout=300,
     )
     result.assert_outcomes(passed=1, failed=2)
+    # run.explain(verdict): expected vs seen, then the cluster's evidence and the timeline.
+    result.stdout.fnmatch_lines(
+        [
+            "*AssertionError: expected *log-watcher*143*; seen *137*",
+            "*main log-watcher: running * restarts=1 last=Error/137*",
+            "*previous log of web/log-watcher:*",
+            "*timeline:*",
+            "*FAULT container-kill web log-watcher*",
+        ]
+    )
 
     (run_dir,) = [path for path in (pytester.path / "out").iterdir() if path.is_dir()]
     assert (run_dir / "report.html").is_file()
