@@ -182,6 +182,10 @@ class Kube:
             self.core.delete_namespace(name, grace_period_seconds=0, propagation_policy="Background")
 
     def namespace_exists(self, name: str) -> bool:
+        """True when namespace ``name`` exists (not deleted yet)."""
+        if not name:
+            # GET /api/v1/namespaces/ answers with the namespace list: "" would always exist.
+            return False
         try:
             with translated(f"read namespace {name}"):
                 self.core.read_namespace(name)
