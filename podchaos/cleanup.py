@@ -54,11 +54,13 @@ class Swept:
         ]
 
 
-def sweep(kube: Kube, timeout: float = 120.0) -> Swept:
-    """Clean up after killed runs: delete every namespace podchaos created, then uncordon the nodes
-    podchaos cordoned for runs whose namespace is gone (only those: the cordon mark names the run) and
-    release the node-fault Lease if its holder's namespace is gone or it expired."""
-    names = kube.namespaces_labelled(LEFTOVER_SELECTOR)
+def sweep(kube: Kube, timeout: float = 120.0, older_than: float = 0.0) -> Swept:
+    """Clean up after killed runs: delete the namespaces podchaos created (those at least
+    ``older_than`` seconds old: runs still going are younger), then uncordon the nodes podchaos cordoned
+    for runs whose namespace is gone (only those: the cordon mark names the run) and release the
+    node-fault Lease if its holder's namespace is gone or it expired."""
+    ages = kube.namespaces_labelled(LEFTOVER_SELECTOR)
+    names = sorted(name for name, age in ages.items() if age >= older_than)
     for name in names:
         delete_namespace(kube, name, timeout)
     # Namespaces first: a cordon or lease whose run namespace still existed would be left alone.

@@ -12,7 +12,7 @@ from podchaos.catalogue import builtin_scenario_dir, discover
 from podchaos.cluster.local.cluster import LocalCluster, LocalStatus
 from podchaos.errors import PodchaosError
 from podchaos.k8s.client import Kube
-from podchaos.loader import load_scenario
+from podchaos.loader import load_scenario, parse_duration
 from podchaos.report.html import render_html
 from podchaos.report.json_report import RESULTS_FILE, ReportError, load_report, write_atomically
 
@@ -62,10 +62,17 @@ def _scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
+def _duration(text: str) -> float:
+    seconds = parse_duration(text)
+    if seconds is None:
+        raise argparse.ArgumentTypeError(f"expected a duration such as 90s, 30m or 2h, got {text!r}")
+    return seconds
+
+
 def _sweep(args: argparse.Namespace) -> int:
     kubeconfig = Path(args.kubeconfig) if args.kubeconfig else LocalCluster().layout.kubeconfig
     kube = Kube.from_kubeconfig(kubeconfig, args.context)
-    swept = cleanup.sweep(kube)
+    swept = cleanup.sweep(kube, older_than=args.older_than)
     print("\n".join(swept.lines()) or "nothing left behind by podchaos runs")
     return 0
 
@@ -102,6 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--kubeconfig", help="cluster to sweep (default: the embedded local cluster)")
     sweep.add_argument("--context", help="kubeconfig context")
+    sweep.add_argument(
+        "--older-than",
+        type=_duration,
+        default=0.0,
+        metavar="DURATION",
+        help="only namespaces at least this old (e.g. 2h): safe while other runs are going",
+    )
     sweep.set_defaults(handler=_sweep)
     report = commands.add_parser("report", help="draw the HTML report again from a run's results.json")
     report.add_argument("path", help="the run directory (reports/<run-id>) or its results.json")

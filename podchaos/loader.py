@@ -28,6 +28,14 @@ _YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoad
 _NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+
+
+def parse_duration(text: str) -> float | None:
+    """Seconds in ``text`` ('90', '30s', '2m', '1.5h', '500ms'), or None when it is not a duration."""
+    match = _DURATION_RE.match(text.strip())
+    return None if match is None else float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+
+
 _DURATION_FIELDS = {"grace_period", "within", "steady_timeout", "observe_timeout", "settle"}
 _AT_LEAST = {"repeat": 1, "restarts": 1}
 _POD_TEMPLATE_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
@@ -70,12 +78,12 @@ class _Reader:
         if isinstance(value, int | float):
             seconds = float(value)
         else:
-            match = _DURATION_RE.match(str(value).strip())
-            if not match:
+            parsed = parse_duration(str(value))
+            if parsed is None:
                 raise self.fail(
                     path, f"expected a duration (seconds, or '30s', '2m', '500ms'), got {value!r}"
                 )
-            seconds = float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+            seconds = parsed
         if seconds < 0:
             raise self.fail(path, f"expected a duration >= 0, got {value!r}")
         return seconds

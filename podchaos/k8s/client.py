@@ -193,10 +193,14 @@ class Kube:
             return False
         return True
 
-    def namespaces_labelled(self, selector: str) -> list[str]:
+    def namespaces_labelled(self, selector: str) -> dict[str, float]:
+        """Namespaces with these labels -> their age in seconds (by this machine's clock)."""
         with translated(f"list namespaces {selector}"):
             namespaces: list[Any] = self.core.list_namespace(label_selector=selector).items
-        return [str(ns.metadata.name) for ns in namespaces]
+        now = datetime.datetime.now(datetime.UTC)
+        return {
+            str(ns.metadata.name): (now - ns.metadata.creation_timestamp).total_seconds() for ns in namespaces
+        }
 
     # --- objects -----------------------------------------------------------------------------
     def create(self, manifest: dict[str, Any], namespace: str) -> None:

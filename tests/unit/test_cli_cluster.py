@@ -25,3 +25,15 @@ def test_not_root_is_a_clear_error_for_every_action(
     )
     assert "Traceback" not in err
     assert not (tmp_path / "state").exists(), f"{action} created state before checking the platform"
+
+
+def test_sweep_older_than_takes_a_duration_and_refuses_anything_else(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    parser = cli.build_parser()
+    assert parser.parse_args(["sweep", "--older-than", "2h"]).older_than == 7200.0
+    assert parser.parse_args(["sweep"]).older_than == 0.0
+    with pytest.raises(SystemExit) as exit_info:
+        parser.parse_args(["sweep", "--older-than", "two hours"])
+    assert exit_info.value.code == 2
+    assert "expected a duration such as 90s, 30m or 2h, got 'two hours'" in capsys.readouterr().err

@@ -62,6 +62,7 @@ class FakeKube:
     answers: dict[str, list[Exception | None]] = field(default_factory=dict)
     namespaces: set[str] = field(default_factory=lambda: {NAMESPACE})
     labelled: set[str] = field(default_factory=set)
+    ages: dict[str, float] = field(default_factory=dict)  # seconds; an hour when not given
     unschedulable: dict[str, bool] = field(default_factory=lambda: {"n1": False, "n2": False})
     annotations: dict[str, dict[str, str]] = field(default_factory=lambda: {"n1": {}, "n2": {}})
     lease: tuple[str, float] | None = None
@@ -107,8 +108,8 @@ class FakeKube:
         assert name, "asked whether namespace '' exists"
         return name in self.namespaces
 
-    def namespaces_labelled(self, selector: str) -> list[str]:
-        return sorted(self.labelled)
+    def namespaces_labelled(self, selector: str) -> dict[str, float]:
+        return {name: self.ages.get(name, 3600.0) for name in sorted(self.labelled)}
 
     def delete_namespace(self, name: str) -> None:
         if name not in self.namespaces:
@@ -288,6 +289,14 @@ def test_sweep_cleans_up_what_a_killed_run_left_and_nothing_else() -> None:
         f"lease default/podchaos-node-faults released (held by {killed})",
     ]
     assert cleanup.sweep(cast(Kube, kube)).lines() == []
+
+
+def test_sweep_older_than_leaves_runs_that_may_still_be_going() -> None:
+    young, old = "pc-sidecar-kill-young001", "pc-sidecar-kill-old00001"
+    kube = FakeKube(namespaces={young, old}, labelled={young, old}, ages={young: 59.0, old: 7201.0})
+    swept = cleanup.sweep(cast(Kube, kube), older_than=3600.0)
+    assert swept.namespaces == (old,)
+    assert kube.namespaces == {young}
 
 
 @pytest.mark.parametrize(
