@@ -181,11 +181,11 @@ class LocalCluster:
         # A port held by something else fails now, not after a build of several minutes.
         self._check_ports()
         build.ensure_all(self.layout, self.progress)
-        if not keep_data:
-            return self._start_cluster()
         try:
             return self._start_cluster()
         except (ClusterSetupError, WaitTimeout) as exc:
+            if not keep_data:
+                raise
             self.progress(f"restart on the existing data failed ({exc}); starting again with empty data")
             self._down(purge_data=True)
             return self._start_cluster()
