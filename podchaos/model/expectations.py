@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 EndpointCondition = Literal["not-ready", "terminating", "ready"]
+PodPhaseName = Literal["Pending", "Running", "Succeeded", "Failed"]
+"""The phases of a pod (``Unknown``, deprecated, is never reached on purpose)."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class PodPhase:
     """The faulted pod reaches this phase (Succeeded, Failed, Running ...) after the fault."""
 
     type: ClassVar[str] = "pod-phase"
-    phase: str
+    phase: PodPhaseName
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Scenario checks beyond field types: container names against the workload, durations, lower bounds.
+"""Scenario checks beyond field types: container names against the workload, durations, bounds.
 
 (That every catalogue scenario loads is tested in test_loader.py.)
 """
@@ -96,16 +96,29 @@ def test_expectation_naming_an_absent_container_names_its_index(workload: str) -
 
 
 @pytest.mark.parametrize("workload", WORKLOADS)
-def test_init_and_regular_containers_are_accepted(workload: str) -> None:
+def test_native_sidecars_and_regular_containers_take_faults(workload: str) -> None:
+    sidecar = WORKLOADS[workload].replace(
+        "{name: setup, image: busybox}", "{name: setup, restartPolicy: Always}"
+    )
     loaded = parse(
         scenario(
             fault="{type: container-kill, container: setup}",
             expect="{type: restart-backoff, container: proxy}",
-            manifests=WORKLOADS[workload],
+            manifests=sidecar,
         )
     )
     assert loaded.faults == (ContainerKill(container="setup"),)
     assert loaded.expectations[1] == RestartBackoff(container="proxy", restarts=3)
+
+
+@pytest.mark.parametrize("workload", WORKLOADS)
+def test_a_fault_on_a_regular_init_container_is_rejected(workload: str) -> None:
+    error = rejected(
+        scenario(fault="{type: container-kill, container: setup}", manifests=WORKLOADS[workload])
+    )
+    assert error.field == "faults[0].container"
+    assert "'setup' is a regular init container" in error.problem
+    assert "restartPolicy: Always" in error.problem
 
 
 def test_container_names_are_not_checked_without_a_pod_spec() -> None:
@@ -154,21 +167,21 @@ def test_junk_durations_are_rejected_with_the_field_path(fault: str, field: str,
     assert problem in error.problem
 
 
-# --- lower bounds ----------------------------------------------------------------------------------------
+# --- bounds ----------------------------------------------------------------------------------------------
 
 
-def test_container_kill_repeat_must_be_at_least_one() -> None:
+def test_container_kill_repeat_must_be_from_1_to_100() -> None:
     error = rejected(scenario(fault="{type: container-kill, container: web, repeat: 0}"))
     assert error.field == "faults[0].repeat"
-    assert error.problem == "expected an integer of at least 1, got 0"
+    assert error.problem == "expected an integer from 1 to 100, got 0"
     loaded = parse(scenario(fault="{type: container-kill, container: web, repeat: 3}"))
     assert loaded.faults == (ContainerKill(container="web", repeat=3),)
 
 
-def test_restart_backoff_restarts_must_be_at_least_one() -> None:
+def test_restart_backoff_restarts_must_be_from_1_to_100() -> None:
     error = rejected(scenario(expect="{type: restart-backoff, container: web, restarts: 0}"))
     assert error.field == "expect[1].restarts"
-    assert "at least 1" in error.problem
+    assert error.problem == "expected an integer from 1 to 100, got 0"
 
 
 def test_restart_count_delta_zero_is_still_allowed() -> None:

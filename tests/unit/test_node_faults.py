@@ -337,7 +337,11 @@ def test_refused_first_with_outcome_refused_is_a_scenario_error() -> None:
 name: bad
 workload:
   target: {app: web}
-  manifests: [{apiVersion: v1, kind: Pod, metadata: {name: web}, spec: {containers: [{name: app}]}}]
+  manifests:
+    - apiVersion: v1
+      kind: Pod
+      metadata: {name: web, labels: {app: web}}
+      spec: {containers: [{name: app}]}
 faults: [{type: node-drain}]
 expect: [{type: eviction, outcome: refused, refusedFirst: true}]
 """
@@ -350,7 +354,11 @@ def test_refused_first_is_read_from_yaml() -> None:
 name: good
 workload:
   target: {app: web}
-  manifests: [{apiVersion: v1, kind: Pod, metadata: {name: web}, spec: {containers: [{name: app}]}}]
+  manifests:
+    - apiVersion: v1
+      kind: Pod
+      metadata: {name: web, labels: {app: web}}
+      spec: {containers: [{name: app}]}
 faults: [{type: node-drain}]
 expect: [{type: eviction, outcome: evicted, refusedFirst: true}, {type: eviction, outcome: refused}]
 """
