@@ -154,7 +154,11 @@ class _Walk:
             child = f"{path}.{key.value}" if path else str(key.value)
             line = key.start_mark.line + 1
             if key.value in seen:
-                raise self.fail(child, key, f"duplicate key (first on line {seen[key.value]})")
+                raise self.fail(
+                    child,
+                    key,
+                    f"duplicate key, also on line {seen[key.value]}: YAML would keep only the last",
+                )
             seen[key.value] = line
             self.node(value, child, depth + 1)
 

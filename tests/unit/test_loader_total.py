@@ -59,16 +59,16 @@ def test_the_base_scenario_loads() -> None:
 # --- YAML itself -----------------------------------------------------------------------------------------
 
 
-def test_a_duplicate_key_is_rejected_with_both_lines() -> None:
+def test_a_duplicate_key_is_rejected_with_both_lines_in_a_flow_mapping() -> None:
     error = rejected(scenario(fault="{type: container-kill, container: web, container: proxy}"))
     assert error.field == "faults[0].container"
-    assert error.problem == "duplicate key (first on line 13) (line 13)"
+    assert error.problem == "duplicate key, also on line 13: YAML would keep only the last (line 13)"
 
 
 def test_a_duplicate_top_level_key_is_rejected() -> None:
     error = rejected(scenario() + "faults: []\n")
     assert error.field == "faults"
-    assert error.problem == "duplicate key (first on line 12) (line 17)"
+    assert error.problem == "duplicate key, also on line 12: YAML would keep only the last (line 17)"
 
 
 @pytest.mark.parametrize("key", ["5", "null", "true", "[a, b]", "{a: b}"])
@@ -396,3 +396,17 @@ def test_a_pod_spec_of_the_wrong_shape_names_the_field(old: str, new: str, field
     assert old in POD
     error = rejected(scenario(manifests=POD.replace(old, new)))
     assert error.field == field
+
+
+def test_podchaos_scenarios_reports_a_binary_file_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from podchaos.cli import main
+
+    (tmp_path / "broken.yaml").write_bytes(b"\x7fELF\x02\x01\x01\x00\x00")
+    assert main(["scenarios", "--scenario-dir", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert (
+        error
+        == f"podchaos: error: {tmp_path / 'broken.yaml'}: not YAML text: a binary file (it has NUL bytes)\n"
+    )
