@@ -10,11 +10,11 @@ from pathlib import Path
 from podchaos import __version__, cleanup
 from podchaos.catalogue import builtin_scenario_dir, discover
 from podchaos.cluster.local.cluster import LocalCluster, LocalStatus
-from podchaos.errors import PodchaosError
+from podchaos.errors import PodchaosError, ReportError
 from podchaos.k8s.client import Kube
 from podchaos.loader import load_scenario, parse_duration
 from podchaos.report.html import render_html
-from podchaos.report.json_report import RESULTS_FILE, ReportError, load_report, write_atomically
+from podchaos.report.json_report import RESULTS_FILE, load_report, write_atomically
 
 
 def _progress(message: str) -> None:

@@ -7,6 +7,11 @@ calls them, with ``raise ... from`` so the cause stays visible.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from podchaos.model.run import RunResult
+
 
 class PodchaosError(Exception):
     """Base of every podchaos error."""
@@ -95,5 +100,25 @@ class WaitTimeout(PodchaosError):
         super().__init__(f"timed out after {timeout_s:g}s waiting for {what}{detail}")
 
 
-class ExpectationFailed(PodchaosError):
-    """One or more expectations did not hold; carries the verdict with the evidence."""
+class WorkloadNotSteady(PodchaosError):
+    """The workload never reached its steady state, so no fault was injected."""
+
+
+class ReportError(PodchaosError):
+    """A report document is missing or is not a podchaos report."""
+
+
+class MetricsError(PodchaosError):
+    """Metrics could not be exported (Pushgateway unreachable or refusing, file not writable)."""
+
+
+class ScenarioFailed(Exception):
+    """A scenario run whose verdict failed or that could not complete; carries the run result.
+
+    Not a PodchaosError: it is how a finished run reports its outcome to pytest, not an error of
+    podchaos itself.
+    """
+
+    def __init__(self, result: RunResult) -> None:
+        self.result = result
+        super().__init__(result.error or "expectations failed")

@@ -8,6 +8,8 @@ Example (the ``chaos`` fixture hands out a :class:`Chaos`)::
             run.kill_container("log-agent")
             verdict = run.expect(RestartCount("log-agent", 1), PodReady(within=30))
         assert verdict.passed, run.explain(verdict)
+
+A :class:`Chaos` is a run of the same engine that runs scenario files.
 """
 
 from __future__ import annotations
@@ -19,33 +21,31 @@ from typing import Any
 
 import yaml
 
-from podchaos import cleanup, deploy, diagnostics, probes
-from podchaos.errors import FaultError, ScenarioError
-from podchaos.faults import Fault, FaultContext, fault_for
+from podchaos import diagnostics
+from podchaos.engine import Recording, Run, Services
+from podchaos.errors import ScenarioError
 from podchaos.k8s.client import Kube
 from podchaos.model import ContainerKill, Expectation, FaultSpec, PodDelete, RunResult, Timeline, Verdict
 from podchaos.model.faults import Signal
 from podchaos.model.timeline import FaultRecord, PodState
-from podchaos.observe import Recorder
 from podchaos.report.text import format_timeline
-from podchaos.runner import observe_until_decided, restore_all
-from podchaos.steady import wait_steady
 
 
 class ChaosRun:
-    """Faults and expectations against the pods one label selector picks, with a recording timeline."""
+    """Faults and expectations against the pods some labels pick, with a recording timeline."""
 
-    def __init__(self, chaos: Chaos, selector: str, recorder: Recorder, targets: list[PodState]) -> None:
-        self.chaos = chaos
-        self.selector = selector
-        self.recorder = recorder
-        self.targets = targets
-        self.faults: list[FaultRecord] = []
-        # What was asked and concluded, for the reports and metrics of the test that used this run.
-        self.specs: list[FaultSpec] = []
-        self.verdicts: list[Verdict] = []
-        self.context = FaultContext(chaos.kube, chaos.namespace, selector, tuple(targets), recorder)
-        self._injected: list[Fault] = []
+    def __init__(self, recording: Recording) -> None:
+        self.recording = recording
+
+    @property
+    def targets(self) -> list[PodState]:
+        """The target pods as they were Ready before any fault."""
+        return self.recording.targets
+
+    @property
+    def faults(self) -> list[FaultRecord]:
+        """The injected faults' records."""
+        return self.recording.faults
 
     def inject(self, spec: FaultSpec) -> FaultRecord:
         """Inject a fault into the first target pod; returns once it is confirmed to have taken effect.
@@ -53,17 +53,7 @@ class ChaosRun:
         What the fault leaves in place (a cordoned node, a hidden probe file) is undone when the
         ``record`` block ends.
         """
-        fault = fault_for(spec)
-        self._injected.append(fault)
-        self.specs.append(spec)
-        record = fault.inject(self.context)
-        self.faults.append(record)
-        return record
-
-    def restore(self) -> None:
-        """Undo what the injected faults left in place (called when the ``record`` block ends)."""
-        faults, self._injected = self._injected, []
-        restore_all(faults, self.context)
+        return self.recording.inject(spec)
 
     def kill_container(self, container: str, signal: Signal = "SIGKILL") -> FaultRecord:
         """Signal one container's init process from the node side."""
@@ -75,31 +65,16 @@ class ChaosRun:
 
     def write_token(self, container: str, path: str) -> None:
         """Write a token before a fault, so EmptyDirKept/EmptyDirLost can check it afterwards."""
-        self.recorder.add(
-            probes.write_token(
-                self.chaos.kube, self.chaos.namespace, self.targets[0], container, path, self.recorder.clock()
-            )
-        )
+        self.recording.write_token(container, path)
 
     def expect(self, *expectations: Expectation, timeout: float = 60.0, settle: float = 3.0) -> Verdict:
         """Watch until the expectations are decided (or ``timeout`` after the first fault); the verdict."""
-        if not self.faults:
-            raise FaultError("inject a fault before expecting its effects")
-        verdict = observe_until_decided(
-            self.chaos.kube,
-            self.chaos.namespace,
-            self.recorder,
-            tuple(expectations),
-            self.faults[0],
-            timeout,
-            settle,
-        )
-        self.verdicts.append(verdict)
-        return verdict
+        return self.recording.observe(expectations, timeout, settle)
 
     @property
     def timeline(self) -> Timeline:
-        return self.recorder.timeline()
+        """What was recorded so far."""
+        return self.recording.timeline
 
     def explain(self, verdict: Verdict) -> str:
         """Why the verdict failed, for an assertion message: expected vs seen for each failed
@@ -108,31 +83,39 @@ class ChaosRun:
         failed = [f"expected {r.expected}; seen {r.seen}" for r in verdict.failures()]
         if not failed:
             return "every expectation passed"
-        evidence = diagnostics.collect(self.chaos.kube, self.chaos.namespace, self.selector)
+        run = self.recording.run
+        evidence = diagnostics.collect(run.kube, run.namespace, self.recording.selector)
         return "\n\n".join(["\n".join(failed), *evidence, "timeline:\n" + format_timeline(self.timeline)])
 
 
 class Chaos:
     """A throw-away namespace to deploy into and break things in."""
 
-    def __init__(self, kube: Kube, namespace: str) -> None:
-        self.kube = kube
-        self.namespace = namespace
-        # Every ``record`` block, in order (the pytest fixture reports them when the test ends).
-        self.runs: list[ChaosRun] = []
+    def __init__(self, run: Run) -> None:
+        self.run = run
+
+    @property
+    def kube(self) -> Kube:
+        """The API connection."""
+        return self.run.kube
+
+    @property
+    def namespace(self) -> str:
+        """The run's namespace."""
+        return self.run.namespace
 
     @classmethod
     @contextmanager
-    def namespace_for(cls, kube: Kube, test_name: str, keep: bool = False) -> Iterator[Chaos]:
+    def namespace_for(
+        cls, kube: Kube | Services, test_name: str, keep: bool = False, run_id: str = ""
+    ) -> Iterator[Chaos]:
         """Create a labelled namespace, yield a Chaos in it, delete it afterwards."""
-        run_id = deploy.new_run_id()
-        namespace = deploy.namespace_name(test_name, run_id)
-        deploy.create_namespace(kube, namespace, test_name, run_id)
+        services = kube if isinstance(kube, Services) else Services(kube)
+        run = Run(test_name, lambda: services, run_id=run_id, keep_namespace=keep).open()
         try:
-            yield cls(kube, namespace)
+            yield cls(run)
         finally:
-            if not keep:
-                cleanup.delete_namespace(kube, namespace)
+            run.close()
 
     def apply(self, manifests: Sequence[Mapping[str, Any]] | Path) -> None:
         """Create objects from dicts, or from a YAML file of one or more documents."""
@@ -143,32 +126,21 @@ class Chaos:
                 raise ScenarioError(str(manifests), "", f"cannot read manifests: {exc}") from exc
         else:
             documents = [dict(m) for m in manifests]
-        for document in documents:
-            self.kube.create(document, self.namespace)
+        self.run.apply(documents)
 
     def wait_ready(self, timeout: float = 120.0, **labels: str) -> list[PodState]:
         """Wait until every pod with these labels is Ready; returns them."""
-        return wait_steady(self.kube, self.namespace, _selector(labels), timeout)
+        return self.run.wait_ready(labels, timeout)
 
     @contextmanager
     def record(self, timeout: float = 120.0, **labels: str) -> Iterator[ChaosRun]:
         """Wait for the labelled pods to be Ready and record a timeline while the block runs."""
-        selector = _selector(labels)
-        with Recorder(self.kube, self.namespace, selector) as recorder:
-            targets = wait_steady(self.kube, self.namespace, selector, timeout)
-            recorder.follow_logs(targets)
-            run = ChaosRun(self, selector, recorder, targets)
-            self.runs.append(run)
-            try:
-                yield run
-            finally:
-                run.restore()
+        with self.run.record(labels, timeout) as recording:
+            yield ChaosRun(recording)
 
-
-def _selector(labels: Mapping[str, str]) -> str:
-    if not labels:
-        raise ScenarioError("(test)", "labels", "expected at least one label to pick the target pods")
-    return ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
+    def result(self, error: str = "") -> RunResult:
+        """What the test did so far, as a run result (the reports' unit)."""
+        return self.run.result(error=error)
 
 
 __all__ = ["Chaos", "ChaosRun", "RunResult"]

@@ -17,21 +17,8 @@ from podchaos.model import (
     FaultRecord,
     PodGone,
     PodSnapshot,
-    RunResult,
     Timeline,
 )
-
-# A run's outcome, as a label value and in reports.
-PASSED = "passed"
-FAILED = "failed"
-ERROR = "error"
-
-
-def run_outcome(result: RunResult) -> str:
-    """``error`` when the run could not complete, else ``passed`` or ``failed`` by its verdict."""
-    if result.error:
-        return ERROR
-    return PASSED if result.verdict.passed else FAILED
 
 
 @dataclass(frozen=True)

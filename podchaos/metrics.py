@@ -22,10 +22,10 @@ from prometheus_client import CollectorRegistry, generate_latest, push_to_gatewa
 from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from podchaos.errors import PodchaosError
-from podchaos.measure import Measurements, measure, run_outcome
-from podchaos.model import FaultRecord, Outcome, RunResult
-from podchaos.report.json_report import ScenarioRun, write_atomically
+from podchaos.errors import MetricsError
+from podchaos.measure import Measurements, measure
+from podchaos.model import FaultRecord, Outcome, RunResult, ScenarioRun
+from podchaos.report.json_report import write_atomically
 
 RUNS = "podchaos_scenario_runs"
 DURATION = "podchaos_scenario_duration_seconds"
@@ -57,10 +57,6 @@ RECOVERY_BUCKETS: tuple[float, ...] = (
 DURATION_BUCKETS: tuple[float, ...] = (5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200)
 
 JOB = "podchaos"
-
-
-class MetricsError(PodchaosError):
-    """Metrics could not be exported (Pushgateway unreachable or refusing, file not writable)."""
 
 
 @dataclass(frozen=True)
@@ -180,7 +176,7 @@ class RunsCollector(Collector):
         for run in self._runs:
             result = run.result if isinstance(run, ScenarioRun) else run
             scenario = result.scenario
-            runs[scenario, fault_label(run), run_outcome(result)] += 1
+            runs[scenario, fault_label(run), result.outcome.value] += 1
             durations[(scenario,)].append(result.duration_s)
             faults = result.timeline.of_type(FaultRecord)
             for fault in faults:

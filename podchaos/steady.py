@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from podchaos.errors import PodchaosError
-from podchaos.k8s.client import Kube
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+from podchaos.errors import WorkloadNotSteady
 from podchaos.model.timeline import PodState
-from podchaos.waiting import wait_for
+
+T = TypeVar("T")
 
 # Waiting reasons that will not fix themselves: fail at once instead of waiting out the timeout.
 HOPELESS_REASONS = {
@@ -18,8 +21,18 @@ HOPELESS_REASONS = {
 }
 
 
-class WorkloadNotSteady(PodchaosError):
-    """The workload never reached its steady state, so no fault was injected."""
+class PodView(Protocol):
+    """The target pods as the run's watches see them (the recorder)."""
+
+    def live_pods(self) -> list[PodState]: ...
+
+    def wait_until(
+        self,
+        what: str,
+        condition: Callable[[], T | None],
+        timeout: float,
+        last_seen: Callable[[], str] | None = None,
+    ) -> T: ...
 
 
 def _hopeless(pods: list[PodState]) -> str:
@@ -42,12 +55,15 @@ def describe(pods: list[PodState]) -> str:
     return "; ".join(parts)
 
 
-def wait_steady(kube: Kube, namespace: str, selector: str, timeout: float) -> list[PodState]:
-    """Wait until at least one target pod exists and all are Ready; returns them."""
+def wait_steady(view: PodView, selector: str, timeout: float) -> list[PodState]:
+    """Wait until at least one target pod exists and all are Ready; returns them, by name.
+
+    The watches answer: each change they record is checked at once, with no polling of the API.
+    """
     seen: list[PodState] = []
 
-    def probe() -> list[PodState] | None:
-        pods = [state for state in kube.pods(namespace, selector) if not state.pod.deleting]
+    def all_ready() -> list[PodState] | None:
+        pods = [state for state in view.live_pods() if not state.pod.deleting]
         seen[:] = pods
         problem = _hopeless(pods)
         if problem:
@@ -56,6 +72,6 @@ def wait_steady(kube: Kube, namespace: str, selector: str, timeout: float) -> li
             return sorted(pods, key=lambda state: state.pod.pod)
         return None
 
-    return wait_for(
-        f"target pods ({selector}) Ready", probe, timeout, interval=0.5, last_seen=lambda: describe(seen)
+    return view.wait_until(
+        f"target pods ({selector}) Ready", all_ready, timeout, last_seen=lambda: describe(seen)
     )

@@ -17,14 +17,14 @@ T = TypeVar("T")
 
 def wait_for(
     what: str,
-    probe: Callable[[], T | None],
+    condition: Callable[[], T | None],
     timeout: float,
     interval: float = 0.5,
     last_seen: Callable[[], str] | None = None,
 ) -> T:
-    """Call ``probe`` until it returns something other than None; raise WaitTimeout after ``timeout`` s.
+    """Call ``condition`` until it returns something other than None; raise WaitTimeout after ``timeout`` s.
 
-    Exceptions from ``probe`` propagate at once: a probe raises when waiting longer is pointless
+    Exceptions from ``condition`` propagate at once: a condition raises when waiting longer is pointless
     (a daemon died, an object was deleted).
     """
     retrying = tenacity.Retrying(
@@ -34,24 +34,7 @@ def wait_for(
         retry_error_callback=lambda _state: None,
         reraise=True,
     )
-    result: T | None = retrying(probe)
+    result: T | None = retrying(condition)
     if result is None:
         raise WaitTimeout(what, timeout, last_seen() if last_seen else "")
-    return result
-
-
-def retry_on(
-    exception: type[BaseException],
-    call: Callable[[], T],
-    timeout: float,
-    interval: float = 1.0,
-) -> T:
-    """Call ``call`` again while it raises ``exception``, until ``timeout``; then its error propagates."""
-    retrying = tenacity.Retrying(
-        stop=tenacity.stop_after_delay(timeout),
-        wait=tenacity.wait_fixed(interval),
-        retry=tenacity.retry_if_exception_type(exception),
-        reraise=True,
-    )
-    result: T = retrying(call)
     return result

@@ -1,18 +1,21 @@
 """The node agent: a privileged, hostPID toolbox pod on the target's node.
 
 Faults act from the node side because a container's PID 1 ignores signals sent from inside its
-own PID namespace, and because images without a shell must be killable too. The agent lives in the
-run's namespace, so deleting the namespace removes it.
+own PID namespace, and because images without a shell must be killable too. An :class:`AgentPool`
+starts one agent per node on first use and keeps it for every later fault: under pytest, in a
+namespace of the session's own (deleted at session end, and by ``podchaos sweep``); for a library
+user without a session, in the run's namespace, so deleting the namespace removes it.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from podchaos.errors import FaultError, ObjectNotFound
-from podchaos.faults.base import FaultContext
-from podchaos.k8s.client import ExecResult
+from podchaos.k8s.client import ExecResult, Kube
 from podchaos.model.toolbox import TOOLBOX_IMAGE
 from podchaos.waiting import wait_for
 
@@ -66,23 +69,23 @@ def agent_manifest(node: str) -> dict[str, Any]:
 
 
 class NodeAgent:
-    """Runs commands with host PID visibility on one node."""
+    """Runs commands with host PID visibility on one node (its pod must be running: see AgentPool)."""
 
-    def __init__(self, context: FaultContext, node: str) -> None:
-        self.context = context
+    def __init__(self, kube: Kube, namespace: str, node: str) -> None:
+        self.kube = kube
+        self.namespace = namespace
         self.node = node
         self.name = agent_name(node)
 
-    def ensure(self) -> NodeAgent:
+    def start(self) -> NodeAgent:
         """Start the agent pod on the node unless it already runs; wait until it is Running."""
-        kube, namespace = self.context.kube, self.context.namespace
         try:
-            kube.pod(namespace, self.name)
+            self.kube.pod(self.namespace, self.name)
         except ObjectNotFound:
-            kube.create_pod(namespace, agent_manifest(self.node))
+            self.kube.create_pod(self.namespace, agent_manifest(self.node))
 
         def running() -> bool | None:
-            state = kube.pod(namespace, self.name)
+            state = self.kube.pod(self.namespace, self.name)
             if state.pod.phase in {"Failed", "Succeeded"}:
                 raise FaultError(f"node agent {self.name} on {self.node} ended ({state.pod.phase})")
             return True if state.pod.phase == "Running" else None
@@ -92,8 +95,8 @@ class NodeAgent:
 
     def run(self, script: str, *args: str) -> ExecResult:
         """Run a shell script on the node (host PID namespace) with positional arguments."""
-        return self.context.kube.exec(
-            self.context.namespace, self.name, "agent", ["sh", "-c", script, "podchaos-agent", *args]
+        return self.kube.exec(
+            self.namespace, self.name, "agent", ["sh", "-c", script, "podchaos-agent", *args]
         )
 
     def container_init_pid(self, container_id: str) -> int:
@@ -109,3 +112,36 @@ class NodeAgent:
                 f" (stderr: {result.stderr.strip()})"
             )
         return pids[0]
+
+
+class AgentPool:
+    """One node agent per node, started on first use and reused by every fault after it.
+
+    ``prepare`` runs once before the first agent starts (it creates the agents' namespace when that
+    is not the run's own).
+    """
+
+    def __init__(self, kube: Kube, namespace: str, prepare: Callable[[], None] | None = None) -> None:
+        self.kube = kube
+        self.namespace = namespace
+        self._prepare = prepare
+        self._lock = threading.Lock()
+        self._started: dict[str, NodeAgent] = {}
+
+    def on(self, node: str) -> NodeAgent:
+        """The running agent on ``node``."""
+        with self._lock:
+            agent = self._started.get(node)
+            if agent is None:
+                if self._prepare is not None:
+                    self._prepare()
+                    self._prepare = None
+                agent = NodeAgent(self.kube, self.namespace, node).start()
+                self._started[node] = agent
+            return agent
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        """Nodes with a started agent."""
+        with self._lock:
+            return tuple(self._started)

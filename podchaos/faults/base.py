@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from podchaos.errors import FaultError
+from podchaos.errors import FaultError, WaitTimeout
+from podchaos.faults.agent import AgentPool
 from podchaos.k8s.client import Kube
 from podchaos.model.timeline import ContainerSnapshot, FaultRecord, PodState, TimelineEntry
 
@@ -14,12 +16,28 @@ CONFIRM_TIMEOUT_S = 60.0
 RESTART_WAIT_S = 320.0
 
 
+T = TypeVar("T")
+
+
 class Journal(Protocol):
-    """Where a fault stamps and records what it did (the observer's recorder)."""
+    """Where a fault stamps and records what it did, and watches what followed (the run's recorder,
+    whose watches see the target pods: confirmations wait on them instead of polling the API)."""
 
     def clock(self) -> float: ...
 
     def add(self, *entries: TimelineEntry) -> None: ...
+
+    def pod(self, name: str) -> PodState | None: ...
+
+    def live_pods(self) -> list[PodState]: ...
+
+    def wait_until(
+        self,
+        what: str,
+        condition: Callable[[], T | None],
+        timeout: float,
+        last_seen: Callable[[], str] | None = None,
+    ) -> T: ...
 
 
 @dataclass(frozen=True)
@@ -31,6 +49,7 @@ class FaultContext:
     selector: str
     targets: tuple[PodState, ...]
     journal: Journal
+    agents: AgentPool
 
     @property
     def target(self) -> PodState:
@@ -63,3 +82,19 @@ def running_container(context: FaultContext, container: str) -> tuple[PodState, 
         have = ", ".join(f"{c.container} ({c.state})" for c in target.containers)
         raise FaultError(f"pod {target.pod.pod} has no running container {container!r}; it has: {have}")
     return target, current
+
+
+def confirm(
+    context: FaultContext,
+    what: str,
+    condition: Callable[[], T | None],
+    failure: Callable[[WaitTimeout], str],
+    last_seen: Callable[[], str] | None = None,
+    timeout: float = CONFIRM_TIMEOUT_S,
+) -> T:
+    """Wait on the run's watches until ``condition`` confirms the fault took effect; a FaultError saying
+    ``failure(timeout)`` when it did not."""
+    try:
+        return context.journal.wait_until(what, condition, timeout, last_seen)
+    except WaitTimeout as exc:
+        raise FaultError(failure(exc)) from exc

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from podchaos.errors import FaultError, ObjectNotFound, WaitTimeout
-from podchaos.faults.agent import NodeAgent
-from podchaos.faults.base import (
-    CONFIRM_TIMEOUT_S,
-    RESTART_WAIT_S,
-    FaultContext,
-    NothingToRestore,
-    running_container,
-)
+from podchaos.errors import FaultError
+from podchaos.faults.base import RESTART_WAIT_S, FaultContext, NothingToRestore, confirm, running_container
 from podchaos.model.faults import ContainerKill
 from podchaos.model.timeline import ContainerSnapshot, FaultRecord
-from podchaos.waiting import wait_for
 
 
 def _took_effect(before: ContainerSnapshot, now: ContainerSnapshot | None) -> bool:
@@ -51,26 +43,28 @@ class ContainerKillFault(NothingToRestore):
         seen: list[str] = []
 
         def next_running() -> ContainerSnapshot | None:
-            now = context.kube.pod(context.namespace, name).container(self.spec.container)
+            pod = context.journal.pod(name)
+            if pod is None:
+                raise FaultError(f"container-kill repeat: pod {name} is gone")
+            now = pod.container(self.spec.container)
             seen[:] = [
                 f"state={now.state} reason={now.reason} restartCount={now.restart_count}" if now else ""
             ]
             fresh = now is not None and now.state == "running" and now.container_id != killed_id
             return now if fresh else None
 
-        try:
-            return wait_for(
-                f"container {self.spec.container} to run again",
-                next_running,
-                RESTART_WAIT_S,
-                last_seen=lambda: seen[0] if seen else "",
-            )
-        except WaitTimeout as exc:
-            raise FaultError(f"container-kill repeat: {exc}") from exc
+        return confirm(
+            context,
+            f"container {self.spec.container} to run again",
+            next_running,
+            lambda exc: f"container-kill repeat: {exc}",
+            last_seen=lambda: seen[0] if seen else "",
+            timeout=RESTART_WAIT_S,
+        )
 
     def _kill_once(self, context: FaultContext, before: ContainerSnapshot) -> FaultRecord:
-        target = context.kube.pod(context.namespace, before.pod)
-        agent = NodeAgent(context, target.pod.node).ensure()
+        target = context.journal.pod(before.pod) or context.kube.pod(context.namespace, before.pod)
+        agent = context.agents.on(target.pod.node)
         pid = agent.container_init_pid(before.container_id)
         signal_name = self.spec.signal.removeprefix("SIG")
         at = context.journal.clock()
@@ -96,23 +90,21 @@ class ContainerKillFault(NothingToRestore):
         last: list[str] = []
 
         def probe() -> bool | None:
-            try:
-                now = context.kube.pod(context.namespace, before.pod).container(before.container)
-            except ObjectNotFound:
+            pod = context.journal.pod(before.pod)
+            if pod is None:
                 return True  # the pod itself is gone: the container certainly is
+            now = pod.container(before.container)
             last[:] = [f"restartCount={now.restart_count} state={now.state}" if now else "no status"]
             return True if _took_effect(before, now) else None
 
-        try:
-            wait_for(
-                f"{self.spec.signal} to end container {before.container}",
-                probe,
-                CONFIRM_TIMEOUT_S,
-                last_seen=lambda: last[0] if last else "",
-            )
-        except WaitTimeout as exc:
-            raise FaultError(
+        confirm(
+            context,
+            f"{self.spec.signal} to end container {before.container}",
+            probe,
+            lambda exc: (
                 f"container-kill did nothing: {before.container} in {before.pod} still runs after "
                 f"{self.spec.signal} ({exc}); a process that ignores {self.spec.signal} survives it, and so"
                 " does a container's PID 1 that has no handler for it (see pid_namespaces(7))"
-            ) from exc
+            ),
+            last_seen=lambda: last[0] if last else "",
+        )

@@ -13,12 +13,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from podchaos.errors import FaultError, ObjectNotFound, TooManyRequests, WaitTimeout
-from podchaos.faults.base import CONFIRM_TIMEOUT_S, FaultContext
-from podchaos.faults.node_cordon import Cordon
+from podchaos.errors import FaultError, ObjectNotFound, TooManyRequests
+from podchaos.faults.base import FaultContext, confirm
+from podchaos.faults.cordon import Cordon
 from podchaos.model.faults import NodeDrain
 from podchaos.model.timeline import DISRUPTION_BUDGET_CAUSE, EvictionRecord, FaultRecord, PodState
-from podchaos.waiting import wait_for
 
 # kubectl drain waits 5 s between attempts; shorter shows the budget's window more precisely.
 RETRY_429_S = 2.0
@@ -46,7 +45,7 @@ class NodeDrainFault:
         self._cordon.apply(context)
         on_node = [
             state
-            for state in context.kube.pods(context.namespace, context.selector)
+            for state in context.journal.live_pods()
             if state.pod.node == node and not state.pod.deleting
         ]
         if not on_node:
@@ -94,16 +93,17 @@ class NodeDrainFault:
         journal.add(EvictionRecord(journal.clock(), name, uid, "evicted", "eviction accepted"))
 
         def deleting() -> bool | None:
-            try:
-                now = context.kube.pod(context.namespace, name)
-            except ObjectNotFound:
+            now = context.journal.pod(name)
+            if now is None:
                 return True
             return True if now.pod.deleting or now.pod.pod_uid != uid else None
 
-        try:
-            wait_for(f"evicted pod {name} to terminate", deleting, CONFIRM_TIMEOUT_S)
-        except WaitTimeout as exc:
-            raise FaultError(f"eviction of {name} was accepted but did nothing: {exc}") from exc
+        confirm(
+            context,
+            f"evicted pod {name} to terminate",
+            deleting,
+            lambda exc: f"eviction of {name} was accepted but did nothing: {exc}",
+        )
 
     def restore(self, context: FaultContext) -> None:
         """Uncordon the node."""

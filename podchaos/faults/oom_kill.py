@@ -13,12 +13,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from podchaos.errors import FaultError, ObjectNotFound, WaitTimeout
+from podchaos.errors import FaultError
 from podchaos.faults.agent import NodeAgent
-from podchaos.faults.base import CONFIRM_TIMEOUT_S, FaultContext, running_container
+from podchaos.faults.base import FaultContext, confirm, running_container
 from podchaos.model.faults import OomKill
 from podchaos.model.timeline import CgroupOomKills, ContainerSnapshot, FaultRecord, PodState
-from podchaos.waiting import wait_for
 
 # $1 container ID. Prints "hog <pid> limit <bytes> cgroup <dir> events <file> watch <pid> before <n> <n>"
 # or fails with a reason on stderr. Before the hog starts it reads the OOM-kill counters of the
@@ -120,7 +119,7 @@ class OomKillFault:
                 f"oom-kill needs a memory limit on container {self.spec.container!r} of pod {target.pod.pod}"
                 " (resources.limits.memory); without one the hog would fill the node"
             )
-        agent = NodeAgent(context, target.pod.node).ensure()
+        agent = context.agents.on(target.pod.node)
         container_id = before.container_id.split("://", 1)[-1]
         at = context.journal.clock()
         result = agent.run(START_HOG, container_id)
@@ -155,19 +154,20 @@ class OomKillFault:
         seen: list[str] = []
 
         def killed() -> bool | None:
-            try:
-                now = context.kube.pod(context.namespace, before.pod).container(before.container)
-            except ObjectNotFound:
+            pod = context.journal.pod(before.pod)
+            if pod is None:
                 return True
+            now = pod.container(before.container)
             seen[:] = [f"restartCount={now.restart_count} state={now.state}" if now else "no status"]
             return True if _restarted(before, now) else None
 
-        try:
-            wait_for(f"OOM kill of {before.container}", killed, CONFIRM_TIMEOUT_S, last_seen=lambda: seen[0])
-        except WaitTimeout as exc:
-            raise FaultError(
-                f"oom-kill did nothing: {before.container} in {before.pod} still runs ({exc})"
-            ) from exc
+        confirm(
+            context,
+            f"OOM kill of {before.container}",
+            killed,
+            lambda exc: f"oom-kill did nothing: {before.container} in {before.pod} still runs ({exc})",
+            last_seen=lambda: seen[0] if seen else "",
+        )
 
     def _record_counts(self, context: FaultContext, target: PodState) -> None:
         """Read the counters again and add both readings (container and pod cgroup) to the timeline;

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from podchaos.errors import FaultError, ObjectNotFound, WaitTimeout
-from podchaos.faults.base import CONFIRM_TIMEOUT_S, FaultContext, NothingToRestore
+from podchaos.errors import FaultError
+from podchaos.faults.base import FaultContext, NothingToRestore, confirm
 from podchaos.model.faults import PodDelete
 from podchaos.model.timeline import FaultRecord
-from podchaos.waiting import wait_for
 
 
 @dataclass(frozen=True)
@@ -43,14 +42,15 @@ class PodDeleteFault(NothingToRestore):
         context.journal.add(record)
 
         def marked() -> bool | None:
-            try:
-                state = context.kube.pod(context.namespace, target.pod)
-            except ObjectNotFound:
+            state = context.journal.pod(target.pod)
+            if state is None:
                 return True
             return True if state.pod.deleting or state.pod.pod_uid != target.pod_uid else None
 
-        try:
-            wait_for(f"pod {target.pod} marked for deletion", marked, CONFIRM_TIMEOUT_S)
-        except WaitTimeout as exc:
-            raise FaultError(f"pod-delete did nothing: {exc}") from exc
+        confirm(
+            context,
+            f"pod {target.pod} marked for deletion",
+            marked,
+            lambda exc: f"pod-delete did nothing: {exc}",
+        )
         return record

@@ -14,11 +14,9 @@ import threading
 from dataclasses import dataclass, field
 
 from podchaos.errors import FaultError, ObjectNotFound, PodchaosError, WaitTimeout
-from podchaos.faults.agent import NodeAgent
 from podchaos.faults.base import CONFIRM_TIMEOUT_S, FaultContext, running_container
 from podchaos.model.faults import ProbeFail
 from podchaos.model.timeline import ContainerSnapshot, FaultRecord
-from podchaos.waiting import wait_for
 
 HIDDEN_SUFFIX = ".podchaos-hidden"
 
@@ -56,7 +54,7 @@ class ProbeFailFault:
         if not self.spec.path.startswith("/"):
             raise FaultError(f"probe-fail path must be absolute, got {self.spec.path!r}")
         target, before = running_container(context, self.spec.container)
-        agent = NodeAgent(context, target.pod.node).ensure()
+        agent = context.agents.on(target.pod.node)
         pid = agent.container_init_pid(before.container_id)
         at = context.journal.clock()
         result = agent.run(HIDE, str(pid), self.spec.path)
@@ -82,12 +80,13 @@ class ProbeFailFault:
         seen: list[str] = [""]
 
         def failing() -> bool | None:
-            now = context.kube.pod(context.namespace, before.pod).container(before.container)
+            pod = context.journal.pod(before.pod)
+            now = pod.container(before.container) if pod is not None else None
             seen[0] = f"ready={now.ready} restartCount={now.restart_count} state={now.state}" if now else ""
             return True if _failing(self.spec, before, now) else None
 
         try:
-            wait_for(
+            context.journal.wait_until(
                 f"{self.spec.probe} probe of {before.container} to fail",
                 failing,
                 CONFIRM_TIMEOUT_S,
@@ -111,7 +110,7 @@ class ProbeFailFault:
         current = state.container(self.spec.container)
         if current is None or current.state != "running":
             return  # between instances; restore() tries again at the end
-        agent = NodeAgent(context, state.pod.node)
+        agent = context.agents.on(state.pod.node)
         result = agent.run(PUT_BACK, str(agent.container_init_pid(current.container_id)), self.spec.path)
         if result.exit_code == 0:
             self._restored.set()

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kubernetes import client, config, utils, watch
+from kubernetes import client, config, utils
 from kubernetes.stream import stream
 
 from podchaos.errors import ClusterError, ObjectNotFound
 from podchaos.k8s.convert import endpoints_snapshot, event_record, pod_state
+from podchaos.k8s.streams import LogStream, Stopper
 from podchaos.k8s.translate import translated
+from podchaos.k8s.watch import SYNCED, HeldWindow, watch_collection
 from podchaos.model.timeline import EndpointsSnapshot, EventRecord, PodState
-
-WATCH_WINDOW_S = 5
 
 
 @dataclass(frozen=True)
@@ -47,49 +45,20 @@ class ExecResult:
     exit_code: int
 
 
-class LogStream:
-    """A followed container log: iterate ``lines()`` in one thread, ``close()`` from another to stop it."""
-
-    def __init__(self, response: Any, action: str) -> None:
-        self._response = response
-        self._action = action
-
-    def lines(self) -> Iterator[str]:
-        """Lines as the container prints them; ends when the container ends or the stream is closed."""
-        with translated(self._action):
-            try:
-                for line in self._response:
-                    yield line.decode(errors="replace").rstrip("\n")
-            except (AttributeError, ValueError):
-                return  # closed from another thread while reading
-
-    def close(self) -> None:
-        """Stop following (the reading thread's ``lines()`` ends)."""
-        # Closing alone does not wake a thread blocked in recv(); shutting the socket down does.
-        connection = getattr(self._response, "connection", None)
-        sock = getattr(connection, "sock", None)
-        with contextlib.suppress(OSError):
-            if sock is not None:
-                sock.shutdown(socket.SHUT_RDWR)
-        with contextlib.suppress(Exception):
-            self._response.close()
-
-
 class Kube:
     """A connection to one cluster (kubeconfig + context)."""
 
     def __init__(self, api_client: client.ApiClient) -> None:
-        self.api = api_client
-        self.core = client.CoreV1Api(api_client)
-        self.policy = client.PolicyV1Api(api_client)
-        self.discovery = client.DiscoveryV1Api(api_client)
-        self.coordination = client.CoordinationV1Api(api_client)
-        self.version_api = client.VersionApi(api_client)
+        self._api = api_client
+        self._core = client.CoreV1Api(api_client)
+        self._discovery = client.DiscoveryV1Api(api_client)
+        self._coordination = client.CoordinationV1Api(api_client)
+        self._version_api = client.VersionApi(api_client)
         # kubernetes.stream.stream() swaps its ApiClient's request method for a websocket call while an
         # exec runs; on the shared client, a watch thread's request in that moment goes out as a
         # websocket handshake and fails ("Handshake status 400"). Execs get a client of their own.
         self._exec_api = client.ApiClient(api_client.configuration)
-        self.exec_core = client.CoreV1Api(self._exec_api)
+        self._exec_core = client.CoreV1Api(self._exec_api)
         # The swap is not thread-safe among execs either: one opens at a time (reading is concurrent).
         self._exec_opening = threading.Lock()
 
@@ -108,23 +77,23 @@ class Kube:
     def close(self) -> None:
         """Close the connections of both API clients (the shared one and the execs' own)."""
         self._exec_api.close()
-        self.api.close()
+        self._api.close()
 
     # --- cluster ---------------------------------------------------------------------------
     def server_version(self) -> str:
         with translated("read server version"):
-            return str(self.version_api.get_code().git_version)
+            return str(self._version_api.get_code().git_version)
 
     def nodes(self) -> list[NodeInfo]:
         """Every node, in one list call."""
         with translated("list nodes"):
-            nodes: list[Any] = self.core.list_node().items
+            nodes: list[Any] = self._core.list_node().items
         return [_node_info(node) for node in nodes]
 
     def node(self, name: str) -> NodeInfo:
         """One node; ObjectNotFound when it does not exist."""
         with translated(f"read node {name}"):
-            return _node_info(self.core.read_node(name))
+            return _node_info(self._core.read_node(name))
 
     def set_unschedulable(
         self, node: str, unschedulable: bool, annotations: Mapping[str, str | None] | None = None
@@ -135,7 +104,7 @@ class Kube:
         if annotations:
             body["metadata"] = {"annotations": dict(annotations)}
         with translated(f"{'cordon' if unschedulable else 'uncordon'} node {node}"):
-            self.core.patch_node(node, body)
+            self._core.patch_node(node, body)
 
     # --- leases (cluster-wide mutual exclusion between runs) ---------------------------------
     def create_lease(self, namespace: str, name: str, holder: str, duration_s: int) -> None:
@@ -148,12 +117,12 @@ class Kube:
             ),
         )
         with translated(f"create lease {namespace}/{name}"):
-            self.coordination.create_namespaced_lease(namespace, body)
+            self._coordination.create_namespaced_lease(namespace, body)
 
     def lease_holder(self, namespace: str, name: str) -> tuple[str, float, str]:
         """(holder, seconds until it expires, resourceVersion) of a Lease; ObjectNotFound when absent."""
         with translated(f"read lease {namespace}/{name}"):
-            lease: Any = self.coordination.read_namespaced_lease(name, namespace)
+            lease: Any = self._coordination.read_namespaced_lease(name, namespace)
         spec = lease.spec
         renewed = spec.renew_time or spec.acquire_time or datetime.datetime.now(datetime.UTC)
         expires = renewed + datetime.timedelta(seconds=spec.lease_duration_seconds or 0)
@@ -166,7 +135,7 @@ class Kube:
             client.V1Preconditions(resource_version=resource_version) if resource_version else None
         )
         with translated(f"delete lease {namespace}/{name}"):
-            self.coordination.delete_namespaced_lease(
+            self._coordination.delete_namespaced_lease(
                 name, namespace, body=client.V1DeleteOptions(preconditions=preconditions)
             )
 
@@ -174,12 +143,12 @@ class Kube:
     def create_namespace(self, name: str, labels: Mapping[str, str]) -> None:
         body = client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels=dict(labels)))
         with translated(f"create namespace {name}"):
-            self.core.create_namespace(body)
+            self._core.create_namespace(body)
 
     def delete_namespace(self, name: str) -> None:
         """Start deleting a namespace; ObjectNotFound when it is already gone."""
         with translated(f"delete namespace {name}"):
-            self.core.delete_namespace(name, grace_period_seconds=0, propagation_policy="Background")
+            self._core.delete_namespace(name, grace_period_seconds=0, propagation_policy="Background")
 
     def namespace_exists(self, name: str) -> bool:
         """True when namespace ``name`` exists (not deleted yet)."""
@@ -188,7 +157,7 @@ class Kube:
             return False
         try:
             with translated(f"read namespace {name}"):
-                self.core.read_namespace(name)
+                self._core.read_namespace(name)
         except ObjectNotFound:
             return False
         return True
@@ -196,7 +165,7 @@ class Kube:
     def namespaces_labelled(self, selector: str) -> dict[str, float]:
         """Namespaces with these labels -> their age in seconds (by this machine's clock)."""
         with translated(f"list namespaces {selector}"):
-            namespaces: list[Any] = self.core.list_namespace(label_selector=selector).items
+            namespaces: list[Any] = self._core.list_namespace(label_selector=selector).items
         now = datetime.datetime.now(datetime.UTC)
         return {
             str(ns.metadata.name): (now - ns.metadata.creation_timestamp).total_seconds() for ns in namespaces
@@ -209,7 +178,7 @@ class Kube:
         name = manifest.get("metadata", {}).get("name", "?")
         try:
             with translated(f"create {kind}/{name}"):
-                utils.create_from_dict(self.api, manifest, namespace=namespace)
+                utils.create_from_dict(self._api, manifest, namespace=namespace)
         except utils.FailToCreateError as exc:
             details = "; ".join(f"{e.status} {e.reason}: {e.body}" for e in exc.api_exceptions)
             raise ClusterError(f"create {kind}/{name} in {namespace} failed: {details}") from exc
@@ -218,45 +187,45 @@ class Kube:
     def pods(self, namespace: str, selector: str = "", at: float = 0.0) -> list[PodState]:
         """Pods matching ``selector`` with their containers, stamped ``at``."""
         with translated(f"list pods in {namespace}"):
-            items = self.core.list_namespaced_pod(namespace, label_selector=selector).items
+            items = self._core.list_namespaced_pod(namespace, label_selector=selector).items
         return [pod_state(item, at) for item in items]
 
     def pod(self, namespace: str, name: str, at: float = 0.0) -> PodState:
         """One pod with its containers; ObjectNotFound when it is gone."""
         with translated(f"read pod {namespace}/{name}"):
-            return pod_state(self.core.read_namespaced_pod(name, namespace), at)
+            return pod_state(self._core.read_namespaced_pod(name, namespace), at)
 
     def create_pod(self, namespace: str, manifest: dict[str, Any]) -> None:
         with translated(f"create pod {manifest['metadata']['name']}"):
             # The client serialises plain dicts as they are; no need to build V1Pod models.
             body: Any = manifest
-            self.core.create_namespaced_pod(namespace, body)
+            self._core.create_namespaced_pod(namespace, body)
 
     def delete_pod(self, namespace: str, name: str, grace_period: int | None, force: bool = False) -> None:
         """Delete a pod; ``force`` with grace 0 removes the API object at once."""
         with translated(f"delete pod {namespace}/{name}"):
             if force:
-                self.core.delete_namespaced_pod(name, namespace, grace_period_seconds=0)
+                self._core.delete_namespaced_pod(name, namespace, grace_period_seconds=0)
             elif grace_period is None:
-                self.core.delete_namespaced_pod(name, namespace)
+                self._core.delete_namespaced_pod(name, namespace)
             else:
-                self.core.delete_namespaced_pod(name, namespace, grace_period_seconds=grace_period)
+                self._core.delete_namespaced_pod(name, namespace, grace_period_seconds=grace_period)
 
     def delete_pods_now(self, namespace: str) -> None:
         """Delete every pod of the namespace with grace 0."""
         with translated(f"delete pods in {namespace}"):
-            self.core.delete_collection_namespaced_pod(namespace, grace_period_seconds=0)
+            self._core.delete_collection_namespaced_pod(namespace, grace_period_seconds=0)
 
     def evict(self, namespace: str, name: str) -> None:
         """Evict a pod through the Eviction API; TooManyRequests when a PodDisruptionBudget forbids it."""
         body = client.V1Eviction(metadata=client.V1ObjectMeta(name=name, namespace=namespace))
         with translated(f"evict pod {namespace}/{name}"):
-            self.core.create_namespaced_pod_eviction(name, namespace, body)
+            self._core.create_namespaced_pod_eviction(name, namespace, body)
 
     def memory_limit(self, namespace: str, pod: str, container: str) -> str:
         """The container's memory limit as written in the pod spec ("" when it has none)."""
         with translated(f"read pod {namespace}/{pod}"):
-            spec: Any = self.core.read_namespaced_pod(pod, namespace).spec
+            spec: Any = self._core.read_namespaced_pod(pod, namespace).spec
         for item in [*(spec.init_containers or []), *(spec.containers or [])]:
             if item.name == container:
                 limits = (item.resources.limits if item.resources else None) or {}
@@ -270,7 +239,7 @@ class Kube:
         with translated(f"exec in {namespace}/{pod}/{container}"):
             with self._exec_opening:
                 response = stream(
-                    self.exec_core.connect_get_namespaced_pod_exec,
+                    self._exec_core.connect_get_namespaced_pod_exec,
                     pod,
                     namespace,
                     container=container,
@@ -309,25 +278,28 @@ class Kube:
     def logs(self, namespace: str, pod: str, container: str, previous: bool = False, tail: int = 50) -> str:
         with translated(f"read logs of {namespace}/{pod}/{container}"):
             return str(
-                self.core.read_namespaced_pod_log(
+                self._core.read_namespaced_pod_log(
                     pod, namespace, container=container, previous=previous, tail_lines=tail
                 )
             )
 
     def events(self, namespace: str, at: float = 0.0) -> list[EventRecord]:
         with translated(f"list events in {namespace}"):
-            return [event_record(e, at) for e in self.core.list_namespaced_event(namespace).items]
+            return [event_record(e, at) for e in self._core.list_namespaced_event(namespace).items]
 
     # --- watches -----------------------------------------------------------------------------
     def watch_pods(
-        self, namespace: str, selector: str, stop: threading.Event, clock: Callable[[], float]
+        self, namespace: str, selector: str, stop: Stopper, clock: Callable[[], float]
     ) -> Iterator[tuple[str, PodState]]:
         """(ADDED/MODIFIED/DELETED, pod state stamped by ``clock``) until ``stop`` is set."""
-        for kind, obj in self._watch(self.core.list_namespaced_pod, namespace, stop, label_selector=selector):
-            yield kind, pod_state(obj, clock())
+        for kind, obj in self._watch(
+            self._core.list_namespaced_pod, namespace, stop, label_selector=selector
+        ):
+            if kind != SYNCED:
+                yield kind, pod_state(obj, clock())
 
     def watch_events(
-        self, namespace: str, stop: threading.Event, clock: Callable[[], float], wall_origin: float
+        self, namespace: str, stop: Stopper, clock: Callable[[], float], wall_origin: float
     ) -> Iterator[EventRecord]:
         """Pod events as they are recorded, until ``stop`` is set, each stamped with its own time on the
         ``clock`` whose zero is the wall-clock time ``wall_origin``.
@@ -335,16 +307,17 @@ class Kube:
         The same occurrence can come more than once (a re-list after the watch expired, an update that
         is not a new occurrence): tell them apart by ``(uid, count)``.
         """
-        for kind, obj in self._watch(self.core.list_namespaced_event, namespace, stop):
-            if kind != "DELETED" and obj.involved_object and obj.involved_object.kind == "Pod":
+        for kind, obj in self._watch(self._core.list_namespaced_event, namespace, stop):
+            if kind not in {"DELETED", SYNCED} and obj.involved_object and obj.involved_object.kind == "Pod":
                 yield event_record(obj, clock(), wall_origin)
 
     def watch_endpoint_slices(
-        self, namespace: str, stop: threading.Event, clock: Callable[[], float]
+        self, namespace: str, stop: Stopper, clock: Callable[[], float]
     ) -> Iterator[EndpointsSnapshot]:
         """EndpointSlices of the namespace as they change, until ``stop`` is set."""
-        for kind, obj in self._watch(self.discovery.list_namespaced_endpoint_slice, namespace, stop):
-            yield endpoints_snapshot(obj, clock(), deleted=kind == "DELETED")
+        for kind, obj in self._watch(self._discovery.list_namespaced_endpoint_slice, namespace, stop):
+            if kind != SYNCED:
+                yield endpoints_snapshot(obj, clock(), deleted=kind == "DELETED")
 
     def open_logs(self, namespace: str, pod: str, container: str, since_seconds: int | None = 1) -> LogStream:
         """Follow a container's current instance's log (from ``since_seconds`` ago, or from its start
@@ -352,7 +325,7 @@ class Kube:
         :func:`podchaos.k8s.convert.log_timestamp`)."""
         action = f"follow logs of {namespace}/{pod}/{container}"
         with translated(action):
-            response: Any = self.core.read_namespaced_pod_log(
+            response: Any = self._core.read_namespaced_pod_log(
                 pod,
                 namespace,
                 container=container,
@@ -363,83 +336,32 @@ class Kube:
             )
         return LogStream(response, action)
 
+    def wait_namespaces_gone(self, names: Collection[str], selector: str, timeout: float) -> tuple[str, ...]:
+        """Watch the namespaces with these labels until none of ``names`` exists; the ones still there
+        after ``timeout`` s (none when all are gone)."""
+        waiting = set(names)
+        present: set[str] = set()
+        synced = False
+        stop = Stopper()
+        timer = threading.Timer(timeout, stop.set)
+        timer.daemon = True
+        timer.start()
+        try:
+            for kind, obj in self._watch(self._core.list_namespace, None, stop, label_selector=selector):
+                if kind == SYNCED:
+                    synced = True
+                elif kind == "DELETED":
+                    present.discard(str(obj.metadata.name))
+                else:
+                    present.add(str(obj.metadata.name))
+                if synced and not waiting & present:
+                    return ()
+        finally:
+            timer.cancel()
+            stop.set()
+        return tuple(sorted(waiting & present)) if synced else tuple(sorted(waiting))
+
     def _watch(
-        self, lister: Callable[..., Any], namespace: str, stop: threading.Event, **kwargs: Any
+        self, lister: Callable[..., Any], namespace: str | None, stop: Stopper, **kwargs: Any
     ) -> Iterator[tuple[str, Any]]:
-        return watch_collection(lister, namespace, stop, watch.Watch, **kwargs)
-
-
-def watch_collection(
-    lister: Callable[..., Any],
-    namespace: str,
-    stop: threading.Event,
-    watcher_factory: Callable[[], Any],
-    **kwargs: Any,
-) -> Iterator[tuple[str, Any]]:
-    """(ADDED/MODIFIED/DELETED, object) of a namespaced collection until ``stop`` is set.
-
-    Lists the collection first (every item as ADDED), then watches from the list's own
-    resourceVersion: the items of a list are not ordered by resourceVersion, so the last item's can be
-    older than the list's, and a watch from it would replay changes already listed. Each watch lasts
-    WATCH_WINDOW_S and the next one resumes from the last resourceVersion the watch reported (an
-    object's or a bookmark's); when that has expired (410 Gone) the collection is listed again, and its
-    items come again as ADDED: consumers drop what they have already seen. An object deleted while the
-    watch was down is in no watch window, so the re-list reports it: DELETED, with the last state the
-    watch saw of it, for every object reported present that the new listing lacks.
-    """
-    resource_version = ""
-    action = f"watch {getattr(lister, '__name__', 'list')} in {namespace}"
-    # Every object reported present (ADDED or MODIFIED, not DELETED since), by identity: its last state.
-    present: dict[tuple[str, ...], Any] = {}
-    while not stop.is_set():
-        if not resource_version:
-            with translated(action):
-                listing = lister(namespace, **kwargs)
-            resource_version = str(listing.metadata.resource_version or "")
-            items = list(listing.items or [])
-            listed = {_identity(item) for item in items}
-            for key in [key for key in present if key not in listed]:
-                yield "DELETED", present.pop(key)
-            for item in items:
-                present[_identity(item)] = item
-                yield "ADDED", item
-        watcher = watcher_factory()
-        with translated(action):
-            try:
-                for event in watcher.stream(
-                    lister,
-                    namespace,
-                    resource_version=resource_version or None,
-                    timeout_seconds=WATCH_WINDOW_S,
-                    allow_watch_bookmarks=True,
-                    **kwargs,
-                ):
-                    if event["type"] == "BOOKMARK":
-                        # A bookmark only moves the resourceVersion on; its object is not a real item.
-                        metadata = event["raw_object"].get("metadata", {})
-                        resource_version = str(metadata.get("resourceVersion") or resource_version)
-                        continue
-                    obj = event["object"]
-                    resource_version = str(obj.metadata.resource_version or resource_version)
-                    if event["type"] == "DELETED":
-                        present.pop(_identity(obj), None)
-                    else:
-                        present[_identity(obj)] = obj
-                    yield event["type"], obj
-                    if stop.is_set():
-                        break
-            except client.exceptions.ApiException as exc:
-                if exc.status != 410:
-                    raise
-                resource_version = ""  # expired: list again
-            finally:
-                watcher.stop()
-
-
-def _identity(obj: Any) -> tuple[str, ...]:
-    """What tells one object from another across watches: its uid (a pod deleted and created again
-    under the same name is another object), its namespace and name where it has no uid."""
-    metadata = obj.metadata
-    if metadata.uid:
-        return (str(metadata.uid),)
-    return (str(metadata.namespace or ""), str(metadata.name or ""))
+        return watch_collection(lister, namespace, stop, lambda: HeldWindow(stop), **kwargs)

@@ -11,6 +11,7 @@ from podchaos.model.expectations import (
     RestartCount,
 )
 from podchaos.model.faults import FAULT_TYPES, ContainerKill, FaultSpec, PodDelete
+from podchaos.model.run import ClusterInfo, PhaseTimes, RunOutcome, RunReport, RunResult, ScenarioRun
 from podchaos.model.scenario import Manifest, Scenario, Workload
 from podchaos.model.timeline import (
     CgroupOomKills,
@@ -20,19 +21,20 @@ from podchaos.model.timeline import (
     EventRecord,
     EvictionRecord,
     FaultRecord,
-    FileProbe,
+    FileToken,
     LogLine,
     PodGone,
     PodSnapshot,
     Timeline,
     TimelineEntry,
 )
-from podchaos.model.verdict import ExpectationResult, Outcome, RunResult, Verdict
+from podchaos.model.verdict import ExpectationResult, Outcome, Verdict
 
 __all__ = [
     "EXPECTATION_TYPES",
     "FAULT_TYPES",
     "CgroupOomKills",
+    "ClusterInfo",
     "ContainerKill",
     "ContainerSnapshot",
     "EmptyDirKept",
@@ -46,18 +48,22 @@ __all__ = [
     "ExpectationResult",
     "FaultRecord",
     "FaultSpec",
-    "FileProbe",
+    "FileToken",
     "LastTerminated",
     "LogLine",
     "Manifest",
     "Outcome",
+    "PhaseTimes",
     "PodDelete",
     "PodGone",
     "PodReady",
     "PodSnapshot",
     "RestartCount",
+    "RunOutcome",
+    "RunReport",
     "RunResult",
     "Scenario",
+    "ScenarioRun",
     "Timeline",
     "TimelineEntry",
     "Verdict",

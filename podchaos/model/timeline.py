@@ -137,7 +137,7 @@ class CgroupOomKills:
 
 
 @dataclass(frozen=True)
-class FileProbe:
+class FileToken:
     """The result of writing or reading a file inside a container.
 
     ``content`` is None when the file is absent, or when podchaos could not write or read it: then
@@ -233,7 +233,7 @@ TimelineEntry = (
     | PodGone
     | EventRecord
     | FaultRecord
-    | FileProbe
+    | FileToken
     | CgroupOomKills
     | EndpointsSnapshot
     | LogLine

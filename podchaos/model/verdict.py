@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from podchaos.model.expectations import Expectation
-from podchaos.model.timeline import Timeline
 
 
 class Outcome(StrEnum):
@@ -46,22 +45,3 @@ class Verdict:
     def failures(self) -> tuple[ExpectationResult, ...]:
         """Results that did not pass."""
         return tuple(result for result in self.results if result.outcome is not Outcome.PASSED)
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """Everything one scenario run produced."""
-
-    scenario: str
-    namespace: str
-    verdict: Verdict
-    timeline: Timeline
-    started_at: str
-    duration_s: float
-    error: str = ""
-    diagnostics: tuple[str, ...] = field(default=())
-
-    @property
-    def passed(self) -> bool:
-        """True when the run finished without error and every expectation passed."""
-        return not self.error and self.verdict.passed

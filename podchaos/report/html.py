@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Literal
 
-from podchaos.measure import Measurements
+from podchaos.measure import Measurements, measure
 from podchaos.model import (
     ContainerSnapshot,
     EndpointsSnapshot,
@@ -26,13 +26,14 @@ from podchaos.model import (
     Expectation,
     FaultRecord,
     FaultSpec,
-    FileProbe,
+    FileToken,
     Outcome,
     PodGone,
     PodSnapshot,
+    RunReport,
+    ScenarioRun,
     Timeline,
 )
-from podchaos.report.json_report import RunReport, ScenarioRun
 from podchaos.report.text import QUIET_EVENTS, format_timeline
 
 LaneKind = Literal["pod", "container", "endpoint", "events"]
@@ -226,7 +227,7 @@ def build_lanes(timeline: Timeline, until: float | None = None) -> tuple[Lane, .
             names.setdefault(entry.pod_uid, entry.pod)
     # A replacement pod may reuse its predecessor's name (StatefulSet, bare pod re-created).
     repeated = {name for name in names.values() if list(names.values()).count(name) > 1}
-    probes = timeline.of_type(FileProbe)
+    probes = timeline.of_type(FileToken)
     lanes: list[Lane] = []
     for uid, name in names.items():
         label = f"{name} ({uid[:8]})" if name in repeated else name
@@ -506,10 +507,10 @@ def _anchor(index: int, name: str) -> str:
 def _summary_table(report: RunReport) -> str:
     rows = []
     for index, run in enumerate(report.runs):
-        m = run.measurements
+        m = measure(run.result.timeline)
         rows.append(
             f'<tr><td><a href="#{_anchor(index, run.result.scenario)}">{escape(run.result.scenario)}</a></td>'
-            f'<td><span class="badge {run.outcome}">{run.outcome}</span></td>'
+            f'<td><span class="badge {run.outcome.value}">{run.outcome.value}</span></td>'
             f'<td class="num">{run.result.duration_s:.1f} s</td>'
             + "".join(
                 f'<td class="num">{_seconds(value)}</td>'
@@ -569,7 +570,8 @@ def _scenario_section(index: int, run: ScenarioRun) -> str:
     parts = [
         f'<section class="scenario" id="{_anchor(index, result.scenario)}" '
         f'data-scenario="{_attr(result.scenario)}">',
-        f'<h2><span class="badge {run.outcome}">{run.outcome}</span> {escape(result.scenario)}</h2>',
+        f'<h2><span class="badge {run.outcome.value}">{run.outcome.value}</span> '
+        f"{escape(result.scenario)}</h2>",
     ]
     if run.description:
         parts.append(f'<p class="description">{escape(run.description)}</p>')
@@ -582,7 +584,7 @@ def _scenario_section(index: int, run: ScenarioRun) -> str:
         "<h3>Verdict: expected vs seen</h3>",
         _verdict_table(run),
         "<h3>Recovery times</h3>",
-        _measurements_table(run.measurements),
+        _measurements_table(measure(run.result.timeline)),
         "<h3>Faults</h3>",
         _spec_list(run.faults),
         "<h3>Expectations</h3>",

@@ -11,30 +11,32 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from podchaos.errors import PodchaosError
-from podchaos.measure import Measurements, measure, run_outcome
+from podchaos.errors import ReportError
+from podchaos.measure import measure
 from podchaos.model import (
     EXPECTATION_TYPES,
     FAULT_TYPES,
+    ClusterInfo,
     ContainerSnapshot,
     EventRecord,
     Expectation,
     ExpectationResult,
     FaultRecord,
     FaultSpec,
-    FileProbe,
+    FileToken,
     Outcome,
+    PhaseTimes,
     PodGone,
     PodSnapshot,
+    RunReport,
     RunResult,
+    ScenarioRun,
     Timeline,
     TimelineEntry,
     Verdict,
@@ -53,9 +55,8 @@ if TYPE_CHECKING:
 
 D = TypeVar("D", bound="DataclassInstance")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 RESULTS_FILE = "results.json"
-RUNS_DIR = "runs"
 
 # Timeline entries are tagged by class name; the names are part of the JSON format.
 ENTRY_KINDS: dict[str, type[TimelineEntry]] = {
@@ -66,83 +67,13 @@ ENTRY_KINDS: dict[str, type[TimelineEntry]] = {
         PodGone,
         EventRecord,
         FaultRecord,
-        FileProbe,
+        FileToken,
         EndpointsSnapshot,
         LogLine,
         EvictionRecord,
         CgroupOomKills,
     )
 }
-
-
-class ReportError(PodchaosError):
-    """A report document is missing or is not a podchaos report."""
-
-
-@dataclass(frozen=True)
-class ClusterInfo:
-    """Which cluster a run used; empty strings where unknown (the server version is optional)."""
-
-    provider: str = ""
-    description: str = ""
-    server_version: str = ""
-
-
-@dataclass(frozen=True)
-class ScenarioRun:
-    """One scenario run with what it asked for: the unit of the JSON and HTML reports."""
-
-    result: RunResult
-    description: str = ""
-    source: str = ""
-    faults: tuple[FaultSpec, ...] = ()
-    expectations: tuple[Expectation, ...] = ()
-    nodeid: str = ""
-    worker: str = ""
-    cluster: ClusterInfo = field(default_factory=ClusterInfo)
-    podchaos_version: str = ""
-
-    @property
-    def outcome(self) -> str:
-        """``passed``, ``failed`` or ``error``."""
-        return run_outcome(self.result)
-
-    @property
-    def measurements(self) -> Measurements:
-        """Recovery times derived from the timeline."""
-        return measure(self.result.timeline)
-
-    @property
-    def file_name(self) -> str:
-        """``<scenario>-<namespace>.json``: unique per run, as namespaces carry a random run id.
-
-        A test's node id names its run (``tests/test_web.py::test_kill[a]``): characters that are not
-        safe in a file name become ``_``.
-        """
-        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", self.result.scenario).strip("._")
-        return f"{stem}-{self.result.namespace}.json"
-
-
-@dataclass(frozen=True)
-class RunReport:
-    """Every scenario run of one pytest run (all xdist workers together)."""
-
-    run_id: str
-    created_at: str
-    podchaos_version: str
-    runs: tuple[ScenarioRun, ...]
-
-    @property
-    def cluster(self) -> ClusterInfo:
-        """The cluster as the runs describe it, preferring one that knows the server version."""
-        known = [run.cluster for run in self.runs if run.cluster.server_version or run.cluster.description]
-        known.sort(key=lambda info: not info.server_version)
-        return known[0] if known else ClusterInfo()
-
-    def counts(self) -> dict[str, int]:
-        """How many runs had each outcome."""
-        outcomes = [run.outcome for run in self.runs]
-        return {name: outcomes.count(name) for name in ("passed", "failed", "error")}
 
 
 # --- encoding ---------------------------------------------------------------------------------------
@@ -181,10 +112,12 @@ def run_to_dict(run: ScenarioRun) -> dict[str, Any]:
         "namespace": result.namespace,
         "started_at": result.started_at,
         "duration_s": result.duration_s,
-        "outcome": run.outcome,
+        "outcome": run.outcome.value,
         "error": result.error,
-        "faults": [_typed(spec) for spec in run.faults],
-        "expectations": [_typed(spec) for spec in run.expectations],
+        "target": dict(result.target),
+        "phases": dict(result.phases.items()),
+        "faults": [_typed(spec) for spec in result.faults],
+        "expectations": [_typed(spec) for spec in result.expectations],
         "verdict": {
             "passed": result.verdict.passed,
             "results": [
@@ -197,7 +130,7 @@ def run_to_dict(run: ScenarioRun) -> dict[str, Any]:
                 for r in result.verdict.results
             ],
         },
-        "measurements": dict(run.measurements.items()),
+        "measurements": dict(measure(result.timeline).items()),
         "diagnostics": list(result.diagnostics),
         "versions": {"podchaos": run.podchaos_version, "cluster": run.cluster.server_version or None},
         "cluster": _plain(run.cluster),
@@ -215,6 +148,7 @@ def report_to_dict(report: RunReport) -> dict[str, Any]:
         "versions": {"podchaos": report.podchaos_version, "cluster": cluster.server_version or None},
         "cluster": _plain(cluster),
         "summary": {"scenarios": len(report.runs), **report.counts()},
+        "leftovers": list(report.leftovers),
         "scenarios": [run_to_dict(run) for run in report.runs],
     }
 
@@ -316,14 +250,16 @@ def run_from_dict(data: Any, where: str = "scenario run") -> ScenarioRun:
         duration_s=float(doc.get("duration_s", 0.0)),
         error=str(doc.get("error", "")),
         diagnostics=tuple(str(line) for line in _list(doc.get("diagnostics", []), f"{where}.diagnostics")),
+        faults=_each(doc.get("faults", []), f"{where}.faults", _fault),
+        expectations=_each(doc.get("expectations", []), f"{where}.expectations", _expectation),
+        target={str(k): str(v) for k, v in _object(doc.get("target", {}), f"{where}.target").items()},
+        phases=_build(PhaseTimes, _object(doc.get("phases", {}), f"{where}.phases"), f"{where}.phases"),
     )
     versions = _object(doc.get("versions", {}), f"{where}.versions")
     return ScenarioRun(
         result=result,
         description=str(doc.get("description", "")),
         source=str(doc.get("source", "")),
-        faults=_each(doc.get("faults", []), f"{where}.faults", _fault),
-        expectations=_each(doc.get("expectations", []), f"{where}.expectations", _expectation),
         nodeid=str(doc.get("nodeid", "")),
         worker=str(doc.get("worker", "")),
         cluster=_build(ClusterInfo, _object(doc.get("cluster", {}), f"{where}.cluster"), f"{where}.cluster"),
@@ -342,6 +278,7 @@ def report_from_dict(data: Any, where: str = "results.json") -> RunReport:
         created_at=str(doc.get("created_at", "")),
         podchaos_version=str(versions.get("podchaos") or ""),
         runs=_each(doc["scenarios"], f"{where}.scenarios", run_from_dict),
+        leftovers=tuple(str(name) for name in _list(doc.get("leftovers", []), f"{where}.leftovers")),
     )
 
 

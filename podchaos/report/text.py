@@ -9,7 +9,7 @@ from podchaos.model import (
     EventRecord,
     EvictionRecord,
     FaultRecord,
-    FileProbe,
+    FileToken,
     LogLine,
     Outcome,
     PodGone,
@@ -45,7 +45,7 @@ def describe_entry(entry: TimelineEntry) -> str | None:
             if entry.reason in QUIET_EVENTS:
                 return None
             return f"  event {entry.type} {entry.reason} {entry.pod}: {entry.message}"
-        case FileProbe():
+        case FileToken():
             shown = "absent" if entry.content is None else repr(entry.content[:40])
             shown = f"unreadable: {entry.error[:80]}" if entry.error else shown
             return f"  probe {entry.phase} {entry.pod}/{entry.container}:{entry.path} = {shown}"

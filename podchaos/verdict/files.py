@@ -8,16 +8,16 @@ A file that could not be read, or a read-back in the wrong pod, fails with what 
 from __future__ import annotations
 
 from podchaos.model.expectations import EmptyDirKept, EmptyDirLost
-from podchaos.model.timeline import FileProbe, Timeline
+from podchaos.model.timeline import FileToken, Timeline
 from podchaos.model.verdict import Outcome
 from podchaos.verdict.common import Judgement
 
 
-def probes(timeline: Timeline, container: str, path: str) -> tuple[FileProbe | None, FileProbe | None]:
+def tokens(timeline: Timeline, container: str, path: str) -> tuple[FileToken | None, FileToken | None]:
     """The token written before the fault and the latest read-back after recovery, if any."""
-    probes = [p for p in timeline.of_type(FileProbe) if p.container == container and p.path == path]
-    before = next((p for p in probes if p.phase == "before-fault"), None)
-    after = next((p for p in reversed(probes) if p.phase == "after-recovery"), None)
+    found = [p for p in timeline.of_type(FileToken) if p.container == container and p.path == path]
+    before = next((p for p in found if p.phase == "before-fault"), None)
+    after = next((p for p in reversed(found) if p.phase == "after-recovery"), None)
     return before, after
 
 
@@ -28,7 +28,7 @@ def emptydir(e: EmptyDirKept | EmptyDirLost, timeline: Timeline) -> Judgement:
         if keep
         else f"{e.path} in {e.container} absent in a replacement pod (new UID)"
     )
-    before, after = probes(timeline, e.container, e.path)
+    before, after = tokens(timeline, e.container, e.path)
     if before is None or before.content is None:
         why = f": {before.error}" if before is not None and before.error else ""
         return Judgement(Outcome.FAILED, expected, f"podchaos could not write {e.path} before the fault{why}")

@@ -13,6 +13,7 @@ from host_tools import CHROMIUM, require
 
 from podchaos import __version__
 from podchaos.model import (
+    ClusterInfo,
     ContainerKill,
     ContainerSnapshot,
     EventRecord,
@@ -22,13 +23,14 @@ from podchaos.model import (
     PodReady,
     PodSnapshot,
     RestartCount,
+    RunReport,
     RunResult,
+    ScenarioRun,
     Timeline,
     TimelineEntry,
 )
 from podchaos.model.timeline import Termination
 from podchaos.report.html import render_html
-from podchaos.report.json_report import ClusterInfo, RunReport, ScenarioRun
 from podchaos.verdict import judge_all
 
 WINDOW = (1280, 2400)

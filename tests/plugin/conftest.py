@@ -17,7 +17,7 @@ workload:
       kind: Pod
       metadata: {{name: web, labels: {{app: web}}}}
       spec:
-        containers: [{{name: c, image: busybox}}]
+        containers: [{{name: c, image: "docker.io/library/busybox:1.35", imagePullPolicy: IfNotPresent}}]
 faults:
   - {{type: container-kill, container: c}}
 expect:

@@ -17,19 +17,17 @@ if TYPE_CHECKING:
     from conftest import ScenarioFiles
 
 BROKEN_RUNNER = """
-import podchaos.collect
+import podchaos.runner
 
 
 def pytest_configure(config):
-    def no_cluster_needed(config):
-        return None
-
-    def broken(kube, scenario, options):
+    def broken(connect, scenario, options):
         raise RuntimeError("boom in the runner")
 
-    podchaos.collect.session_kube = no_cluster_needed
-    podchaos.collect.run_scenario = broken
+    podchaos.runner.run_scenario = broken
 """
+# Should the broken runner not be used, the run must still never reach a cluster.
+NO_CLUSTER = ("--podchaos-cluster=existing", "--kubeconfig=no-such-kubeconfig")
 
 ARGS = (
     "-p",
@@ -109,7 +107,9 @@ def test_an_unexpected_exception_is_an_errored_run_and_keeps_its_traceback(
 ) -> None:
     directory = scenario_files.write("kill-one")
     pytester.makeconftest(BROKEN_RUNNER)
-    result = pytester.runpytest_subprocess(*ARGS, f"--scenario-dir={directory}", "--scenario=kill-one")
+    result = pytester.runpytest_subprocess(
+        *ARGS, *NO_CLUSTER, f"--scenario-dir={directory}", "--scenario=kill-one"
+    )
     result.assert_outcomes(failed=1)
     # Not podchaos's own error: pytest shows where it came from.
     result.stdout.fnmatch_lines(["*RuntimeError: boom in the runner*", "*conftest.py*"])

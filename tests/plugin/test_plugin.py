@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 def test_plugin_is_loaded_through_its_entry_point(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--trace-config", "--co", "-q")
-    result.stdout.fnmatch_lines(["*podchaos*podchaos/plugin.py*"])
+    result.stdout.fnmatch_lines(["*podchaos*podchaos/pytest_plugin/plugin.py*"])
 
 
 def test_help_shows_the_podchaos_options(pytester: pytest.Pytester) -> None:

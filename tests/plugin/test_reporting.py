@@ -61,6 +61,7 @@ def result(name, namespace, ready_after, outcome="passed"):
         scenario=name, namespace=namespace, verdict=verdict, timeline=timeline,
         started_at="2025-01-01T00:00:00+00:00", duration_s=12.5,
         error="DeployError: boom" if outcome == "error" else "",
+        faults=(ContainerKill("agent"),), expectations=(RestartCount("agent", 1),), target={"app": "web"},
     )
 """
 
@@ -230,8 +231,8 @@ def test_help_lists_the_reporting_options(pytester: pytest.Pytester) -> None:
 
 
 def test_the_reporting_hooks_are_checked_against_the_podchaos_hookspecs() -> None:
-    from podchaos import hookspecs
-    from podchaos.reporting import ReportingPlugin
+    from podchaos.pytest_plugin import hookspecs
+    from podchaos.pytest_plugin.reporting import ReportingPlugin
 
     specs = {name for name in vars(hookspecs) if name.startswith("pytest_podchaos_")}
     implemented = {name for name in vars(ReportingPlugin) if name.startswith("pytest_podchaos_")}

@@ -59,7 +59,7 @@ def test_the_matrix_runs_catalogue_scenarios(job: dict[str, Any]) -> None:
 
 
 def test_the_run_uses_only_real_podchaos_options(job: dict[str, Any]) -> None:
-    options = (ROOT / "podchaos" / "options.py").read_text()
+    options = (ROOT / "podchaos" / "pytest_plugin" / "options.py").read_text()
     arguments = pytest_arguments(steps(job)["Run the scenario"]["run"])
     flags = {word.split("=", 1)[0] for word in arguments if word.startswith("--")}
     assert {"--scenario", "--junitxml", "--podchaos-report-dir", "--podchaos-pushgateway"} <= flags

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import socket
@@ -19,7 +20,6 @@ from podchaos.measure import (
     Measurements,
     endpoint_times,
     measure,
-    run_outcome,
 )
 from podchaos.model import (
     ContainerSnapshot,
@@ -33,12 +33,13 @@ from podchaos.model import (
     PodSnapshot,
     RestartCount,
     RunResult,
+    ScenarioRun,
     Timeline,
     TimelineEntry,
     Verdict,
 )
 from podchaos.model.timeline import EndpointsSnapshot, EndpointState, Termination
-from podchaos.report.json_report import ScenarioRun, read_runs, write_run
+from podchaos.report.json_report import read_runs, write_run
 
 
 def container(
@@ -332,7 +333,7 @@ def test_each_export_has_its_own_registry() -> None:
 
 def test_a_scenario_run_is_counted_under_its_declared_fault_even_when_none_was_injected() -> None:
     errored = run("pod-delete", Timeline(), duration=4.0, error="ClusterError: no cluster")
-    declared = ScenarioRun(result=errored, faults=(PodDelete(),))
+    declared = ScenarioRun(result=dataclasses.replace(errored, faults=(PodDelete(),)))
     registry = metrics.build_registry([declared, sample_runs()[2]])
     runs = "podchaos_scenario_runs_total"
     assert value(registry, runs, scenario="pod-delete", fault="pod-delete", outcome="error") == 1
@@ -353,7 +354,7 @@ def test_recovery_buckets_reach_from_tens_of_milliseconds_past_five_minutes() ->
 
 
 def test_run_outcome() -> None:
-    outcomes = [run_outcome(result) for result in sample_runs()]
+    outcomes = [run.outcome.value for run in sample_runs()]
     assert outcomes == ["passed", "failed", "failed", "error"]
 
 

@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import pytest
+from journal import FakeJournal
 
 from podchaos import cleanup
 from podchaos.errors import Conflict, FaultError, ObjectNotFound, ScenarioError, TooManyRequests
 from podchaos.faults import node_drain, node_lease
+from podchaos.faults.agent import AgentPool
 from podchaos.faults.base import FaultContext
-from podchaos.faults.node_cordon import CORDONED_BY, NodeCordonFault
+from podchaos.faults.cordon import CORDONED_BY
+from podchaos.faults.node_cordon import NodeCordonFault
 from podchaos.faults.node_drain import NodeDrainFault
 from podchaos.k8s.client import Kube, NodeInfo
 from podchaos.loader import parse_scenario
@@ -24,7 +27,6 @@ from podchaos.model.timeline import (
     PodSnapshot,
     PodState,
     Timeline,
-    TimelineEntry,
 )
 from podchaos.model.verdict import Outcome
 from podchaos.verdict import judge
@@ -120,6 +122,9 @@ class FakeKube:
     def delete_pods_now(self, namespace: str) -> None:
         pass
 
+    def wait_namespaces_gone(self, names: list[str], selector: str, timeout: float) -> tuple[str, ...]:
+        return tuple(sorted(set(names) & self.namespaces))
+
     # --- pods
     def pods(self, namespace: str, selector: str = "", at: float = 0.0) -> list[PodState]:
         return [state(name, node, name in self.evicting) for name, node in sorted(self.pods_on.items())]
@@ -138,25 +143,10 @@ class FakeKube:
         self.evicting.add(name)
 
 
-@dataclass
-class FakeJournal:
-    entries: list[TimelineEntry] = field(default_factory=list)
-    ticks: float = 10.0
-
-    def clock(self) -> float:
-        self.ticks += 0.5
-        return self.ticks
-
-    def add(self, *entries: TimelineEntry) -> None:
-        self.entries.extend(entries)
-
-    def evictions(self) -> list[tuple[str, str, str]]:
-        return [(e.pod, e.outcome, e.cause) for e in self.entries if isinstance(e, EvictionRecord)]
-
-
 def context_for(kube: FakeKube, journal: FakeJournal, target: str = "web-1") -> FaultContext:
+    journal.kube, journal.namespace = kube, NAMESPACE
     targets = tuple(s for s in kube.pods(NAMESPACE) if s.pod.pod == target)
-    return FaultContext(cast(Kube, kube), NAMESPACE, "app=web", targets, journal)
+    return FaultContext(cast(Kube, kube), NAMESPACE, "app=web", targets, journal, cast(AgentPool, None))
 
 
 @pytest.fixture(autouse=True)
@@ -227,7 +217,6 @@ def test_drain_records_a_pod_already_gone() -> None:
 
 
 def test_drain_of_an_eviction_that_did_nothing_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(node_drain, "CONFIRM_TIMEOUT_S", 0.1)
     kube = FakeKube(pods_on={"web-1": "n1"})
     kube.evict = lambda namespace, name: None  # type: ignore[method-assign]  # accepted, pod untouched
     with pytest.raises(FaultError, match="eviction of web-1 was accepted but did nothing"):

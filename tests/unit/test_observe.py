@@ -17,7 +17,6 @@ from typing import Any
 
 from kubernetes import client
 
-from podchaos.k8s.client import watch_collection
 from podchaos.k8s.convert import (
     event_occurrence,
     event_record,
@@ -26,6 +25,7 @@ from podchaos.k8s.convert import (
     on_clock,
     pod_state,
 )
+from podchaos.k8s.watch import SYNCED, watch_collection
 from podchaos.model.expectations import EventSeen, LogSeen
 from podchaos.model.timeline import (
     ContainerSnapshot,
@@ -281,6 +281,7 @@ def test_watch_resumes_from_the_list_then_the_last_event_or_bookmark_and_relists
     seen = [
         (kind, obj.metadata.name, obj.metadata.resource_version)
         for kind, obj in watch_collection(api.list_namespaced_pod, "ns", api.stop, api.watcher)
+        if kind != SYNCED
     ]
     assert api.watched_from == ["120", "130", "150", "200"]
     assert api.listed == 2
@@ -317,6 +318,7 @@ def test_a_relist_reports_objects_deleted_while_the_watch_was_down() -> None:
     seen = [
         (kind, obj.metadata.name, obj.metadata.uid, obj.metadata.resource_version)
         for kind, obj in watch_collection(api.list_namespaced_pod, "ns", api.stop, api.watcher)
+        if kind != SYNCED
     ]
     assert api.listed == 2
     assert seen[5:] == [
@@ -499,10 +501,10 @@ def test_lines_are_told_apart_by_the_runtime_nanoseconds_and_forgotten_with_thei
         kube.delete.set()
         wait_until(lambda: bool(recorder.timeline().of_type(PodGone)))
         # web is gone but its stream still reads (the kubelet serves a terminating pod's log): kept.
-        assert set(recorder._lines_seen) == {("uid-1", "app"), ("uid-2", "app")}
+        assert set(recorder.logs._lines_seen) == {("uid-1", "app"), ("uid-2", "app")}
         held.set()
         # Its stream ended: no stream can open for a pod no longer in the API, so its lines go.
-        wait_until(lambda: set(recorder._lines_seen) == {("uid-2", "app")})
+        wait_until(lambda: set(recorder.logs._lines_seen) == {("uid-2", "app")})
     assert [line.text for line in recorder.timeline().of_type(LogLine) if line.pod == "web"] == [
         "tick",
         "tick",
@@ -531,7 +533,8 @@ class RelistingKube(FakeKube):
             windows=[client.exceptions.ApiException(status=410, reason="Gone"), []],
         )
         for kind, obj in watch_collection(api.list_namespaced_pod, namespace, api.stop, api.watcher):
-            yield kind, pod_state(obj, clock())
+            if kind != SYNCED:
+                yield kind, pod_state(obj, clock())
         self.played.set()
         stop.wait()
 

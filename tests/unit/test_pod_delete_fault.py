@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
+from journal import FakeJournal
 
 from podchaos.errors import FaultError, ObjectNotFound
 from podchaos.faults.base import FaultContext
 from podchaos.faults.pod_delete import PodDeleteFault
 from podchaos.model.faults import PodDelete
-from podchaos.model.timeline import PodSnapshot, PodState, TimelineEntry
+from podchaos.model.timeline import PodSnapshot, PodState
 
 TARGET = PodState(
     PodSnapshot(at=1, pod="web", pod_uid="uid-1", node="n1", phase="Running", ready=True, deleting=False), ()
@@ -31,20 +32,10 @@ class FakeKube:
         raise ObjectNotFound(f"read pod {namespace}/{name}", 404, "NotFound", "gone")
 
 
-@dataclass
-class FakeJournal:
-    entries: list[TimelineEntry] = field(default_factory=list)
-
-    def clock(self) -> float:
-        return 10.0
-
-    def add(self, *entries: TimelineEntry) -> None:
-        self.entries.extend(entries)
-
-
 def inject(spec: PodDelete) -> tuple[FakeKube, FakeJournal]:
-    kube, journal = FakeKube(), FakeJournal()
-    context = FaultContext(kube, "ns", "app=web", (TARGET,), journal)  # type: ignore[arg-type]
+    kube = FakeKube()
+    journal = FakeJournal(kube, step=0.0)
+    context = FaultContext(kube, "ns", "app=web", (TARGET,), journal, None)  # type: ignore[arg-type]
     PodDeleteFault(spec).inject(context)
     return kube, journal
 
@@ -67,8 +58,9 @@ def test_the_given_grace_period_is_sent_whole(
 
 @pytest.mark.parametrize("grace", [0.4, 2.5, 0.0])
 def test_a_grace_period_the_api_would_change_is_refused_before_deleting(grace: float) -> None:
-    kube, journal = FakeKube(), FakeJournal()
-    context = FaultContext(kube, "ns", "app=web", (TARGET,), journal)  # type: ignore[arg-type]
+    kube = FakeKube()
+    journal = FakeJournal(kube, step=0.0)
+    context = FaultContext(kube, "ns", "app=web", (TARGET,), journal, None)  # type: ignore[arg-type]
     with pytest.raises(FaultError, match="pod-delete gracePeriod: "):
         PodDeleteFault(PodDelete(grace_period=grace)).inject(context)
     assert kube.deletes == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -15,18 +16,23 @@ import pytest
 
 from podchaos import __version__
 from podchaos.cli import main
+from podchaos.errors import ReportError
 from podchaos.loader import load_scenario
 from podchaos.model import (
+    ClusterInfo,
     ContainerSnapshot,
     EventRecord,
     EventSeen,
     FaultRecord,
-    FileProbe,
+    FileToken,
+    PhaseTimes,
     PodDelete,
     PodGone,
     PodReady,
     PodSnapshot,
+    RunReport,
     RunResult,
+    ScenarioRun,
     Timeline,
     TimelineEntry,
     Verdict,
@@ -34,10 +40,6 @@ from podchaos.model import (
 from podchaos.model.timeline import EndpointsSnapshot, EndpointState, Termination
 from podchaos.report.html import build_lanes, nice_step, render_html, render_timeline_svg
 from podchaos.report.json_report import (
-    ClusterInfo,
-    ReportError,
-    RunReport,
-    ScenarioRun,
     load_report,
     read_runs,
     report_from_dict,
@@ -99,15 +101,15 @@ def sidecar_kill_run() -> ScenarioRun:
         pod_snapshot(0.8, False, phase="Pending"),
         *(container(1.5, name, "running") for name in ("app", "db-proxy", "log-agent")),
         pod_snapshot(3.1, True),
-        FileProbe(4.0, "orders", "uid-orders", "app", token, "t0k3n", "before-fault"),
+        FileToken(4.0, "orders", "uid-orders", "app", token, "t0k3n", "before-fault"),
         FaultRecord(10.0, "container-kill", "orders", "uid-orders", "log-agent", "SIGKILL to host PID 4242"),
         container(10.4, "log-agent", "terminated", ready=False),
         pod_snapshot(10.5, False),
         EventRecord(10.6, "orders", "Pulled", 'Container image "busybox:1.35" already present', "Normal"),
         container(11.2, "log-agent", "running", restarts=1, last=Termination("Error", 137, "t1", "t2")),
         pod_snapshot(11.9, True),
-        FileProbe(12.5, "orders", "uid-orders", "app", token, "t0k3n", "after-recovery"),
-        FileProbe(12.6, "orders", "uid-orders", "app", "/missing", None, "after-recovery"),
+        FileToken(12.5, "orders", "uid-orders", "app", token, "t0k3n", "after-recovery"),
+        FileToken(12.6, "orders", "uid-orders", "app", "/missing", None, "after-recovery"),
     ]
     timeline = Timeline().plus(*entries)
     result = RunResult(
@@ -119,11 +121,15 @@ def sidecar_kill_run() -> ScenarioRun:
         duration_s=21.3,
     )
     return ScenarioRun(
-        result=result,
+        result=dataclasses.replace(
+            result,
+            faults=SIDECAR_KILL.faults,
+            expectations=SIDECAR_KILL.expectations,
+            target=dict(SIDECAR_KILL.workload.target),
+            phases=PhaseTimes(deploy=0.2, steady=4.1, inject=0.6, observe=5.3, settle=0.4, cleanup=0.1),
+        ),
         description=SIDECAR_KILL.description,
         source=SIDECAR_KILL.source,
-        faults=SIDECAR_KILL.faults,
-        expectations=SIDECAR_KILL.expectations,
         nodeid="scenarios/sidecar-kill.yaml::sidecar-kill",
         worker="gw0",
         cluster=ClusterInfo("local", "embedded local cluster v1.35.4 (2 nodes)", "v1.35.4"),
@@ -162,11 +168,9 @@ def pod_delete_run() -> ScenarioRun:
         ),
     )
     return ScenarioRun(
-        result=result,
+        result=dataclasses.replace(result, faults=(PodDelete(grace_period=5.0),), expectations=expectations),
         description="Delete a Deployment pod",
         source="my-scenarios/pod-delete-replace.yaml",
-        faults=(PodDelete(grace_period=5.0),),
-        expectations=expectations,
         worker="gw1",
     )
 
@@ -181,7 +185,7 @@ def error_run() -> ScenarioRun:
         duration_s=60.5,
         error="SteadyStateTimeout: pods never became Ready",
     )
-    return ScenarioRun(result=result, expectations=(PodReady(30.0),))
+    return ScenarioRun(result=dataclasses.replace(result, expectations=(PodReady(30.0),)))
 
 
 def sample_report() -> RunReport:
@@ -222,7 +226,7 @@ def test_the_run_document_carries_verdict_measurements_and_versions() -> None:
         {"type": "container-kill", "container": "log-agent", "signal": "SIGKILL", "repeat": 1}
     ]
     kinds = [entry["kind"] for entry in document["timeline"]]
-    assert {"PodSnapshot", "ContainerSnapshot", "FaultRecord", "EventRecord", "FileProbe"} <= set(kinds)
+    assert {"PodSnapshot", "ContainerSnapshot", "FaultRecord", "EventRecord", "FileToken"} <= set(kinds)
     termination = next(
         e for e in document["timeline"] if e["kind"] == "ContainerSnapshot" and e["restart_count"]
     )

@@ -8,8 +8,10 @@ import pytest
 
 from podchaos import cleanup, deploy, diagnostics, runner
 from podchaos.catalogue import builtin_scenario_dir
+from podchaos.engine import Services
+from podchaos.errors import ClusterError
 from podchaos.loader import load_scenario
-from podchaos.measure import run_outcome
+from podchaos.model import RunOutcome
 
 
 def test_an_unexpected_exception_is_an_errored_result_with_its_traceback(
@@ -17,24 +19,41 @@ def test_an_unexpected_exception_is_an_errored_result_with_its_traceback(
 ) -> None:
     deleted: list[str] = []
 
-    def broken_create(kube: Any, namespace: str, scenario_name: str, run_id: str) -> None:
+    def broken_apply(self: Any, manifests: Any) -> None:
         raise KeyError("metadata")
 
     def delete(kube: Any, namespace: str) -> None:
         deleted.append(namespace)
 
-    monkeypatch.setattr(deploy, "create_namespace", broken_create)
+    monkeypatch.setattr(deploy, "create_namespace", lambda *args: None)
+    monkeypatch.setattr(runner.Run, "apply", broken_apply)
     monkeypatch.setattr(cleanup, "delete_namespace", delete)
     monkeypatch.setattr(diagnostics, "collect", lambda kube, namespace, selector: ("pods: none",))
     scenario = load_scenario(builtin_scenario_dir() / "sidecar-kill.yaml")
 
-    result = runner.run_scenario(None, scenario, runner.RunOptions(run_id="0badcafe"))  # type: ignore[arg-type]
+    services = Services(None)  # type: ignore[arg-type]
+    result = runner.run_scenario(lambda: services, scenario, runner.RunOptions(run_id="0badcafe"))
 
     assert result.error == "unexpected KeyError: 'metadata'"
-    assert run_outcome(result) == "error"
+    assert result.outcome is RunOutcome.ERROR
+    assert result.faults == scenario.faults
+    assert result.target == scenario.workload.target
     assert result.namespace == "pc-sidecar-kill-0badcafe"
     assert deleted == [result.namespace], "the namespace is cleaned up whatever happened"
     trace, evidence = result.diagnostics
     assert trace.startswith("traceback:\n")
-    assert "broken_create" in trace
+    assert "broken_apply" in trace
     assert evidence == "pods: none"
+
+
+def test_a_cluster_that_cannot_be_reached_is_the_runs_error() -> None:
+    scenario = load_scenario(builtin_scenario_dir() / "sidecar-kill.yaml")
+
+    def unreachable() -> Services:
+        raise ClusterError("cannot reach the Kubernetes API")
+
+    result = runner.run_scenario(unreachable, scenario, runner.RunOptions(run_id="0badcafe"))
+    assert result.error == "ClusterError: cannot reach the Kubernetes API"
+    assert result.namespace == "pc-sidecar-kill-0badcafe"
+    assert result.diagnostics == ()
+    assert result.expectations == scenario.expectations

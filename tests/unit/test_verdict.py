@@ -9,7 +9,7 @@ from podchaos.model import (
     EventRecord,
     EventSeen,
     FaultRecord,
-    FileProbe,
+    FileToken,
     LastTerminated,
     Outcome,
     PodGone,
@@ -125,8 +125,8 @@ def test_pod_not_ready_again_fails_once_the_window_is_over() -> None:
     assert judge(PodReady(within=5), timeline(*entries), 16).outcome is Outcome.FAILED
 
 
-def probe(at: float, phase: str, content: str | None, uid: str = UID) -> FileProbe:
-    return FileProbe(
+def probe(at: float, phase: str, content: str | None, uid: str = UID) -> FileToken:
+    return FileToken(
         at=at, pod="web", pod_uid=uid, container="app", path="/data/t", content=content, phase=phase
     )  # type: ignore[arg-type]
 

@@ -27,7 +27,7 @@ from podchaos.model.timeline import (
     EndpointState,
     EvictionRecord,
     FaultRecord,
-    FileProbe,
+    FileToken,
     LogLine,
     PodGone,
     PodSnapshot,
@@ -557,8 +557,8 @@ TOKEN = "podchaos-0123456789abcdef"
 
 def file_probe(
     at: float, phase: str, content: str | None, uid: str = UID, error: str = "", pod_name: str = "web"
-) -> FileProbe:
-    return FileProbe(
+) -> FileToken:
+    return FileToken(
         at=at,
         pod=pod_name,
         pod_uid=uid,
@@ -570,7 +570,7 @@ def file_probe(
     )
 
 
-def read_back(after: FileProbe) -> Timeline:
+def read_back(after: FileToken) -> Timeline:
     return timeline(file_probe(5, "before-fault", TOKEN), FAULT, after)
 
 

@@ -1,4 +1,4 @@
-"""File probes tell a token, an absent file and an unreadable one apart (pure: a fake exec, no cluster)."""
+"""File tokens tell a token, an absent file and an unreadable one apart (pure: a fake exec, no cluster)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from podchaos import probes
+from podchaos import tokens
 from podchaos.errors import ClusterError
 from podchaos.k8s.client import ExecResult
-from podchaos.model.timeline import FileProbe, PodSnapshot, PodState
+from podchaos.model.timeline import FileToken, PodSnapshot, PodState
 
 
 @dataclass
@@ -33,20 +33,20 @@ TARGET = PodState(
 )
 
 
-def read(result: ExecResult | Exception) -> FileProbe:
-    return probes.read_file(FakeKube(result), "ns", TARGET, "app", "/data/t", 5.0)  # type: ignore[arg-type]
+def read(result: ExecResult | Exception) -> FileToken:
+    return tokens.read_file(FakeKube(result), "ns", TARGET, "app", "/data/t", 5.0)  # type: ignore[arg-type]
 
 
 def test_content_is_read_back() -> None:
-    probe = read(ExecResult("podchaos-abc", "", 0))
-    assert (probe.content, probe.error, probe.absent) == ("podchaos-abc", "", False)
-    assert (probe.pod_uid, probe.phase) == ("uid-1", "after-recovery")
+    token = read(ExecResult("podchaos-abc", "", 0))
+    assert (token.content, token.error, token.absent) == ("podchaos-abc", "", False)
+    assert (token.pod_uid, token.phase) == ("uid-1", "after-recovery")
 
 
 def test_absent_only_with_the_scripts_own_mark_and_exit_code() -> None:
-    probe = read(ExecResult("", probes.ABSENT_MARK + "\n", probes.ABSENT_EXIT))
-    assert probe.absent
-    assert probe.error == ""
+    token = read(ExecResult("", tokens.ABSENT_MARK + "\n", tokens.ABSENT_EXIT))
+    assert token.absent
+    assert token.error == ""
 
 
 @pytest.mark.parametrize(
@@ -55,25 +55,25 @@ def test_absent_only_with_the_scripts_own_mark_and_exit_code() -> None:
         # No shell in the image: the runtime cannot start sh.
         (ExecResult("", 'exec: "sh": executable file not found in $PATH', 126), "exit code 126: exec: "),
         # Same exit code as "absent" but not the script's mark: a failure, not an absent file.
-        (ExecResult("", "sh: can't open", probes.ABSENT_EXIT), "exit code 3: sh: can't open"),
+        (ExecResult("", "sh: can't open", tokens.ABSENT_EXIT), "exit code 3: sh: can't open"),
         (ExecResult("", "cat: read error: Is a directory", 1), "exit code 1: cat: read error"),
         (ExecResult("", "", -1), "exit code -1"),
         (ClusterError("exec in ns/web/app timed out"), "exec in ns/web/app timed out"),
     ],
 )
 def test_an_exec_or_read_failure_is_never_absent(result: ExecResult | Exception, error: str) -> None:
-    probe = read(result)
-    assert probe.content is None
-    assert not probe.absent
-    assert probe.error.startswith(error)
+    token = read(result)
+    assert token.content is None
+    assert not token.absent
+    assert token.error.startswith(error)
 
 
 def test_write_failure_says_why() -> None:
     kube = FakeKube(ExecResult("", "sh: can't create /data/t: Read-only file system", 1))
-    probe = probes.write_token(kube, "ns", TARGET, "app", "/data/t", 2.0)  # type: ignore[arg-type]
-    assert probe.content is None
-    assert probe.error == "exit code 1: sh: can't create /data/t: Read-only file system"
-    assert probe.phase == "before-fault"
+    token = tokens.write_token(kube, "ns", TARGET, "app", "/data/t", 2.0)  # type: ignore[arg-type]
+    assert token.content is None
+    assert token.error == "exit code 1: sh: can't create /data/t: Read-only file system"
+    assert token.phase == "before-fault"
 
 
 @pytest.mark.parametrize("kind", ["file", "missing", "directory"])
@@ -84,10 +84,10 @@ def test_read_script_in_a_real_shell(tmp_path: Path, kind: str) -> None:
         target.write_text("tok")
     elif kind == "directory":
         target.mkdir()
-    done = subprocess.run(probes.read_script(str(target)), capture_output=True, text=True, check=False)
+    done = subprocess.run(tokens.read_script(str(target)), capture_output=True, text=True, check=False)
     if kind == "file":
         assert (done.returncode, done.stdout) == (0, "tok")
     elif kind == "missing":
-        assert (done.returncode, done.stderr.strip()) == (probes.ABSENT_EXIT, probes.ABSENT_MARK)
+        assert (done.returncode, done.stderr.strip()) == (tokens.ABSENT_EXIT, tokens.ABSENT_MARK)
     else:
-        assert done.returncode not in (0, probes.ABSENT_EXIT)
+        assert done.returncode not in (0, tokens.ABSENT_EXIT)

@@ -11,31 +11,30 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import inspect
+import json
 import secrets
 from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from podchaos import __version__, metrics
-from podchaos.cluster.provider import ClusterAccess
+from podchaos import __version__
 from podchaos.errors import PodchaosError
-from podchaos.model import RunResult, Scenario
-from podchaos.options import ReportOptions, read_report_options
-from podchaos.report.html import render_html
-from podchaos.report.json_report import (
-    RUNS_DIR,
-    ClusterInfo,
-    RunReport,
-    ScenarioRun,
-    read_runs,
-    write_atomically,
-    write_report,
-    write_run,
-)
-from podchaos.stash import SESSION_KEY
+from podchaos.pytest_plugin.options import ReportOptions, read_report_options
+from podchaos.pytest_plugin.stash import SESSION_KEY
+
+if TYPE_CHECKING:
+    from podchaos.cluster.provider import ClusterAccess
+    from podchaos.model import ClusterInfo, RunResult, Scenario, ScenarioRun
+
+# Where each process writes its runs, under the run directory.
+RUNS_DIR = "runs"
+
+# Run namespaces whose deletion a process could not confirm: ``leftovers-<worker>.json`` there too.
+LEFTOVERS_PREFIX = "leftovers-"
 
 RUN_ID_INPUT = "podchaos_run_id"
 REPORT_DIR_INPUT = "podchaos_report_dir"
@@ -106,7 +105,7 @@ class ReportingPlugin:
         self.config = config
         self.options = read_report_options(config)
         self.place = place_for(config, self.options)
-        self.cluster = ClusterInfo()
+        self.cluster: ClusterInfo | None = None
         self.summary: list[str] = []
 
     @pytest.hookimpl(optionalhook=True)
@@ -122,7 +121,7 @@ class ReportingPlugin:
         self.note_cluster(config, access)
 
     def pytest_podchaos_scenario_finished(
-        self, item: pytest.Item, scenario: Scenario, result: RunResult
+        self, item: pytest.Item, scenario: Scenario | None, result: RunResult
     ) -> None:
         """Record the run: its JUnit properties and its JSON document."""
         self.record_run(item, scenario, result)
@@ -140,57 +139,112 @@ class ReportingPlugin:
 
     def note_cluster(self, config: pytest.Config, access: ClusterAccess) -> None:
         """Keep the cluster's provider, description and (if it answers) server version for the reports."""
+        from podchaos.model import ClusterInfo
+
         version = ""
         # The version is optional metadata: a report without it is still a report.
         with contextlib.suppress(PodchaosError):
             version = config.stash[SESSION_KEY].kube().server_version()
         self.cluster = ClusterInfo(access.provider, access.description, version)
 
-    def record_run(self, item: pytest.Item, scenario: Scenario, result: RunResult) -> ScenarioRun:
+    def record_run(self, item: pytest.Item, scenario: Scenario | None, result: RunResult) -> ScenarioRun:
         """Add the run's outcome, namespace, duration and recovery times to the item's JUnit properties
         and write the run's JSON document.
 
         Scenario items and tests using the ``chaos`` fixture both come through here, so every test
         case with a run carries the same properties.
         """
+        from podchaos.measure import measure
+        from podchaos.model import ClusterInfo, ScenarioRun
+        from podchaos.report.json_report import write_run
+
+        if scenario is not None:
+            description, source = scenario.description, scenario.source
+        else:
+            # A test using the chaos fixture: its docstring's first paragraph describes it.
+            function = getattr(item, "function", None)
+            doc = inspect.getdoc(function) if function is not None else None
+            description, source = (doc or "").split("\n\n")[0], str(item.path)
         run = ScenarioRun(
             result=result,
-            description=scenario.description,
-            source=scenario.source,
-            faults=scenario.faults,
-            expectations=scenario.expectations,
+            description=description,
+            source=source,
             nodeid=item.nodeid,
             worker=self.place.worker,
-            cluster=self.cluster,
+            cluster=self.cluster or ClusterInfo(),
             podchaos_version=__version__,
         )
         item.user_properties.append(("podchaos_namespace", result.namespace))
         item.user_properties.append(("podchaos_duration_s", result.duration_s))
-        item.user_properties.extend(run.measurements.properties())
-        item.user_properties.append(("podchaos_outcome", run.outcome))
+        item.user_properties.extend(measure(result.timeline).properties())
+        item.user_properties.append(("podchaos_outcome", run.outcome.value))
         write_run(self.place.runs_dir, run)
         return run
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Controller only: gather every process's runs into the reports and the metrics exports."""
+        """Every process confirms its runs' namespaces are gone; then the controller (which runs this
+        after every xdist worker finished) gathers the runs into the reports and metrics."""
+        self.confirm_cleanup()
+        self.gather(session)
+
+    def confirm_cleanup(self) -> None:
+        """Confirm this process's run namespaces are gone (the runs did not wait for that); the ones
+        that are not are written down for the controller, which fails the session for them."""
+        podchaos_session = self.config.stash.get(SESSION_KEY, None)
+        if podchaos_session is None:
+            return
+        try:
+            leftovers = podchaos_session.finish()
+        except PodchaosError as exc:
+            self.summary.append(f"podchaos: WARNING cannot confirm the run namespaces are gone: {exc}")
+            leftovers = ("(unconfirmed)",)
+        if leftovers:
+            name = f"{LEFTOVERS_PREFIX}{self.place.worker or 'main'}.json"
+            with contextlib.suppress(OSError):
+                self.place.run_dir.mkdir(parents=True, exist_ok=True)
+                (self.place.run_dir / name).write_text(json.dumps(list(leftovers)))
+
+    def gather(self, session: pytest.Session) -> None:
+        """Controller only: gather every process's runs into the reports and the metrics exports; a
+        namespace any process left behind fails the session ("nothing left behind" is guaranteed)."""
+        from podchaos.report.json_report import read_runs
+
         if not self.place.controller:
             return
+        leftovers = self._leftovers()
+        if leftovers:
+            self.summary.append(
+                f"podchaos: WARNING namespaces left behind ({', '.join(leftovers)}): run `podchaos sweep`"
+            )
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
         try:
             runs = read_runs(self.place.runs_dir)
         except PodchaosError as exc:
             self.summary.append(f"podchaos: WARNING cannot read the run documents: {exc}")
             return
         if runs:
-            self._write_reports(runs)
+            self._write_reports(runs, leftovers)
         self._export_metrics(runs)
 
-    def _write_reports(self, runs: tuple[ScenarioRun, ...]) -> None:
+    def _leftovers(self) -> tuple[str, ...]:
+        names: list[str] = []
+        for path in sorted(self.place.run_dir.glob(f"{LEFTOVERS_PREFIX}*.json")):
+            with contextlib.suppress(OSError, ValueError):
+                names.extend(str(name) for name in json.loads(path.read_text()))
+        return tuple(sorted(names))
+
+    def _write_reports(self, runs: tuple[ScenarioRun, ...], leftovers: tuple[str, ...]) -> None:
+        from podchaos.model import RunReport
+        from podchaos.report.html import render_html
+        from podchaos.report.json_report import write_atomically, write_report
+
         report = RunReport(
             run_id=self.place.run_id,
             created_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             podchaos_version=__version__,
             runs=runs,
+            leftovers=leftovers,
         )
         try:
             write_report(self.place.run_dir, report)
@@ -202,6 +256,8 @@ class ReportingPlugin:
         self.summary.append(f"podchaos report: {html} ({len(runs)} scenario run(s), run id {report.run_id})")
 
     def _export_metrics(self, runs: tuple[ScenarioRun, ...]) -> None:
+        from podchaos import metrics
+
         # Monitoring being down must not fail the chaos tests: say so loudly instead.
         if self.options.metrics_file is not None:
             try:

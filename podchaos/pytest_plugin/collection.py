@@ -2,48 +2,18 @@
 
 from __future__ import annotations
 
-import datetime
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from podchaos import deploy
-from podchaos.errors import PodchaosError, ScenarioError
-from podchaos.fixtures import session_kube
-from podchaos.loader import load_scenario
-from podchaos.model import RunResult, Scenario, Timeline, Verdict
-from podchaos.report.text import format_result
-from podchaos.runner import RunOptions, describe_error, run_scenario
-from podchaos.stash import SESSION_KEY
+from podchaos.errors import PodchaosError, ScenarioError, ScenarioFailed
+from podchaos.pytest_plugin.fixtures import session_services
+from podchaos.pytest_plugin.stash import SESSION_KEY
 
-
-class ScenarioFailed(Exception):
-    """A scenario run whose verdict failed or that could not complete; carries the run result."""
-
-    def __init__(self, result: RunResult) -> None:
-        self.result = result
-        super().__init__(result.error or "expectations failed")
-
-
-def errored_result(
-    scenario: Scenario, run_id: str, started_at: str, duration_s: float, exc: Exception
-) -> RunResult:
-    """The result of a run that raised instead of finishing: no verdict, the exception as its error.
-
-    The namespace is the one the run used (or would have used), so a leftover can be found.
-    """
-    return RunResult(
-        scenario=scenario.name,
-        namespace=deploy.namespace_name(scenario.name, run_id),
-        verdict=Verdict(()),
-        timeline=Timeline(),
-        started_at=started_at,
-        duration_s=round(duration_s, 3),
-        error=describe_error(exc),
-    )
+if TYPE_CHECKING:
+    from podchaos.model import RunResult, Scenario
 
 
 class ScenarioFile(pytest.File):
@@ -64,6 +34,8 @@ class ScenarioFile(pytest.File):
         return node
 
     def collect(self) -> Iterator[ScenarioItem]:
+        from podchaos.loader import load_scenario
+
         try:
             scenario = load_scenario(self.path)
         except ScenarioError as exc:
@@ -93,20 +65,17 @@ class ScenarioItem(pytest.Item):
         self.add_marker(pytest.mark.e2e)
 
     def runtest(self) -> None:
+        from podchaos import deploy, runner
+
         session = self.config.stash[SESSION_KEY]
-        options = RunOptions(keep_namespace=session.options.keep_namespace, run_id=deploy.new_run_id())
-        started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-        started = time.monotonic()
+        options = runner.RunOptions(keep_namespace=session.options.keep_namespace, run_id=deploy.new_run_id())
+        # Whatever goes wrong, a cluster that does not come up included, is the result's error, and
+        # the run still counts in the reports and metrics.
         try:
-            kube = session_kube(self.config)
-            result = run_scenario(kube, self.scenario, options)
+            result = runner.run_scenario(lambda: session_services(self.config), self.scenario, options)
         except Exception as exc:
-            # The runner turns what goes wrong during a run into the result's error; what escapes it
-            # (a cluster that does not come up, a podchaos bug) must still count as a run in the
-            # reports and metrics, with outcome error.
-            result = errored_result(
-                self.scenario, options.run_id, started_at, time.monotonic() - started, exc
-            )
+            # A bug that escaped the runner: the run still counts, as an error.
+            result = runner.errored_result(self.scenario, options, exc)
             self.finished(result)
             if isinstance(exc, PodchaosError):
                 raise ScenarioFailed(result) from exc
@@ -121,6 +90,8 @@ class ScenarioItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ScenarioFailed):
+            from podchaos.report.text import format_result
+
             return f"scenario {self.scenario.name} failed ({self.scenario.source})\n\n" + format_result(
                 excinfo.value.result
             )

@@ -1,4 +1,4 @@
-"""File probes: podchaos writes a token into a volume before the fault and reads it back after recovery.
+"""File tokens: podchaos writes a token into a volume before the fault and reads it back after recovery.
 
 A token only podchaos writes tells "kept" from "lost" even when the workload rewrites its own
 files on every start. Reading it back tells three cases apart: the token (or other content), the
@@ -16,7 +16,7 @@ from typing import Literal
 from podchaos.errors import PodchaosError
 from podchaos.k8s.client import ExecResult, Kube
 from podchaos.model.expectations import EmptyDirKept, EmptyDirLost, Expectation
-from podchaos.model.timeline import FileProbe, PodState
+from podchaos.model.timeline import FileToken, PodState
 
 # The read script prints this on stderr and exits with ABSENT_EXIT when nothing exists at the path;
 # both must be seen, so a shell or exec failing with the same code is not taken for an absent file.
@@ -40,7 +40,7 @@ def read_script(path: str) -> list[str]:
     ]
 
 
-def write_token(kube: Kube, namespace: str, pod: PodState, container: str, path: str, at: float) -> FileProbe:
+def write_token(kube: Kube, namespace: str, pod: PodState, container: str, path: str, at: float) -> FileToken:
     """Write a fresh random token to ``path``; content None (and ``error`` why) when the write failed."""
     token = f"podchaos-{secrets.token_hex(8)}"
     script = f"printf %s {shlex.quote(token)} > {shlex.quote(path)} && cat {shlex.quote(path)}"
@@ -53,7 +53,7 @@ def write_token(kube: Kube, namespace: str, pod: PodState, container: str, path:
     return _probe(pod, container, path, None, at, "before-fault", _failure(result))
 
 
-def read_file(kube: Kube, namespace: str, pod: PodState, container: str, path: str, at: float) -> FileProbe:
+def read_file(kube: Kube, namespace: str, pod: PodState, container: str, path: str, at: float) -> FileToken:
     """Read ``path``: its content; absent (content None, no error) only when nothing exists there;
     otherwise content None and ``error`` saying why it could not be read."""
     try:
@@ -80,8 +80,8 @@ def _probe(
     at: float,
     phase: Literal["before-fault", "after-recovery"],
     error: str = "",
-) -> FileProbe:
-    return FileProbe(
+) -> FileToken:
+    return FileToken(
         at=at,
         pod=pod.pod.pod,
         pod_uid=pod.pod.pod_uid,

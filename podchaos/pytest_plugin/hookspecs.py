@@ -26,15 +26,17 @@ def pytest_podchaos_cluster_ready(config: pytest.Config, access: ClusterAccess) 
 
 
 @hookspec
-def pytest_podchaos_scenario_finished(item: pytest.Item, scenario: Scenario, result: RunResult) -> None:
+def pytest_podchaos_scenario_finished(
+    item: pytest.Item, scenario: Scenario | None, result: RunResult
+) -> None:
     """Called after each scenario run (passed or not), and for each test that used the ``chaos`` fixture.
 
     A scenario file's item calls it at the end of its run, before the test outcome is decided. A test
     using the ``chaos`` fixture calls it at the fixture's teardown, after the test's outcome, when its
-    ``record`` blocks recorded something; the scenario is then made from those blocks and named by
-    the test's node id.
+    ``record`` blocks recorded something; the result is then named by the test's node id.
 
     :param item: the scenario file's item, or the test function's item.
-    :param scenario: the validated scenario, or the one made from the test's ``record`` blocks.
-    :param result: verdict, timeline, faults and diagnostics of the run.
+    :param scenario: the validated scenario of a scenario file; None for a ``chaos`` fixture test.
+    :param result: verdict, timeline, diagnostics, phase times, and what the run was asked: faults,
+        expectations, target labels.
     """

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from podchaos.options import PodchaosOptions
-from podchaos.session import ClusterSession
+from podchaos.pytest_plugin.options import PodchaosOptions
+from podchaos.pytest_plugin.session import ClusterSession
 
 OPTIONS_KEY = pytest.StashKey[PodchaosOptions]()
 SESSION_KEY = pytest.StashKey[ClusterSession]()

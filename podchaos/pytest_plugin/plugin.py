@@ -11,20 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from podchaos import hookspecs
 from podchaos.catalogue import discover, select
-from podchaos.collect import ScenarioFile, ScenarioItem
 from podchaos.errors import PodchaosError
-from podchaos.fixtures import (  # noqa: F401  (fixtures are registered by being module attributes)
+from podchaos.pytest_plugin import hookspecs
+from podchaos.pytest_plugin.collection import ScenarioFile, ScenarioItem
+from podchaos.pytest_plugin.fixtures import (  # noqa: F401  (fixtures are registered by being module attributes)
     chaos,
     podchaos_cluster,
     podchaos_kube,
 )
-from podchaos.loader import load_scenario
-from podchaos.options import add_options, read_options
-from podchaos.reporting import ReportingPlugin
-from podchaos.session import ClusterSession
-from podchaos.stash import OPTIONS_KEY, SELECTED_KEY, SESSION_KEY
+from podchaos.pytest_plugin.options import add_options, read_options
+from podchaos.pytest_plugin.reporting import ReportingPlugin
+from podchaos.pytest_plugin.session import ClusterSession
+from podchaos.pytest_plugin.stash import OPTIONS_KEY, SELECTED_KEY, SESSION_KEY
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -59,6 +58,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
     if not config.getoption("list_scenarios"):
         return None
+    from podchaos.loader import load_scenario
+
     options = read_options(config)
     try:
         catalogue = discover(options.scenario_dirs)

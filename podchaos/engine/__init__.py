@@ -1,0 +1,8 @@
+"""The run engine both entry points drive: a scenario file (:mod:`podchaos.runner`) and a user's test
+(:mod:`podchaos.library`, the ``chaos`` fixture)."""
+
+from __future__ import annotations
+
+from podchaos.engine.run import Recording, Run, Services, describe_error, restore_all, selector_of
+
+__all__ = ["Recording", "Run", "Services", "describe_error", "restore_all", "selector_of"]

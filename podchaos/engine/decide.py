@@ -1,0 +1,92 @@
+"""Observe until decided: watch after the faults until every expectation is decided, read back the
+file tokens once the targets recovered, then settle until nothing in flight can change a verdict."""
+
+from __future__ import annotations
+
+from podchaos import tokens
+from podchaos.engine.phases import PhaseClock
+from podchaos.k8s.client import Kube
+from podchaos.model import Expectation, FaultRecord, Verdict
+from podchaos.model.timeline import PodState
+from podchaos.observe import Recorder
+from podchaos.verdict import judge_all
+
+
+def token_target(recorder: Recorder, fault_pod_uid: str) -> PodState:
+    """Where file tokens are read back: the faulted pod if it lives on, else its replacement (never a
+    pod that is being deleted: its emptyDir still exists until it is gone)."""
+    pods = [state for state in recorder.live_pods() if not state.pod.deleting]
+    pods.sort(key=lambda state: (state.pod.pod_uid != fault_pod_uid, state.pod.pod))
+    return pods[0]
+
+
+def recovered(pods: list[PodState]) -> bool:
+    """Some target pod exists and every one not being deleted is Ready."""
+    live = [state for state in pods if not state.pod.deleting]
+    return bool(live) and all(state.pod.ready for state in live)
+
+
+def quiet(pods: list[PodState]) -> bool:
+    """Nothing is in flight that could still change a verdict: every target pod is Running and Ready,
+    none is being deleted, and every container is running and ready (init containers completed).
+
+    A restart, a termination, a replacement or a reschedule all pass through a state this rejects,
+    so settling can end here instead of waiting out its whole window.
+    """
+    if not pods:
+        return False
+    for state in pods:
+        if state.pod.deleting or state.pod.phase != "Running" or not state.pod.ready:
+            return False
+        for container in state.containers:
+            if container.role == "init":
+                if container.state != "terminated" or (
+                    container.last_termination is not None and container.last_termination.exit_code
+                ):
+                    return False
+            elif container.state != "running" or not container.ready:
+                return False
+    return True
+
+
+def observe_until_decided(
+    kube: Kube,
+    namespace: str,
+    recorder: Recorder,
+    expectations: tuple[Expectation, ...],
+    fault: FaultRecord,
+    timeout: float,
+    settle: float,
+    phases: PhaseClock,
+) -> Verdict:
+    """Watch until every expectation is decided and the file tokens are read back, then settle for up
+    to ``settle`` seconds (less once the target pods are quiet), or until ``timeout`` after the fault.
+
+    Files the expectations need are read back once the target pods are Ready again.
+    """
+    started = recorder.clock()
+    checks = tokens.file_checks(expectations)
+    read_back = not checks
+    deadline = fault.at + timeout
+    decided_at: float | None = None
+    while recorder.clock() < deadline:
+        recorder.check()
+        if not read_back and recovered(recorder.live_pods()):
+            target = token_target(recorder, fault.pod_uid)
+            for container, path in checks:
+                recorder.add(tokens.read_file(kube, namespace, target, container, path, recorder.clock()))
+            read_back = True
+        verdict = judge_all(expectations, recorder.timeline(), recorder.clock(), final=False)
+        now = recorder.clock()
+        if verdict.pending or not read_back:
+            decided_at = None
+        elif decided_at is None:
+            decided_at = now
+        if decided_at is not None and (now >= decided_at + settle or quiet(recorder.live_pods())):
+            break
+        recorder.wait_change(0.5 if decided_at is None else min(0.5, max(0.01, decided_at + settle - now)))
+    ended = recorder.clock()
+    settled = ended - decided_at if decided_at is not None else 0.0
+    phases.add("observe", max(0.0, ended - started - settled))
+    phases.add("settle", settled)
+    return judge_all(expectations, recorder.timeline(), ended, final=True)

@@ -1,0 +1,300 @@
+"""The one run engine: namespace -> apply -> steady -> record -> inject -> observe/judge -> restore
+-> cleanup. The scenario runner and the ``chaos`` fixture both drive it, and only :meth:`Run.result`
+makes a :class:`~podchaos.model.RunResult`."""
+
+from __future__ import annotations
+
+import datetime
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from podchaos import cleanup, deploy, diagnostics, tokens
+from podchaos.cleanup import NamespaceCleaner
+from podchaos.engine.decide import observe_until_decided
+from podchaos.engine.phases import PhaseClock
+from podchaos.errors import FaultError, PodchaosError, ScenarioError
+from podchaos.faults import Fault, FaultContext, fault_for
+from podchaos.faults.agent import AgentPool
+from podchaos.k8s.client import Kube
+from podchaos.model import Expectation, FaultRecord, FaultSpec, RunResult, Timeline, Verdict
+from podchaos.model.timeline import PodState
+from podchaos.observe import Recorder
+from podchaos.steady import wait_steady
+
+
+@dataclass(frozen=True)
+class Services:
+    """What runs share: the API connection, and, under a pytest session, node agents kept for the
+    whole session and a cleaner that confirms namespaces gone at its end. Without those, a run starts
+    its agents in its own namespace and waits for that namespace to be gone when it closes."""
+
+    kube: Kube
+    agents: AgentPool | None = None
+    cleaner: NamespaceCleaner | None = None
+
+
+def describe_error(exc: BaseException) -> str:
+    """A run's error as reports show it: the podchaos error's class and message, or, for anything
+    outside the podchaos tree (a bug, an untranslated library error), the same marked ``unexpected``."""
+    kind = type(exc).__name__
+    return f"{kind}: {exc}" if isinstance(exc, PodchaosError) else f"unexpected {kind}: {exc}"
+
+
+def selector_of(labels: Mapping[str, str]) -> str:
+    """The label selector that picks pods carrying all of ``labels``."""
+    return ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
+
+
+def restore_all(faults: Sequence[Fault], context: FaultContext) -> None:
+    """Undo what the faults left in place, last first; every fault is restored even if one fails."""
+    errors: list[PodchaosError] = []
+    for fault in reversed(faults):
+        try:
+            fault.restore(context)
+        except PodchaosError as exc:
+            errors.append(exc)
+    if errors:
+        raise FaultError(f"could not restore after the faults: {'; '.join(map(str, errors))}") from errors[0]
+
+
+class Recording:
+    """Faults and expectations against the pods some labels pick, with a recording timeline."""
+
+    def __init__(
+        self, run: Run, target: Mapping[str, str], recorder: Recorder, targets: list[PodState]
+    ) -> None:
+        self.run = run
+        self.target = dict(target)
+        self.selector = selector_of(target)
+        self.recorder = recorder
+        self.targets = targets
+        self.faults: list[FaultRecord] = []
+        self.specs: list[FaultSpec] = []
+        self.verdicts: list[Verdict] = []
+        self.context = FaultContext(
+            run.kube, run.namespace, self.selector, tuple(targets), recorder, run.agents
+        )
+        self._injected: list[Fault] = []
+
+    def inject(self, spec: FaultSpec) -> FaultRecord:
+        """Inject a fault into the first target pod; returns once it is confirmed to have taken effect.
+
+        What the fault leaves in place (a cordoned node, a hidden probe file) is undone by
+        :meth:`restore`, which the ``record`` block calls when it ends.
+        """
+        fault = fault_for(spec)
+        self._injected.append(fault)
+        self.specs.append(spec)
+        with self.run.phases.timing("inject"):
+            record = fault.inject(self.context)
+        self.faults.append(record)
+        return record
+
+    def write_token(self, container: str, path: str) -> None:
+        """Write a token before a fault, so emptydir-kept / emptydir-lost can check it afterwards."""
+        with self.run.phases.timing("steady"):
+            self.recorder.add(
+                tokens.write_token(
+                    self.run.kube, self.run.namespace, self.targets[0], container, path, self.recorder.clock()
+                )
+            )
+
+    def observe(
+        self, expectations: Sequence[Expectation], timeout: float = 60.0, settle: float = 3.0
+    ) -> Verdict:
+        """Watch until the expectations are decided (or ``timeout`` after the first fault); the verdict."""
+        if not self.faults:
+            raise FaultError("inject a fault before expecting its effects")
+        verdict = observe_until_decided(
+            self.run.kube,
+            self.run.namespace,
+            self.recorder,
+            tuple(expectations),
+            self.faults[0],
+            timeout,
+            settle,
+            self.run.phases,
+        )
+        self.verdicts.append(verdict)
+        return verdict
+
+    def restore(self) -> None:
+        """Undo what the injected faults left in place."""
+        faults, self._injected = self._injected, []
+        with self.run.phases.timing("restore"):
+            restore_all(faults, self.context)
+
+    @property
+    def timeline(self) -> Timeline:
+        """What was recorded so far."""
+        return self.recorder.timeline()
+
+
+class Run:
+    """One run in its own namespace. ``connect`` gives the services when the run opens, so a cluster
+    that cannot be reached is this run's error like any other."""
+
+    def __init__(
+        self,
+        name: str,
+        connect: Callable[[], Services],
+        *,
+        run_id: str = "",
+        keep_namespace: bool = False,
+    ) -> None:
+        self.name = name
+        self.run_id = run_id or deploy.new_run_id()
+        self.namespace = deploy.namespace_name(name, self.run_id)
+        self.keep_namespace = keep_namespace
+        self.phases = PhaseClock()
+        self.recordings: list[Recording] = []
+        self.error = ""
+        self.evidence: tuple[str, ...] = ()
+        self._connect = connect
+        self._services: Services | None = None
+        self._own_agents: AgentPool | None = None
+        self._created = False
+        self._closed = False
+        self.started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+        self.started = time.monotonic()
+
+    @property
+    def services(self) -> Services:
+        """The services, connected on first use."""
+        if self._services is None:
+            self._services = self._connect()
+        return self._services
+
+    @property
+    def kube(self) -> Kube:
+        """The API connection."""
+        return self.services.kube
+
+    @property
+    def agents(self) -> AgentPool:
+        """The node agents faults act through: the session's, else agents in the run's namespace."""
+        if self.services.agents is not None:
+            return self.services.agents
+        if self._own_agents is None:
+            self._own_agents = AgentPool(self.kube, self.namespace)
+        return self._own_agents
+
+    def open(self) -> Run:
+        """Create the run's labelled namespace."""
+        with self.phases.timing("deploy"):
+            deploy.create_namespace(self.kube, self.namespace, self.name, self.run_id)
+            self._created = True
+        return self
+
+    def apply(self, manifests: Sequence[Mapping[str, Any]]) -> None:
+        """Create the objects in the run's namespace, in order."""
+        with self.phases.timing("deploy"):
+            for manifest in manifests:
+                self.kube.create(dict(manifest), self.namespace)
+
+    @contextmanager
+    def record(self, target: Mapping[str, str], steady_timeout: float = 120.0) -> Iterator[Recording]:
+        """Watch the target pods (those carrying all ``target`` labels), wait until they are Ready,
+        and record a timeline while the block runs; what its faults left in place is undone after."""
+        if not target:
+            raise ScenarioError("(test)", "labels", "expected at least one label to pick the target pods")
+        selector = selector_of(target)
+        with Recorder(self.kube, self.namespace, selector, origin=self.started) as recorder:
+            with self.phases.timing("steady"):
+                targets = wait_steady(recorder, selector, steady_timeout)
+            recorder.follow_logs(targets)
+            recording = Recording(self, target, recorder, targets)
+            self.recordings.append(recording)
+            try:
+                yield recording
+            finally:
+                recording.restore()
+
+    def wait_ready(self, target: Mapping[str, str], timeout: float = 120.0) -> list[PodState]:
+        """Wait until every pod carrying the ``target`` labels is Ready (at least one); returns them."""
+        selector = selector_of(target)
+        with self.phases.timing("steady"), Recorder(self.kube, self.namespace, selector) as recorder:
+            return wait_steady(recorder, selector, timeout)
+
+    def fail(self, exc: BaseException) -> None:
+        """Record why the run could not complete, with what the cluster shows (and, for an error
+        outside podchaos's own tree, the traceback)."""
+        self.error = describe_error(exc)
+        evidence = self._diagnostics()
+        if not isinstance(exc, PodchaosError):
+            trace = "".join(traceback.format_exception(exc)).rstrip()
+            evidence = (f"traceback:\n{trace}", *evidence)
+        self.evidence = evidence
+
+    def explain_failures(self) -> None:
+        """Keep what the cluster shows about the target pods, when a verdict failed."""
+        if not self.error and not self.verdict.passed:
+            self.evidence = self._diagnostics()
+
+    def _diagnostics(self) -> tuple[str, ...]:
+        if not self._created:
+            return ()
+        selector = self.recordings[0].selector if self.recordings else ""
+        return diagnostics.collect(self.kube, self.namespace, selector)
+
+    def close(self) -> None:
+        """Delete the namespace (kept with ``keep_namespace``): the deletion is started and handed to
+        the session's cleaner, or waited for when there is none. A failed cleanup names the leftover."""
+        if self._closed or not self._created or self.keep_namespace:
+            return
+        self._closed = True
+        with self.phases.timing("cleanup"):
+            try:
+                if self.services.cleaner is not None:
+                    self.services.cleaner.delete(self.namespace)
+                else:
+                    cleanup.delete_namespace(self.kube, self.namespace)
+            except PodchaosError as exc:
+                # The run's result still counts; the leftover is named so `podchaos sweep` can be used.
+                self.error = self.error or f"cleanup of namespace {self.namespace} failed: {exc}"
+
+    @property
+    def verdict(self) -> Verdict:
+        """Every verdict of every recording, as one."""
+        return Verdict(tuple(r for rec in self.recordings for v in rec.verdicts for r in v.results))
+
+    @property
+    def timeline(self) -> Timeline:
+        """Every recording's timeline, on the run's one clock."""
+        return Timeline().plus(*(entry for rec in self.recordings for entry in rec.timeline.entries))
+
+    def result(
+        self,
+        *,
+        faults: Sequence[FaultSpec] | None = None,
+        expectations: Sequence[Expectation] | None = None,
+        target: Mapping[str, str] | None = None,
+        error: str = "",
+        name: str = "",
+    ) -> RunResult:
+        """The run as it ended, named ``name`` (default: the run's name). What it was asked (faults,
+        expectations, target) defaults to what its recordings did; ``error`` is used when the run
+        itself recorded none."""
+        verdict = self.verdict
+        return RunResult(
+            scenario=name or self.name,
+            namespace=self.namespace,
+            verdict=verdict,
+            timeline=self.timeline,
+            started_at=self.started_at,
+            duration_s=round(time.monotonic() - self.started, 3),
+            error=self.error or error,
+            diagnostics=self.evidence,
+            faults=tuple(faults if faults is not None else (s for rec in self.recordings for s in rec.specs)),
+            expectations=tuple(
+                expectations if expectations is not None else (r.expectation for r in verdict.results)
+            ),
+            target=dict(
+                target if target is not None else (self.recordings[0].target if self.recordings else {})
+            ),
+            phases=self.phases.times(),
+        )
