@@ -12,6 +12,7 @@ from typing import Any, Literal, TypeVar, get_args, get_origin
 
 from podchaos.errors import ScenarioError
 from podchaos.loader.known import EVENT_REASONS, TERMINATION_REASONS, did_you_mean, misspelling_of
+from podchaos.loader.yamlsafe import scenario_error
 from podchaos.model.expectations import EventSeen, LastTerminated
 
 SpecT = TypeVar("SpecT")
@@ -71,7 +72,7 @@ class Reader:
         self.source = source
 
     def fail(self, path: str, problem: str) -> ScenarioError:
-        return ScenarioError(self.source, path, problem)
+        return scenario_error(self.source, path, problem)
 
     def mapping(self, value: Any, path: str) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):

@@ -43,26 +43,35 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+def scenario_error(source: str, field: str, problem: str) -> ScenarioError:
+    """The error, kept to one line: keys and file names taken from a file may hold line breaks."""
+    return ScenarioError(source, _printable(field), _printable(problem))
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def read_text(path: Path, source: str, field: str = "") -> str:
     """The UTF-8 text of ``path``; ``source`` and ``field`` name it in errors (the path too, with a field)."""
     subject = f"{path}: " if field else ""
     try:
         if not path.is_file():
             what = "no such file" if not path.exists() else "not a regular file"
-            raise ScenarioError(source, field, f"{subject}cannot read: {what}")
+            raise scenario_error(source, field, f"{subject}cannot read: {what}")
         with path.open("rb") as stream:
             raw = stream.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise ScenarioError(source, field, f"{subject}cannot read: {exc.strerror or exc}") from exc
+        raise scenario_error(source, field, f"{subject}cannot read: {exc.strerror or exc}") from exc
     if len(raw) > MAX_BYTES:
-        raise ScenarioError(source, field, f"{subject}larger than {MAX_BYTES // 1024} KiB")
+        raise scenario_error(source, field, f"{subject}larger than {MAX_BYTES // 1024} KiB")
     if b"\0" in raw:
-        raise ScenarioError(source, field, f"{subject}not YAML text: a binary file (it has NUL bytes)")
+        raise scenario_error(source, field, f"{subject}not YAML text: a binary file (it has NUL bytes)")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise ScenarioError(
+        raise scenario_error(
             source, field, f"{subject}not UTF-8 text: byte {raw[exc.start]:#04x} on line {line}"
         ) from exc
 
@@ -85,19 +94,19 @@ def _load(text: str, source: str, field: str, *, single: bool) -> list[Any]:
         while loader.check_node():
             node = loader.get_node()
             if single and loader.check_node():
-                raise ScenarioError(source, field, "expected one YAML document, found more ('---')")
+                raise scenario_error(source, field, "expected one YAML document, found more ('---')")
             prefix = field if single else f"{field} (document {len(documents)})"
             _Walk(loader, source, prefix).node(node, "", depth=0)
             documents.append(loader.construct_document(node))
     except yaml.YAMLError as exc:
         where = _where(exc)
         if not field:
-            raise ScenarioError(source, where, f"not valid YAML: {_one_line(exc)}") from exc
-        raise ScenarioError(
+            raise scenario_error(source, where, f"not valid YAML: {_one_line(exc)}") from exc
+        raise scenario_error(
             source, field, f"not valid YAML ({where or 'no line'}): {_one_line(exc)}"
         ) from exc
     except RecursionError as exc:  # the pure-Python parser nests one frame per level
-        raise ScenarioError(source, field, f"nested deeper than {MAX_DEPTH} levels") from exc
+        raise scenario_error(source, field, f"nested deeper than {MAX_DEPTH} levels") from exc
     finally:
         loader.dispose()
     return documents
@@ -117,7 +126,7 @@ class _Walk:
         where = path or "(document)"
         if self.prefix:
             where = f"{self.prefix}.{path}" if path else self.prefix
-        return ScenarioError(self.source, where, f"{problem} (line {node.start_mark.line + 1})")
+        return scenario_error(self.source, where, f"{problem} (line {node.start_mark.line + 1})")
 
     def node(self, node: Node, path: str, depth: int) -> None:
         self.count += 1

@@ -84,6 +84,11 @@ def test_a_quoted_number_key_is_a_string() -> None:
     assert error.problem.startswith("5=x,app=web matches no pod")
 
 
+def test_a_key_with_a_line_break_is_shown_escaped_on_one_line() -> None:
+    error = rejected(scenario(target='{app: web, "a\\nb": x}'))
+    assert error.field == "workload.target.a\\nb"
+
+
 def test_a_recursive_alias_is_rejected() -> None:
     error = rejected(scenario(target="&t {app: web, again: *t}"))
     assert error.field == "workload.target.again"
