@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from podchaos.cluster.local import teardown
+from podchaos.cluster.local import network, teardown
 from podchaos.cluster.local.cluster import LocalCluster, LocalStatus
-from podchaos.cluster.local.layout import ADDRESS_DEVICE, Layout
+from podchaos.cluster.local.layout import ADDRESS_DEVICE, OWN_NETWORKS, Layout
 from podchaos.cluster.provider import ClusterAccess
 
 pytestmark = pytest.mark.disruptive
@@ -37,6 +37,8 @@ COMPONENTS = {
     "kubelet-podchaos-node-1",
     "containerd-podchaos-node-2",
     "kubelet-podchaos-node-2",
+    "kube-proxy",
+    "coredns",
 }
 NODE_NAMES = {"podchaos-node-1", "podchaos-node-2"}
 UP_WHEN_HEALTHY_LIMIT = 15.0
@@ -220,8 +222,46 @@ def test_up_recovers_from_a_killed_cluster(
     fresh = e2e.wait_pod_ready(core, after_ns, "fresh", 90)
     print(f"new pod Ready on {fresh.spec.node_name} ({fresh.status.pod_ip}) after recovery")
 
+    _assert_routing_and_dns(core, e2e, after_ns, "fresh")
+
+
+def _assert_routing_and_dns(core: client.CoreV1Api, e2e: Any, namespace: str, pod: str) -> None:
+    """Routing and DNS are back: the forwarding rules, kube-proxy's tables, the cluster's routes, and
+    the kubernetes Service's name resolved and answered through kube-proxy from a new pod."""
+    _assert_host_network_complete()
+    name = "kubernetes.default.svc.cluster.local"
+    lookup = e2e.exec_in(core, namespace, pod, ["nslookup", name])
+    assert lookup.exit_code == 0, f"nslookup {name} after recovery: {lookup}"
+    assert "10.252.0.1" in lookup.stdout, f"nslookup {name} after recovery: {lookup}"
+    connect = e2e.exec_in(core, namespace, pod, ["sh", "-c", "echo | timeout 5 nc kubernetes.default 443"])
+    assert connect.exit_code == 0, f"the kubernetes Service does not answer after recovery: {connect}"
+
 
 # --- down ----------------------------------------------------------------------------------------------
+
+
+def _cluster_routes() -> list[str]:
+    """Routes of the host's main table to the cluster's own networks (or inside them)."""
+    listed = subprocess.run(["ip", "-4", "route", "show"], capture_output=True, text=True, check=True).stdout
+    ours = [ipaddress.IPv4Network(network) for network in OWN_NETWORKS]
+    found = []
+    for line in listed.splitlines():
+        destination = line.split()[0]
+        with contextlib.suppress(ValueError):
+            if any(ipaddress.IPv4Network(destination).subnet_of(network) for network in ours):
+                found.append(line)
+    return found
+
+
+def _assert_host_network_complete() -> None:
+    state = network.host_state()
+    assert state.forward_jumps, f"no jump to {network.FORWARD_CHAIN} in FORWARD: {state}"
+    assert len(state.forward_chain) > 1, f"{network.FORWARD_CHAIN} has no rules: {state}"
+    assert "ip kube-proxy" in state.proxy_tables, f"kube-proxy's nftables table is missing: {state}"
+    routes = " | ".join(_cluster_routes())
+    for destination in OWN_NETWORKS:
+        assert f"{destination} dev {ADDRESS_DEVICE}" in routes, f"no route {destination}: {routes}"
+
 
 NETNS_DIR = Path("/run/netns")
 NET_DEVICES = Path("/sys/class/net")
@@ -324,6 +364,7 @@ class BeforeDown:
     workload: dict[int, str]  # containers' and shims' PID -> start time
     pod_netns: set[str]
     veths: set[str]
+    ip_forward: str  # the machine's forwarding switch before the cluster first changed it
 
 
 def _pod_on_each_node(layout: Layout, namespace: str, core: client.CoreV1Api, e2e: Any) -> dict[int, str]:
@@ -363,11 +404,15 @@ def _record_before_down(cluster: LocalCluster, containers: dict[int, str]) -> Be
         chain for t in tables if (t.binary, t.table) == ("iptables", "filter") for chain in t.chains
     }
     assert "KUBE-FIREWALL" in filter_chains, f"no kubelet chains: {tables}"
+    _assert_host_network_complete()
+    saved = layout.state / "ip-forward.before"
+    assert saved.is_file(), f"{saved} does not hold the forwarding switch from before the cluster"
     return BeforeDown(
         daemons={name: (pid, _start_time(pid)) for name, pid in daemons.items() if pid},
         workload={**containers, **shims},
         pod_netns=pod_netns,
         veths=veths,
+        ip_forward=saved.read_text(),
     )
 
 
@@ -401,6 +446,14 @@ def _assert_nothing_left(layout: Layout, before: BeforeDown, e2e: Any) -> None:
     assert not any(busy.values()), f"processes left in node cgroups after down: {busy}"
     chains = teardown.kubelet_chains()
     assert not chains, f"kubelet iptables chains left after down: {chains}"
+    state = network.host_state()
+    assert state.empty, f"forwarding rules or kube-proxy tables left after down: {state}"
+    routes = _cluster_routes()
+    assert not routes, f"routes to the cluster's networks left after down: {routes}"
+    forwarding = Path("/proc/sys/net/ipv4/ip_forward").read_text()
+    assert forwarding == before.ip_forward, (
+        f"ip_forward {forwarding!r} after down, {before.ip_forward!r} before"
+    )
 
 
 def test_down_leaves_no_process_mount_device_namespace_or_cgroup_behind(

@@ -1,7 +1,7 @@
-"""A few read-only calls to the local apiserver over HTTPS with the admin certificate.
+"""A few calls to the local apiserver over HTTPS with the admin certificate.
 
-The cluster provider only needs health and node readiness while it brings the cluster up; the
-Kubernetes client proper belongs to :mod:`podchaos.k8s`.
+The cluster provider only needs health, node readiness and the cluster DNS's access rules while it
+brings the cluster up; the Kubernetes client proper belongs to :mod:`podchaos.k8s`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from podchaos.errors import ClusterSetupError
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class NodeState:
 
 
 class AdminClient:
-    """HTTPS GETs against the apiserver with the cluster's admin client certificate."""
+    """HTTPS requests to the apiserver with the cluster's admin client certificate."""
 
     def __init__(self, server: str, ca: Path, cert: Path, key: Path) -> None:
         self.server = server
@@ -36,7 +38,26 @@ class AdminClient:
 
     def get(self, path: str, timeout: float = 5.0) -> tuple[int, str]:
         """Status code and body; (0, reason) when the server cannot be reached."""
-        request = urllib.request.Request(self.server + path)
+        return self._send(urllib.request.Request(self.server + path), timeout)
+
+    def apply(self, collection: str, manifest: dict[str, Any], timeout: float = 5.0) -> None:
+        """Create the object in ``collection`` (an API path), or replace it when it exists."""
+        body = json.dumps(manifest).encode()
+        headers = {"Content-Type": "application/json"}
+        status, text = self._send(
+            urllib.request.Request(self.server + collection, body, headers, method="POST"), timeout
+        )
+        if status == 409:
+            named = f"{collection}/{manifest['metadata']['name']}"
+            status, text = self._send(
+                urllib.request.Request(self.server + named, body, headers, method="PUT"), timeout
+            )
+        if status not in (200, 201):
+            raise ClusterSetupError(
+                f"could not write {collection}/{manifest['metadata']['name']}: {status} {text}"
+            )
+
+    def _send(self, request: urllib.request.Request, timeout: float) -> tuple[int, str]:
         try:
             with urllib.request.urlopen(request, context=self.context, timeout=timeout) as response:
                 return response.status, response.read().decode()

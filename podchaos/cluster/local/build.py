@@ -1,9 +1,10 @@
 """Build the cluster's binaries from Go modules and cache them by version and source hash.
 
 Kubernetes is not packaged for Debian and no release download is reachable here, so the
-components are compiled from the Go module proxy: one ``kube`` binary for the four Kubernetes
-components (they share most packages, so one link instead of four), ``etcd``, and the sandbox
-``pause`` process. A cold build takes many minutes on two cores; later runs reuse the cache.
+components are compiled from the Go module proxy: one ``kube`` binary for the five Kubernetes
+components (they share most packages, so one link instead of five), ``etcd``, ``coredns`` with only
+the plugins the cluster DNS uses, and the sandbox ``pause`` process. A cold build takes many
+minutes on two cores; later runs reuse the cache.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from podchaos.cluster.local.layout import ETCD_VERSION, KUBERNETES_VERSION, Layout
+from podchaos.cluster.local.layout import COREDNS_VERSION, ETCD_VERSION, KUBERNETES_VERSION, Layout
 from podchaos.errors import ClusterSetupError
 
 SOURCES = Path(__file__).resolve().parent / "gosrc"
@@ -64,6 +65,11 @@ def binaries(layout: Layout) -> tuple[GoBinary, ...]:
         GoBinary("pause", layout.bin / "pause" / "pause", "-s -w"),
         GoBinary(
             "etcd", layout.etcd_binary, f"-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA={ETCD_VERSION}"
+        ),
+        GoBinary(
+            "coredns",
+            layout.coredns_binary,
+            f"-s -w -X github.com/coredns/coredns/coremain.GitCommit={COREDNS_VERSION}",
         ),
         GoBinary("kube", layout.kube_binary, _kube_ldflags()),
     )
@@ -147,11 +153,14 @@ def ensure_built(binary: GoBinary, progress: Progress) -> Path:
     return binary.output
 
 
+KUBE_COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy")
+
+
 def ensure_all(layout: Layout, progress: Progress) -> None:
     """Build or reuse every binary, and link the component names to the one ``kube`` binary."""
     for binary in binaries(layout):
         ensure_built(binary, progress)
-    for component in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet"):
+    for component in KUBE_COMPONENTS:
         link = layout.kube_binary.parent / component
         if not link.is_symlink():
             link.unlink(missing_ok=True)

@@ -16,17 +16,23 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from podchaos.cluster.local import build, components, config, host, images, teardown
+from podchaos.cluster.local import build, components, config, host, images, network, teardown
 from podchaos.cluster.local.apiclient import AdminClient, NodeState, http_ok
 from podchaos.cluster.local.layout import (
     ADDRESS_DEVICE,
     APISERVER_PORT,
     CONTROL_PLANE_IP,
     CONTROLLER_MANAGER_PORT,
+    COREDNS_HEALTH_PORT,
+    COREDNS_READY_PORT,
+    DNS_IP,
     ETCD_CLIENT_PORT,
     ETCD_PEER_PORT,
     ETCD_VERSION,
+    KUBE_PROXY_HEALTHZ_PORT,
+    KUBE_PROXY_METRICS_PORT,
     KUBERNETES_VERSION,
     SCHEDULER_PORT,
     SERVICE_IP,
@@ -77,6 +83,36 @@ class LocalStatus:
         )
 
 
+COREDNS_USER = "podchaos:coredns"
+
+
+def coredns_access() -> list[tuple[str, dict[str, Any]]]:
+    """(API collection, object): what the cluster DNS may read, as kubeadm grants its CoreDNS."""
+    rbac = "/apis/rbac.authorization.k8s.io/v1"
+    meta = {"name": COREDNS_USER}
+    role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": meta,
+        "rules": [
+            {
+                "apiGroups": [""],
+                "resources": ["endpoints", "services", "pods", "namespaces"],
+                "verbs": ["list", "watch"],
+            },
+            {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["list", "watch"]},
+        ],
+    }
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": meta,
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": COREDNS_USER},
+        "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": COREDNS_USER}],
+    }
+    return [(f"{rbac}/clusterroles", role), (f"{rbac}/clusterrolebindings", binding)]
+
+
 def required_ports(layout: Layout) -> list[tuple[str, int, str]]:
     """(bind address, port, component) for every port the cluster listens on."""
     wanted = [
@@ -85,6 +121,10 @@ def required_ports(layout: Layout) -> list[tuple[str, int, str]]:
         ("0.0.0.0", APISERVER_PORT, "kube-apiserver"),
         ("127.0.0.1", CONTROLLER_MANAGER_PORT, "kube-controller-manager"),
         ("127.0.0.1", SCHEDULER_PORT, "kube-scheduler"),
+        ("127.0.0.1", KUBE_PROXY_HEALTHZ_PORT, "kube-proxy healthz"),
+        ("127.0.0.1", KUBE_PROXY_METRICS_PORT, "kube-proxy metrics"),
+        ("127.0.0.1", COREDNS_HEALTH_PORT, "coredns health"),
+        ("127.0.0.1", COREDNS_READY_PORT, "coredns ready"),
     ]
     for node in layout.nodes:
         wanted += [
@@ -115,7 +155,14 @@ class LocalCluster:
     def node_daemons(self, node: NodeLayout) -> list[Daemon]:
         return [components.containerd(self.layout, node), components.kubelet(self.layout, node)]
 
+    def service_daemons(self) -> list[Daemon]:
+        """What makes Services work for both nodes: kube-proxy and the cluster DNS."""
+        return [components.kube_proxy(self.layout), components.coredns(self.layout)]
+
     def all_daemons(self) -> list[Daemon]:
+        return self._daemons_before_services() + self.service_daemons()
+
+    def _daemons_before_services(self) -> list[Daemon]:
         daemons = self.control_plane()
         for node in self.layout.nodes:
             daemons += self.node_daemons(node)
@@ -226,14 +273,16 @@ class LocalCluster:
         started = time.monotonic()
         self._prepare_files()
         host.ensure_address_device(
-            ADDRESS_DEVICE, [CONTROL_PLANE_IP, *(node.ip for node in self.layout.nodes)]
+            ADDRESS_DEVICE, [CONTROL_PLANE_IP, DNS_IP, *(node.ip for node in self.layout.nodes)]
         )
+        network.ensure(self.layout)
         self._start_control_plane()
         self._data_version_file.write_text(DATA_VERSION + "\n")
         archives = images.write_archives(self.layout.images, self.layout.bin / "pause" / "pause")
         for node in self.layout.nodes:
             self._start_node(node, archives)
         self._wait_nodes_ready()
+        self._start_services()
         self.progress(
             f"local cluster up in {time.monotonic() - started:.1f}s; kubeconfig: {self.layout.kubeconfig}"
         )
@@ -277,11 +326,15 @@ class LocalCluster:
                 layout.control_plane / "controller-manager.kubeconfig",
             ),
             "scheduler": ("system:kube-scheduler", (), layout.control_plane / "scheduler.kubeconfig"),
+            # Bound to the built-in role system:node-proxier by the apiserver's bootstrap policy.
+            "kube-proxy": ("system:kube-proxy", (), layout.control_plane / "kube-proxy.kubeconfig"),
+            "coredns": (COREDNS_USER, (), layout.control_plane / "coredns.kubeconfig"),
         }
         for stem, (user, groups, path) in users.items():
             cert, key = self.ca.issue(CertRequest(stem, user, groups, client=True))
             path.write_text(config.kubeconfig(layout.apiserver_url, pki / "ca.crt", cert, key, user))
             path.chmod(0o600)
+        layout.corefile.write_text(config.corefile(layout.control_plane / "coredns.kubeconfig"))
         resolv = layout.control_plane / "resolv.conf"
         resolv.write_text("nameserver 127.0.0.1\noptions ndots:1\n")
         for node in layout.nodes:
@@ -339,6 +392,21 @@ class LocalCluster:
             "kube-scheduler healthy",
         )
 
+    def _start_services(self) -> None:
+        """kube-proxy and CoreDNS, once the nodes they serve are registered."""
+        admin = self.admin()
+        for collection, manifest in coredns_access():
+            admin.apply(collection, manifest)
+        kube_proxy, coredns = self.service_daemons()
+        self._start(
+            kube_proxy,
+            lambda: http_ok(f"http://127.0.0.1:{KUBE_PROXY_HEALTHZ_PORT}/healthz"),
+            "kube-proxy serving Services",
+        )
+        self._start(
+            coredns, lambda: http_ok(f"http://127.0.0.1:{COREDNS_READY_PORT}/ready"), "cluster DNS ready"
+        )
+
     def _start_node(self, node: NodeLayout, archives: list[Path]) -> None:
         containerd, kubelet = self.node_daemons(node)
         socket = str(node.containerd_socket)
@@ -381,7 +449,7 @@ class LocalCluster:
         self.progress(f"waiting for nodes {', '.join(sorted(wanted))} to be Ready")
 
         def probe() -> bool | None:
-            for daemon in self.all_daemons():
+            for daemon in self._daemons_before_services():
                 if not daemon.running():
                     raise ClusterSetupError(f"{daemon.name} stopped; last lines:\n{daemon.log_tail()}")
             ready = {node.name for node in admin.nodes() if node.ready}
@@ -406,6 +474,8 @@ class LocalCluster:
             self._down(purge_data)
 
     def _down(self, purge_data: bool) -> None:
+        for daemon in reversed(self.service_daemons()):
+            daemon.stop()
         for node in self.layout.nodes:
             _containerd, kubelet = self.node_daemons(node)
             kubelet.stop()
@@ -417,6 +487,8 @@ class LocalCluster:
         for daemon in reversed(self.control_plane()):
             daemon.stop()
         teardown.remove_kubelet_chains()
+        network.remove(self.layout, proxy_running=teardown.process_running("kube-proxy"))
+        # The cluster's routes go with the device.
         host.delete_link(ADDRESS_DEVICE)
         teardown.unmount_all(self.layout.run)
         shutil.rmtree(self.layout.run, ignore_errors=True)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from podchaos.cluster.local.layout import (
     APISERVER_PORT,
+    CLUSTER_CIDR,
     CONTROL_PLANE_IP,
     CONTROLLER_MANAGER_PORT,
     ETCD_CLIENT_PORT,
     ETCD_PEER_PORT,
+    KUBE_PROXY_HEALTHZ_PORT,
+    KUBE_PROXY_METRICS_PORT,
+    NODE_CIDR,
     SCHEDULER_PORT,
     SERVICE_CIDR,
     Layout,
@@ -141,3 +145,40 @@ def kubelet(layout: Layout, node: NodeLayout) -> Daemon:
             "--v=1",
         ],
     )
+
+
+# The nodes share this machine's network namespace, so one kube-proxy programs Services for both;
+# it acts for the first node (the node name matters only for node-local traffic policies).
+PROXY_MODE = "nftables"
+
+
+def kube_proxy(layout: Layout) -> Daemon:
+    node = layout.nodes[0]
+    return _daemon(
+        layout,
+        "kube-proxy",
+        [
+            str(layout.kube_binary.parent / "kube-proxy"),
+            f"--kubeconfig={layout.control_plane / 'kube-proxy.kubeconfig'}",
+            f"--proxy-mode={PROXY_MODE}",
+            f"--hostname-override={node.name}",
+            f"--bind-address={node.ip}",
+            f"--cluster-cidr={CLUSTER_CIDR}",
+            # NodePorts only on the node addresses: never on an interface that reaches other machines.
+            f"--nodeport-addresses={NODE_CIDR}",
+            f"--healthz-bind-address=127.0.0.1:{KUBE_PROXY_HEALTHZ_PORT}",
+            f"--metrics-bind-address=127.0.0.1:{KUBE_PROXY_METRICS_PORT}",
+            # 0 leaves the host's conntrack sysctls as they are: they are shared with everything else.
+            "--conntrack-max-per-core=0",
+            "--conntrack-tcp-timeout-established=0s",
+            "--conntrack-tcp-timeout-close-wait=0s",
+            # Lowering its own OOM score needs CAP_SYS_RESOURCE, which this sandbox may lack.
+            "--oom-score-adj=0",
+            "--profiling=false",
+            "--v=1",
+        ],
+    )
+
+
+def coredns(layout: Layout) -> Daemon:
+    return _daemon(layout, "coredns", [str(layout.coredns_binary), "-conf", str(layout.corefile)])

@@ -5,10 +5,27 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from podchaos.cluster.local.layout import CLUSTER_NAME, CONTROL_PLANE_IP, NodeLayout
+from podchaos.cluster.local.layout import (
+    CLUSTER_DOMAIN,
+    CLUSTER_NAME,
+    COREDNS_HEALTH_PORT,
+    COREDNS_READY_PORT,
+    DNS_IP,
+    OWN_NETWORKS,
+    NodeLayout,
+)
 from podchaos.model.toolbox import TOOLBOX_IMAGE
 
-__all__ = ["SANDBOX_IMAGE", "SHELLLESS_IMAGE", "TOOLBOX_IMAGE", "cni", "containerd", "kubeconfig", "kubelet"]
+__all__ = [
+    "SANDBOX_IMAGE",
+    "SHELLLESS_IMAGE",
+    "TOOLBOX_IMAGE",
+    "cni",
+    "containerd",
+    "corefile",
+    "kubeconfig",
+    "kubelet",
+]
 SANDBOX_IMAGE = "localhost/podchaos/pause:1"
 # A public image with no shell (only /pause): the local sandbox image carries this tag too.
 SHELLLESS_IMAGE = "registry.k8s.io/pause:3.10"
@@ -81,7 +98,9 @@ disabled_plugins = [
 
 
 def cni(node: NodeLayout) -> str:
-    """CNI bridge network for one node's pods. No masquerade: pod traffic never leaves this machine."""
+    """CNI bridge network for one node's pods. No masquerade and no default route: a pod has routes
+    to the cluster's own networks only (the other node's pods, Services, the DNS and node addresses),
+    so anything else fails in the pod instead of leaving this machine."""
     return json.dumps(
         {
             "cniVersion": "0.4.0",
@@ -96,6 +115,7 @@ def cni(node: NodeLayout) -> str:
                     "ipam": {
                         "type": "host-local",
                         "ranges": [[{"subnet": node.pod_cidr, "gateway": node.pod_gateway}]],
+                        "routes": [{"dst": network, "gw": node.pod_gateway} for network in OWN_NETWORKS],
                         "dataDir": str(node.cni_ipam_dir),
                     },
                 }
@@ -132,9 +152,8 @@ def kubelet(node: NodeLayout, ca: Path, serving_cert: Path, serving_key: Path, r
         "failSwapOn": False,
         "podLogsDir": str(node.pod_logs_dir),
         "resolvConf": str(resolv_conf),
-        "clusterDomain": "cluster.local",
-        # No DNS server runs here; pointing pods at a local address keeps lookups on this machine.
-        "clusterDNS": [CONTROL_PLANE_IP],
+        "clusterDomain": CLUSTER_DOMAIN,
+        "clusterDNS": [DNS_IP],
         # Preloaded images cannot be pulled again: never garbage-collect them.
         "imageGCHighThresholdPercent": 100,
         "imageGCLowThresholdPercent": 99,
@@ -144,3 +163,23 @@ def kubelet(node: NodeLayout, ca: Path, serving_cert: Path, serving_key: Path, r
         "maxPods": 60,
     }
     return json.dumps(config, indent=2)
+
+
+def corefile(kubeconfig: Path) -> str:
+    """The cluster DNS: Service and pod names of the cluster domain and their reverse lookups.
+
+    No ``forward``: a name outside the cluster is refused rather than asked of a server elsewhere.
+    """
+    return f""".:53 {{
+    bind {DNS_IP}
+    errors
+    health 127.0.0.1:{COREDNS_HEALTH_PORT}
+    ready 127.0.0.1:{COREDNS_READY_PORT}
+    kubernetes {CLUSTER_DOMAIN} in-addr.arpa ip6.arpa {{
+        kubeconfig {kubeconfig} {CLUSTER_NAME}
+        pods insecure
+        ttl 5
+    }}
+    cache 5
+}}
+"""

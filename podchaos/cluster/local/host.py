@@ -20,6 +20,8 @@ DEBIAN_PACKAGES = {
     "containernetworking-plugins": "/usr/lib/cni/bridge",
     "busybox-static": "/bin/busybox",
     "iptables": "/usr/sbin/iptables",
+    # kube-proxy's nftables mode programs Services through the nft command.
+    "nftables": "/usr/sbin/nft",
     "iproute2": "/usr/sbin/ip",
     "util-linux": "/usr/bin/nsenter",
     "mount": "/usr/bin/mount",

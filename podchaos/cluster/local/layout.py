@@ -13,13 +13,22 @@ from pathlib import Path
 
 KUBERNETES_VERSION = "v1.35.4"
 ETCD_VERSION = "v3.6.16"
+# The release whose Kubernetes client matches KUBERNETES_VERSION: the two builds share compiled packages.
+COREDNS_VERSION = "v1.14.7"
 
 # Addresses that exist only on this machine: one device carries the control-plane and node
 # addresses, a bridge per node carries its pods. Nothing here is routed off the machine.
 ADDRESS_DEVICE = "podchaos0"
 CONTROL_PLANE_IP = "10.250.0.1"
+# The cluster DNS server listens on its own address of the device, port 53 (pods cannot be told a port).
+DNS_IP = "10.250.0.2"
+NODE_CIDR = "10.250.0.0/24"
+CLUSTER_CIDR = "10.251.0.0/16"
 SERVICE_CIDR = "10.252.0.0/24"
 SERVICE_IP = "10.252.0.1"
+CLUSTER_DOMAIN = "cluster.local"
+# Every network the cluster owns; forwarding is accepted between these and nowhere else.
+OWN_NETWORKS = (NODE_CIDR, CLUSTER_CIDR, SERVICE_CIDR)
 CLUSTER_NAME = "podchaos-local"
 
 ETCD_CLIENT_PORT = 12379
@@ -27,6 +36,10 @@ ETCD_PEER_PORT = 12380
 APISERVER_PORT = 16443
 CONTROLLER_MANAGER_PORT = 20257
 SCHEDULER_PORT = 20259
+KUBE_PROXY_METRICS_PORT = 20249
+KUBE_PROXY_HEALTHZ_PORT = 20256
+COREDNS_HEALTH_PORT = 20280
+COREDNS_READY_PORT = 20281
 
 
 def default_cache_dir() -> Path:
@@ -187,6 +200,14 @@ class Layout:
     @property
     def etcd_binary(self) -> Path:
         return self.bin / f"etcd-{ETCD_VERSION}" / "etcd"
+
+    @property
+    def coredns_binary(self) -> Path:
+        return self.bin / f"coredns-{COREDNS_VERSION}" / "coredns"
+
+    @property
+    def corefile(self) -> Path:
+        return self.control_plane / "Corefile"
 
     @property
     def apiserver_url(self) -> str:

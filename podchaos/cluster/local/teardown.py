@@ -155,13 +155,18 @@ def ensure_cgroup_root(cgroup_root: str) -> None:
         (hierarchy / relative).mkdir(exist_ok=True)
 
 
-def kubelet_running() -> bool:
-    """True while any kubelet runs on this machine (ours or another's)."""
+def process_running(command: str) -> bool:
+    """True while a process of this command name runs on this machine (ours or another's)."""
     for entry in Path("/proc").iterdir():
         with contextlib.suppress(OSError):
-            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "kubelet":
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == command:
                 return True
     return False
+
+
+def kubelet_running() -> bool:
+    """True while any kubelet runs on this machine (ours or another's)."""
+    return process_running("kubelet")
 
 
 @dataclass(frozen=True)
