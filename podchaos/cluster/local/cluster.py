@@ -40,7 +40,7 @@ from podchaos.cluster.local.layout import (
     NodeLayout,
 )
 from podchaos.cluster.local.pki import CertificateAuthority, CertRequest
-from podchaos.cluster.local.process import Daemon
+from podchaos.cluster.local.process import Daemon, pids_matching
 from podchaos.cluster.lock import exclusive
 from podchaos.errors import ClusterSetupError, WaitTimeout
 from podchaos.waiting import wait_for
@@ -476,6 +476,9 @@ class LocalCluster:
     def _down(self, purge_data: bool) -> None:
         for daemon in reversed(self.service_daemons()):
             daemon.stop()
+            # One whose pid file went with an older podchaos's down still holds its ports: it is
+            # found by its configuration file, which only this cluster's daemon is given.
+            teardown.kill_all(pids_matching([daemon.argv[0], daemon.argv[1]]))
         for node in self.layout.nodes:
             _containerd, kubelet = self.node_daemons(node)
             kubelet.stop()

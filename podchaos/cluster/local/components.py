@@ -181,4 +181,4 @@ def kube_proxy(layout: Layout) -> Daemon:
 
 
 def coredns(layout: Layout) -> Daemon:
-    return _daemon(layout, "coredns", [str(layout.coredns_binary), "-conf", str(layout.corefile)])
+    return _daemon(layout, "coredns", [str(layout.coredns_binary), f"-conf={layout.corefile}"])
