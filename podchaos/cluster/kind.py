@@ -13,9 +13,9 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from podchaos.cluster.local import images
-from podchaos.cluster.local.config import TOOLBOX_IMAGE
-from podchaos.cluster.local.layout import default_cache_dir
+from podchaos.cluster.local import build, images
+from podchaos.cluster.local.config import TOOLBOX_IMAGE, TRAFFIC_IMAGE
+from podchaos.cluster.local.layout import Layout, default_cache_dir
 from podchaos.cluster.lock import exclusive
 from podchaos.cluster.provider import ClusterAccess
 from podchaos.errors import ClusterSetupError
@@ -58,6 +58,7 @@ class KindProvider:
     With ``load_toolbox`` the toolbox image (static busybox, tagged as the public busybox the
     scenarios use) is built on this machine and loaded into the nodes, so scenarios and the node
     agent run even where the nodes cannot pull; without a static busybox here, the nodes pull it.
+    The traffic client's image, which no registry has, is built (with Go) and loaded alongside.
     """
 
     name = "kind"
@@ -160,7 +161,20 @@ class KindProvider:
                 )
             else:
                 archives.append(toolbox)
+            traffic = self._traffic_archive()
+            if traffic is not None:
+                archives.append(traffic)
         return archives
+
+    def _traffic_archive(self) -> Path | None:
+        """The traffic client's image archive, built here; None without a Go toolchain to build it."""
+        layout = Layout.default()
+        try:
+            binary = build.ensure_built(build.traffic(layout), self.progress)
+        except ClusterSetupError as exc:
+            self.progress(f"{TRAFFIC_IMAGE} is not loaded, so traffic probes cannot run: {exc}")
+            return None
+        return images.write_traffic_archive(layout.images, binary)
 
     def release(self) -> None:
         if not self.created or self.keep:

@@ -352,6 +352,8 @@ def test_a_created_cluster_gets_the_toolbox_built_from_the_static_busybox(
             f"{images.BUSYBOX} is not a static executable: the Debian package busybox-static is needed"
         )
     monkeypatch.setenv("PODCHAOS_CACHE_DIR", str(tmp_path / "cache"))
+    traffic = tmp_path / "traffic.tar"
+    monkeypatch.setattr(KindProvider, "_traffic_archive", lambda _self: traffic)
     fake = FakeKind()
     said: list[str] = []
     provider = KindProvider(run=fake, kubeconfig_dir=kubeconfig_dir, load_toolbox=True, progress=said.append)
@@ -359,7 +361,10 @@ def test_a_created_cluster_gets_the_toolbox_built_from_the_static_busybox(
     provider.ensure()
 
     archive = tmp_path / "cache" / "images" / "toolbox.tar"
-    assert fake.calls[-1] == ["kind", "load", "image-archive", str(archive), "--name", "podchaos"]
+    assert fake.calls[-2:] == [
+        ["kind", "load", "image-archive", str(archive), "--name", "podchaos"],
+        ["kind", "load", "image-archive", str(traffic), "--name", "podchaos"],
+    ]
     assert images.archive_references(archive) == [TOOLBOX_IMAGE]
     assert any(str(archive) in line for line in said), said
 
@@ -387,6 +392,7 @@ def test_without_a_static_busybox_the_kind_nodes_pull_the_toolbox(
     dynamic = tmp_path / "busybox"
     dynamic.write_bytes(Path("/bin/sh").resolve().read_bytes())  # a dynamically linked executable
     monkeypatch.setattr(images, "BUSYBOX", dynamic)
+    monkeypatch.setattr(KindProvider, "_traffic_archive", lambda _self: None)
     fake = FakeKind()
     said: list[str] = []
     provider = KindProvider(run=fake, kubeconfig_dir=kubeconfig_dir, load_toolbox=True, progress=said.append)

@@ -27,7 +27,7 @@ def test_the_sandbox_archive_is_also_the_public_shellless_image(tmp_path: Path) 
 def test_every_preloaded_reference_comes_from_an_archive(tmp_path: Path) -> None:
     pause = tmp_path / "pause"
     pause.write_bytes(b"pause")
-    written = images.write_archives(tmp_path / "images", pause)
+    written = images.write_archives(tmp_path / "images", pause, pause)
     references = {ref for archive in written for ref in images.archive_references(archive)}
     assert set(images.PRELOADED) <= references
 

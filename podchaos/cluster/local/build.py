@@ -59,10 +59,16 @@ def _kube_ldflags() -> str:
     )
 
 
+def traffic(layout: Layout) -> GoBinary:
+    """The traffic probe's client, standard library only."""
+    return GoBinary("traffic", layout.traffic_binary, "-s -w")
+
+
 def binaries(layout: Layout) -> tuple[GoBinary, ...]:
     """Every binary the local cluster needs, smallest first."""
     return (
         GoBinary("pause", layout.bin / "pause" / "pause", "-s -w"),
+        traffic(layout),
         GoBinary(
             "etcd", layout.etcd_binary, f"-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA={ETCD_VERSION}"
         ),

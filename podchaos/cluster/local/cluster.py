@@ -278,7 +278,9 @@ class LocalCluster:
         network.ensure(self.layout)
         self._start_control_plane()
         self._data_version_file.write_text(DATA_VERSION + "\n")
-        archives = images.write_archives(self.layout.images, self.layout.bin / "pause" / "pause")
+        archives = images.write_archives(
+            self.layout.images, self.layout.bin / "pause" / "pause", self.layout.traffic_binary
+        )
         for node in self.layout.nodes:
             self._start_node(node, archives)
         self._wait_nodes_ready()
@@ -439,7 +441,9 @@ class LocalCluster:
             if set(images.PRELOADED) <= present:
                 continue
             build.ensure_all(self.layout, self.progress)
-            archives = images.write_archives(self.layout.images, self.layout.bin / "pause" / "pause")
+            archives = images.write_archives(
+                self.layout.images, self.layout.bin / "pause" / "pause", self.layout.traffic_binary
+            )
             missing = [a for a in archives if not set(images.archive_references(a)) <= present]
             self._load_images(node, missing)
 

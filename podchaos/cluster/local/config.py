@@ -14,12 +14,13 @@ from podchaos.cluster.local.layout import (
     OWN_NETWORKS,
     NodeLayout,
 )
-from podchaos.model.toolbox import TOOLBOX_IMAGE
+from podchaos.model.toolbox import TOOLBOX_IMAGE, TRAFFIC_IMAGE
 
 __all__ = [
     "SANDBOX_IMAGE",
     "SHELLLESS_IMAGE",
     "TOOLBOX_IMAGE",
+    "TRAFFIC_IMAGE",
     "cni",
     "containerd",
     "corefile",

@@ -3,7 +3,7 @@
 Each image is a docker-archive tar (one layer) that ``ctr images import`` loads into a node's
 containerd. The toolbox is static busybox (sh, sleep, httpd, dd, kill, nsenter, ...), tagged with
 the public reference the scenario files use, so the same files run on kind (pulled) and here
-(preloaded). The sandbox image holds our ``pause``.
+(preloaded). The sandbox image holds our ``pause``, the traffic image our static traffic client.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from podchaos.cluster.local.config import SANDBOX_IMAGE, SHELLLESS_IMAGE, TOOLBOX_IMAGE
+from podchaos.cluster.local.config import SANDBOX_IMAGE, SHELLLESS_IMAGE, TOOLBOX_IMAGE, TRAFFIC_IMAGE
 from podchaos.errors import ClusterSetupError
 
 BUSYBOX = Path("/bin/busybox")
@@ -136,7 +136,15 @@ def sandbox_archive(pause_binary: Path) -> bytes:
     return docker_archive(SANDBOX_IMAGE, layer, ["/pause"], [], also=(SHELLLESS_IMAGE,))
 
 
-PRELOADED = (TOOLBOX_IMAGE, SANDBOX_IMAGE, SHELLLESS_IMAGE)
+def traffic_archive(traffic_binary: Path) -> bytes:
+    """The traffic probe's image: only the static client, which is its entrypoint."""
+    layer = _layer(
+        ["etc", "tmp", "proc", "sys", "dev"], [ImageFile("traffic", traffic_binary.read_bytes(), 0o755)], {}
+    )
+    return docker_archive(TRAFFIC_IMAGE, layer, ["/traffic"], [])
+
+
+PRELOADED = (TOOLBOX_IMAGE, SANDBOX_IMAGE, SHELLLESS_IMAGE, TRAFFIC_IMAGE)
 """Every image reference the local nodes have without a registry."""
 
 
@@ -186,9 +194,15 @@ def write_toolbox_archive(directory: Path) -> Path | None:
     return _write_if_changed(directory / "toolbox.tar", toolbox_archive())
 
 
-def write_archives(directory: Path, pause_binary: Path) -> list[Path]:
-    """Write both image archives (only when their content changed); returns their paths."""
+def write_traffic_archive(directory: Path, traffic_binary: Path) -> Path:
+    """Write the traffic image archive alone, for a cluster that cannot build it (kind)."""
+    return _write_if_changed(directory / "traffic.tar", traffic_archive(traffic_binary))
+
+
+def write_archives(directory: Path, pause_binary: Path, traffic_binary: Path) -> list[Path]:
+    """Write every image archive (only when its content changed); returns their paths."""
     return [
         _write_if_changed(directory / "toolbox.tar", toolbox_archive()),
         _write_if_changed(directory / "sandbox.tar", sandbox_archive(pause_binary)),
+        write_traffic_archive(directory, traffic_binary),
     ]

@@ -206,6 +206,10 @@ class Layout:
         return self.bin / f"coredns-{COREDNS_VERSION}" / "coredns"
 
     @property
+    def traffic_binary(self) -> Path:
+        return self.bin / "traffic" / "traffic"
+
+    @property
     def corefile(self) -> Path:
         return self.control_plane / "Corefile"
 

@@ -1,0 +1,3 @@
+module podchaos.local/traffic
+
+go 1.25.0
