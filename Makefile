@@ -43,11 +43,15 @@ scenario: setup
 	$(WITH_GO) $(VENV)/bin/podchaos cluster up
 	$(WITH_GO) $(VENV)/bin/pytest --scenario=$(SCENARIO) -p no:cacheprovider $(PYTEST_ARGS)
 
-## lint: ruff, formatting, mypy --strict and the import-linter layer contracts
+## lint: ruff, formatting, mypy --strict (podchaos and tests) and the import-linter contracts
 lint: setup
 	$(VENV)/bin/ruff check podchaos tests conftest.py bench
 	$(VENV)/bin/ruff format --check podchaos tests conftest.py bench
 	$(VENV)/bin/mypy
+	@# Test modules import their layer's helpers by bare name (pytest's rootdir-less import mode), so
+	@# each layer is checked on its own: the same strictness as podchaos/.
+	MYPYPATH=tests/unit $(VENV)/bin/mypy tests/unit
+	MYPYPATH=tests/plugin $(VENV)/bin/mypy tests/plugin
 	$(VENV)/bin/lint-imports
 
 # pytest's exit status 5 (nothing collected) means a broken selection, never a pass.
@@ -75,3 +79,4 @@ cluster-status: setup
 bench: setup
 	$(WITH_GO) $(VENV)/bin/podchaos cluster up
 	$(PY) bench/run.py --cluster
+	$(WITH_GO) $(PY) bench/engine.py

@@ -28,18 +28,21 @@ from podchaos.loader import load_scenario
 from podchaos.measure import measure
 from podchaos.metrics import build_registry, exposition
 from podchaos.model import (
+    ClusterInfo,
     ContainerSnapshot,
     FaultRecord,
     PodReady,
     PodSnapshot,
     RestartCount,
+    RunReport,
     RunResult,
+    ScenarioRun,
     Timeline,
     TimelineEntry,
 )
 from podchaos.model.timeline import Termination
 from podchaos.report.html import render_html
-from podchaos.report.json_report import ClusterInfo, RunReport, ScenarioRun, report_to_dict
+from podchaos.report.json_report import report_to_dict
 from podchaos.verdict import judge_all
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,10 +99,9 @@ def scenario_run(timeline: Timeline, index: int) -> ScenarioRun:
         timeline=timeline,
         started_at="2026-01-01T00:00:00+00:00",
         duration_s=30.0,
+        expectations=expectations,
     )
-    return ScenarioRun(
-        result=result, expectations=expectations, cluster=ClusterInfo("local", "bench", "v1.35.4")
-    )
+    return ScenarioRun(result=result, cluster=ClusterInfo("local", "bench", "v1.35.4"))
 
 
 def pure_benchmarks() -> None:

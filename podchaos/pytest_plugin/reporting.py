@@ -59,8 +59,11 @@ class CallFailure:
 CALL_FAILURE = pytest.StashKey[CallFailure]()
 
 
-def new_run_id() -> str:
-    """A sortable, unique id of one pytest run: UTC time plus a random suffix."""
+def new_report_id() -> str:
+    """A sortable, unique id of one pytest run (all its xdist workers): UTC time plus a random suffix.
+
+    Not a run namespace's id (:func:`podchaos.deploy.new_run_id`): one report id covers many runs.
+    """
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     return f"{stamp}-{secrets.token_hex(3)}"
 
@@ -89,9 +92,9 @@ def place_for(config: pytest.Config, options: ReportOptions) -> RunPlace:
     """The controller's own place, or the one the controller handed to this xdist worker."""
     workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
     if workerinput is None:
-        return RunPlace(new_run_id(), options.report_dir, worker="", controller=True)
+        return RunPlace(new_report_id(), options.report_dir, worker="", controller=True)
     return RunPlace(
-        run_id=str(workerinput.get(RUN_ID_INPUT) or new_run_id()),
+        run_id=str(workerinput.get(RUN_ID_INPUT) or new_report_id()),
         report_dir=Path(workerinput.get(REPORT_DIR_INPUT) or options.report_dir),
         worker=str(workerinput.get("workerid", "")),
         controller=False,

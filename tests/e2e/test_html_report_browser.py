@@ -128,13 +128,13 @@ def two_scenarios() -> RunReport:
             started_at="2025-01-01T10:00:00+00:00",
             duration_s=20.0,
             diagnostics=("pod web-b phase=Running ready=True node=node-2",),
+            faults=faults,
+            expectations=expectations,
         )
         runs.append(
             ScenarioRun(
                 result=result,
                 description=f"{name} in the browser",
-                faults=faults,
-                expectations=expectations,
                 cluster=ClusterInfo("local", "embedded local cluster", "v1.35.4"),
                 podchaos_version=__version__,
             )

@@ -84,7 +84,8 @@ def test_a_cluster_that_does_not_come_up_is_an_errored_run_in_every_output(
         assert str(run["error"]).startswith("ClusterError: ")
         assert "no-such-kubeconfig" in str(run["error"])
         assert str(run["namespace"]).startswith(f"pc-{name}-")
-        assert [(f["type"], f["container"]) for f in run["faults"]] == [("container-kill", "c")]
+        faults: list[dict[str, str]] = run["faults"]  # type: ignore[assignment]
+        assert [(f["type"], f["container"]) for f in faults] == [("container-kill", "c")]
 
     counted = runs_counter(pytester)
     for name in ("kill-one", "kill-two"):

@@ -42,7 +42,8 @@ def pytest_arguments(run: str) -> list[str]:
 def job() -> dict[str, Any]:
     document = workflow()
     # YAML 1.1 reads the bare key ``on`` as True; GitHub reads it as "on".
-    assert {"pull_request", "schedule"} <= set(document.get("on") or document[True])
+    triggers = document.get("on") or document[True]  # type: ignore[index]
+    assert {"pull_request", "schedule"} <= set(triggers)
     result: dict[str, Any] = document["jobs"]["scenarios"]
     return result
 

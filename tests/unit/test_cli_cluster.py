@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from podchaos import cli
-from podchaos.cluster.local import host
 
 
 @pytest.mark.parametrize("action", ["status", "up", "down"])
@@ -15,7 +15,7 @@ def test_not_root_is_a_clear_error_for_every_action(
     action: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("PODCHAOS_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setattr(host.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
 
     assert cli.main(["cluster", action]) == 2
 

@@ -46,7 +46,12 @@ def test_a_waiter_gets_the_lock_once_the_holder_lets_go(
     path = tmp_path / "cluster.lock"
     held = path.open("a+")
     fcntl.flock(held, fcntl.LOCK_EX)
-    releaser = threading.Timer(0.2, lambda: (fcntl.flock(held, fcntl.LOCK_UN), held.close()))
+
+    def release() -> None:
+        fcntl.flock(held, fcntl.LOCK_UN)
+        held.close()
+
+    releaser = threading.Timer(0.2, release)
     releaser.start()
     said: list[str] = []
     with lock.exclusive(path, "cluster up", said.append, timeout=5):

@@ -21,7 +21,9 @@ from podchaos.loader import load_scenario
 from podchaos.model import EXPECTATION_TYPES, FAULT_TYPES
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "scenarios"
-ORIGINALS = {path.name: path.read_text(encoding="utf-8") for path in sorted(CATALOGUE.glob("*.yaml"))}
+ORIGINALS = {
+    path.name: path.read_text(encoding="utf-8") for path in sorted(CATALOGUE.glob("*.scenario.yaml"))
+}
 
 FIELD_NAMES = [
     "name", "type", "container", "containers", "initContainers", "spec", "template", "metadata", "labels",
@@ -105,7 +107,8 @@ def mutated_files(draw: Callable[..., Any]) -> bytes:
     if encoding == "bytes":
         raw = text.encode("utf-8")
         at = draw(st.integers(0, len(raw)))
-        return raw[:at] + draw(st.binary(min_size=1, max_size=8)) + raw[at:]
+        noise: bytes = draw(st.binary(min_size=1, max_size=8))
+        return raw[:at] + noise + raw[at:]
     return text.encode(encoding, errors="replace")
 
 

@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
 from podchaos import metrics
+from podchaos.errors import MetricsError
 from podchaos.measure import (
     EndpointObservation,
     Measurements,
@@ -399,7 +400,7 @@ def test_failed_textfile_write_keeps_the_old_file_and_leaves_no_temp(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", broken_fsync)
-    with pytest.raises(metrics.MetricsError, match="No space left on device"):
+    with pytest.raises(MetricsError, match="No space left on device"):
         metrics.write_textfile(path, metrics.build_registry(sample_runs()))
     assert path.read_text() == "# old content\n"
     assert os.listdir(tmp_path) == ["podchaos.prom"]
@@ -410,7 +411,7 @@ def test_push_to_an_unreachable_gateway_is_a_metrics_error() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     # Nothing listens on the port any more.
-    with pytest.raises(metrics.MetricsError, match=f"127.0.0.1:{port}"):
+    with pytest.raises(MetricsError, match=f"127.0.0.1:{port}"):
         metrics.push(f"http://127.0.0.1:{port}", metrics.build_registry(sample_runs()), "run-1", timeout=2)
 
 

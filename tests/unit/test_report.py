@@ -38,7 +38,7 @@ from podchaos.model import (
     Verdict,
 )
 from podchaos.model.timeline import EndpointsSnapshot, EndpointState, Termination
-from podchaos.report.html import build_lanes, nice_step, render_html, render_timeline_svg
+from podchaos.report.html import nice_step, render_html, render_timeline_svg
 from podchaos.report.json_report import (
     load_report,
     read_runs,
@@ -49,10 +49,11 @@ from podchaos.report.json_report import (
     write_report,
     write_run,
 )
+from podchaos.report.lanes import build_lanes
 from podchaos.verdict import judge_all
 
 ROOT = Path(__file__).resolve().parents[2]
-SIDECAR_KILL = load_scenario(ROOT / "scenarios" / "sidecar-kill.yaml")
+SIDECAR_KILL = load_scenario(ROOT / "scenarios" / "sidecar-kill.scenario.yaml")
 
 
 def container(
@@ -130,7 +131,7 @@ def sidecar_kill_run() -> ScenarioRun:
         ),
         description=SIDECAR_KILL.description,
         source=SIDECAR_KILL.source,
-        nodeid="scenarios/sidecar-kill.yaml::sidecar-kill",
+        nodeid="scenarios/sidecar-kill.scenario.yaml::sidecar-kill",
         worker="gw0",
         cluster=ClusterInfo("local", "embedded local cluster v1.35.4 (2 nodes)", "v1.35.4"),
         podchaos_version=__version__,
@@ -170,7 +171,7 @@ def pod_delete_run() -> ScenarioRun:
     return ScenarioRun(
         result=dataclasses.replace(result, faults=(PodDelete(grace_period=5.0),), expectations=expectations),
         description="Delete a Deployment pod",
-        source="my-scenarios/pod-delete-replace.yaml",
+        source="my-scenarios/pod-delete-replace.scenario.yaml",
         worker="gw1",
     )
 
@@ -487,3 +488,19 @@ def test_endpoint_lanes_follow_the_endpointslice() -> None:
         (3.0, 5.0, "deleting"),
         (5.0, 6.0, "absent"),
     ]
+
+
+def test_phase_times_are_in_the_json_and_in_the_html() -> None:
+    run = sidecar_kill_run()
+    document = run_to_dict(run)
+    assert document["phases"]["steady"] == 4.1
+    assert document["target"] == dict(SIDECAR_KILL.workload.target)
+    assert run_from_dict(document).result.phases == run.result.phases
+    html = render_html(
+        RunReport(run_id="r", created_at="", podchaos_version=__version__, runs=(run,), leftovers=("pc-x-1",))
+    )
+    assert "Where the time went" in html
+    assert 'steady (targets Ready, tokens written)</td><td class="num">4.10 s' in html
+    assert report_from_dict(report_to_dict(RunReport("r", "", "", (run,), ("pc-x-1",)))).leftovers == (
+        "pc-x-1",
+    )

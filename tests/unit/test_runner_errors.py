@@ -8,7 +8,7 @@ import pytest
 
 from podchaos import cleanup, deploy, diagnostics, runner
 from podchaos.catalogue import builtin_scenario_dir
-from podchaos.engine import Services
+from podchaos.engine import Run, Services
 from podchaos.errors import ClusterError
 from podchaos.loader import load_scenario
 from podchaos.model import RunOutcome
@@ -26,10 +26,10 @@ def test_an_unexpected_exception_is_an_errored_result_with_its_traceback(
         deleted.append(namespace)
 
     monkeypatch.setattr(deploy, "create_namespace", lambda *args: None)
-    monkeypatch.setattr(runner.Run, "apply", broken_apply)
+    monkeypatch.setattr(Run, "apply", broken_apply)
     monkeypatch.setattr(cleanup, "delete_namespace", delete)
     monkeypatch.setattr(diagnostics, "collect", lambda kube, namespace, selector: ("pods: none",))
-    scenario = load_scenario(builtin_scenario_dir() / "sidecar-kill.yaml")
+    scenario = load_scenario(builtin_scenario_dir() / "sidecar-kill.scenario.yaml")
 
     services = Services(None)  # type: ignore[arg-type]
     result = runner.run_scenario(lambda: services, scenario, runner.RunOptions(run_id="0badcafe"))
@@ -47,7 +47,7 @@ def test_an_unexpected_exception_is_an_errored_result_with_its_traceback(
 
 
 def test_a_cluster_that_cannot_be_reached_is_the_runs_error() -> None:
-    scenario = load_scenario(builtin_scenario_dir() / "sidecar-kill.yaml")
+    scenario = load_scenario(builtin_scenario_dir() / "sidecar-kill.scenario.yaml")
 
     def unreachable() -> Services:
         raise ClusterError("cannot reach the Kubernetes API")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from podchaos.model import (
     ContainerSnapshot,
     EmptyDirKept,
@@ -66,7 +68,7 @@ def timeline(*entries: TimelineEntry) -> Timeline:
 
 
 def test_restart_count_passes_pends_and_fails() -> None:
-    base = [container(1, 0), pod(1, True), FAULT]
+    base: list[TimelineEntry] = [container(1, 0), pod(1, True), FAULT]
     expectation = RestartCount("agent", 1)
     assert judge(expectation, timeline(*base), 11).outcome is Outcome.PENDING
     restarted = judge(expectation, timeline(*base, container(12, 1, last=KILLED)), 12)
@@ -77,13 +79,13 @@ def test_restart_count_passes_pends_and_fails() -> None:
 
 
 def test_restart_count_counts_from_the_value_at_fault_time() -> None:
-    entries = [container(1, 3), FAULT, container(12, 4)]
+    entries: list[TimelineEntry] = [container(1, 3), FAULT, container(12, 4)]
     assert judge(RestartCount("agent", 1), timeline(*entries), 12).outcome is Outcome.PASSED
 
 
 def test_last_terminated_ignores_terminations_before_the_fault() -> None:
     old = Termination(reason="Completed", exit_code=0)
-    entries = [container(1, 1, last=old), FAULT]
+    entries: list[TimelineEntry] = [container(1, 1, last=old), FAULT]
     expectation = LastTerminated("agent", reason="Error", exit_code=137)
     assert judge(expectation, timeline(*entries), 11).outcome is Outcome.PENDING
     result = judge(expectation, timeline(*entries, container(12, 2, last=KILLED)), 12)
@@ -94,7 +96,7 @@ def test_last_terminated_ignores_terminations_before_the_fault() -> None:
 
 
 def test_pod_ready_measures_recovery_time() -> None:
-    entries = [pod(1, True), FAULT, pod(10.5, False), pod(13.0, True)]
+    entries: list[TimelineEntry] = [pod(1, True), FAULT, pod(10.5, False), pod(13.0, True)]
     result = judge(PodReady(within=5), timeline(*entries), 14)
     assert result.outcome is Outcome.PASSED
     assert "3.0s after the fault" in result.seen
@@ -103,7 +105,7 @@ def test_pod_ready_measures_recovery_time() -> None:
 
 
 def test_pod_ready_counts_a_replacement_pod() -> None:
-    entries = [
+    entries: list[TimelineEntry] = [
         pod(1, True),
         FAULT,
         pod(10.2, False, deleting=True),
@@ -114,21 +116,23 @@ def test_pod_ready_counts_a_replacement_pod() -> None:
 
 
 def test_pod_ready_that_never_drops_passes_only_after_the_window() -> None:
-    entries = [pod(1, True), FAULT]
+    entries: list[TimelineEntry] = [pod(1, True), FAULT]
     assert judge(PodReady(within=5), timeline(*entries), 12).outcome is Outcome.PENDING
     assert judge(PodReady(within=5), timeline(*entries), 16).outcome is Outcome.PASSED
 
 
 def test_pod_not_ready_again_fails_once_the_window_is_over() -> None:
-    entries = [pod(1, True), FAULT, pod(11, False)]
+    entries: list[TimelineEntry] = [pod(1, True), FAULT, pod(11, False)]
     assert judge(PodReady(within=5), timeline(*entries), 13).outcome is Outcome.PENDING
     assert judge(PodReady(within=5), timeline(*entries), 16).outcome is Outcome.FAILED
 
 
-def probe(at: float, phase: str, content: str | None, uid: str = UID) -> FileToken:
+def probe(
+    at: float, phase: Literal["before-fault", "after-recovery"], content: str | None, uid: str = UID
+) -> FileToken:
     return FileToken(
         at=at, pod="web", pod_uid=uid, container="app", path="/data/t", content=content, phase=phase
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_emptydir_kept_and_lost() -> None:
@@ -152,7 +156,7 @@ def test_emptydir_without_a_token_written_fails() -> None:
 def test_event_seen_only_after_the_fault_and_for_target_pods() -> None:
     early = EventRecord(at=2, pod="web", reason="Killing", message="", type="Normal")
     other = EventRecord(at=12, pod="someone-else", reason="Killing", message="", type="Normal")
-    entries = [pod(1, True), early, FAULT, other]
+    entries: list[TimelineEntry] = [pod(1, True), early, FAULT, other]
     assert judge(EventSeen("Killing"), timeline(*entries), 13).outcome is Outcome.PENDING
     later = EventRecord(at=13, pod="web", reason="Killing", message="Stopping container agent", type="Normal")
     assert judge(EventSeen("Killing"), timeline(*entries, later), 14).outcome is Outcome.PASSED
