@@ -1,4 +1,9 @@
-"""Find scenario files and pick them by name or glob."""
+"""Find scenario files and pick them by name or glob.
+
+The discovery rule: a scenario file is named ``<name>.scenario.yaml`` (or ``.scenario.yml``), and the
+scenario inside is called ``<name>``. Any other YAML file (a workload a scenario reads with
+``files: [workload.yaml]``, a kind config, a Helm values file) is never taken for a scenario.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,17 @@ import difflib
 import fnmatch
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from podchaos.errors import ScenarioError, UnknownScenario
+from podchaos.errors import ScenarioError, UnknownScenario, UsageProblem
 
-SCENARIO_SUFFIXES = (".yaml", ".yml")
+if TYPE_CHECKING:
+    from podchaos.model import Scenario
+
+SCENARIO_SUFFIXES = (".scenario.yaml", ".scenario.yml")
+"""What a scenario file's name ends with (the first is the one to use)."""
+
+SCENARIO_GLOB = "*.scenario.yaml"
 
 
 def builtin_scenario_dir() -> Path:
@@ -20,16 +32,75 @@ def builtin_scenario_dir() -> Path:
     return installed if installed.is_dir() else package.parent / "scenarios"
 
 
+def is_scenario_file(path: Path) -> bool:
+    """Whether the name says scenario file: ``<name>.scenario.yaml`` or ``<name>.scenario.yml``."""
+    return scenario_name(path) != ""
+
+
+def scenario_name(path: Path) -> str:
+    """The scenario name a file's name gives (``sidecar-kill.scenario.yaml`` -> ``sidecar-kill``), or
+    ``""`` for a file that is not a scenario file."""
+    for suffix in SCENARIO_SUFFIXES:
+        if path.name.endswith(suffix) and len(path.name) > len(suffix):
+            return path.name[: -len(suffix)]
+    return ""
+
+
+def scenario_files(directory: Path) -> list[Path]:
+    """The scenario files directly in ``directory``, sorted by name."""
+    return sorted(path for path in directory.iterdir() if is_scenario_file(path) and path.is_file())
+
+
+def check_directory(directory: Path) -> list[Path]:
+    """The directory's scenario files; a missing directory, or one without scenario files, is a
+    :class:`UsageProblem` (a mistyped path must not turn into a run that checks nothing)."""
+    if not directory.is_dir():
+        what = "is not a directory" if directory.exists() else "does not exist"
+        raise UsageProblem(f"scenario directory {directory} {what}")
+    files = scenario_files(directory)
+    if not files:
+        others = sorted(p.name for p in directory.iterdir() if p.suffix in {".yaml", ".yml"})
+        hint = (
+            f" (found {', '.join(others[:5])}{', ...' if len(others) > 5 else ''}: scenario files are named "
+            f"<name>{SCENARIO_SUFFIXES[0]})"
+            if others
+            else f" (scenario files are named <name>{SCENARIO_SUFFIXES[0]})"
+        )
+        raise UsageProblem(f"scenario directory {directory} holds no scenario files{hint}")
+    return files
+
+
 def discover(directories: Iterable[Path]) -> dict[str, Path]:
-    """Scenario name (file stem) -> file, over the given directories; a later directory wins a name clash."""
+    """Scenario name -> file, over the given directories, sorted by name.
+
+    Every directory must exist and hold scenario files; two files with the same scenario name (in one
+    directory, ``x.scenario.yaml`` and ``x.scenario.yml``, or in two) are a :class:`UsageProblem`
+    naming both, never one silently replacing the other.
+    """
     found: dict[str, Path] = {}
-    for directory in directories:
-        if not directory.is_dir():
-            raise ScenarioError(str(directory), "", "scenario directory does not exist")
-        for path in sorted(directory.iterdir()):
-            if path.suffix in SCENARIO_SUFFIXES and path.is_file():
-                found[path.stem] = path
-    return found
+    for directory in dict.fromkeys(directories):
+        for path in check_directory(directory):
+            name = scenario_name(path)
+            if name in found:
+                raise UsageProblem(
+                    f"two scenarios are named {name!r}: {found[name]} and {path}; rename one "
+                    "(a clash with the built-in catalogue: or leave it out with --podchaos-builtin=no)"
+                )
+            found[name] = path
+    return dict(sorted(found.items()))
+
+
+def load(path: Path) -> Scenario:
+    """Load and validate a scenario file, whose ``name`` must be the one its file name gives."""
+    from podchaos.loader import load_scenario
+
+    scenario = load_scenario(path)
+    expected = scenario_name(path)
+    if expected and scenario.name != expected:
+        raise ScenarioError(
+            str(path), "name", f"must match the file name {expected!r}, got {scenario.name!r}"
+        )
+    return scenario
 
 
 def select(patterns: Sequence[str], available: dict[str, Path]) -> list[Path]:

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from podchaos import __version__, cleanup
-from podchaos.catalogue import builtin_scenario_dir, discover
+from podchaos.catalogue import builtin_scenario_dir, discover, load
 from podchaos.cluster.local.cluster import LocalCluster, LocalStatus
 from podchaos.errors import PodchaosError, ReportError
 from podchaos.k8s.client import Kube
-from podchaos.loader import load_scenario, parse_duration
+from podchaos.loader import parse_duration
 from podchaos.report.html import render_html
 from podchaos.report.json_report import RESULTS_FILE, load_report, write_atomically
 
@@ -57,7 +57,7 @@ def _cluster(args: argparse.Namespace) -> int:
 def _scenarios(args: argparse.Namespace) -> int:
     directories = [builtin_scenario_dir(), *(Path(d) for d in args.scenario_dir)]
     for name, path in discover(directories).items():
-        scenario = load_scenario(path)
+        scenario = load(path)
         print(f"{name:<32} {scenario.description}")
     return 0
 

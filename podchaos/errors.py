@@ -28,6 +28,11 @@ class ScenarioError(PodchaosError):
         super().__init__(f"{location}: {problem}")
 
 
+class UsageProblem(PodchaosError):
+    """The command line or ini settings ask for something that cannot be: a missing or empty scenario
+    directory, two scenario files with the same name. pytest reports it as a usage error (exit 4)."""
+
+
 class UnknownScenario(PodchaosError):
     """A ``--scenario`` name or pattern matched no scenario file."""
 

@@ -17,13 +17,13 @@ if TYPE_CHECKING:
 
 
 class ScenarioFile(pytest.File):
-    """A YAML scenario file."""
+    """A scenario file (``<name>.scenario.yaml``)."""
 
     @classmethod
     def from_parent(cls, parent: pytest.Collector, **kwargs: Any) -> ScenarioFile:
         """The file's node; a file outside the rootdir (the installed catalogue) is named by its folder
-        and name (``scenarios/sidecar-kill.yaml``), as pytest would name it by nothing (``::sidecar-kill``)
-        when it is also the command-line argument."""
+        and name (``scenarios/sidecar-kill.scenario.yaml``), as pytest would name it by nothing
+        (``::sidecar-kill``) when it is also the command-line argument."""
         path = kwargs.get("path")
         if path is not None and "nodeid" not in kwargs:
             try:
@@ -34,22 +34,12 @@ class ScenarioFile(pytest.File):
         return node
 
     def collect(self) -> Iterator[ScenarioItem]:
-        from podchaos.loader import load_scenario
+        from podchaos.catalogue import load
 
         try:
-            scenario = load_scenario(self.path)
+            scenario = load(self.path)
         except ScenarioError as exc:
             raise self.CollectError(str(exc)) from exc
-        if scenario.name != self.path.stem:
-            raise self.CollectError(
-                str(
-                    ScenarioError(
-                        str(self.path),
-                        "name",
-                        f"must match the file name {self.path.stem!r}, got {scenario.name!r}",
-                    )
-                )
-            )
         yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from podchaos.catalogue import discover, select
+from podchaos.catalogue import discover, is_scenario_file, select
 from podchaos.errors import PodchaosError
 from podchaos.pytest_plugin import hookspecs
 from podchaos.pytest_plugin.collection import ScenarioFile, ScenarioItem
@@ -44,14 +44,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SESSION_KEY] = ClusterSession(options)
     config.pluginmanager.register(ReportingPlugin(config), "podchaos-reporting")
     selected: frozenset[Path] = frozenset()
-    if options.scenarios:
-        try:
-            files = select(options.scenarios, discover(options.scenario_dirs))
-        except PodchaosError as exc:
-            raise pytest.UsageError(str(exc)) from exc
-        selected = frozenset(path.resolve() for path in files)
-        # Collect exactly the selected scenario files, whatever paths were given.
-        config.args = [str(path) for path in files]
+    try:
+        # Every scenario directory must exist and hold scenario files, and no two scenarios may share
+        # a name: a usage error before anything is collected.
+        available = discover(options.scenario_dirs)
+        if options.scenarios:
+            files = select(options.scenarios, available)
+            selected = frozenset(path.resolve() for path in files)
+            # Collect exactly the selected scenario files, whatever paths were given.
+            config.args = [str(path) for path in files]
+    except PodchaosError as exc:
+        raise pytest.UsageError(str(exc)) from exc
     config.stash[SELECTED_KEY] = selected
 
 
@@ -72,17 +75,12 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     return 0
 
 
-def _in_scenario_dir(config: pytest.Config, path: Path) -> bool:
-    resolved = path.resolve()
-    return any(resolved.parent == directory for directory in config.stash[OPTIONS_KEY].scenario_dirs)
-
-
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
     config = parent.config
-    if file_path.suffix not in {".yaml", ".yml"}:
+    if not is_scenario_file(file_path):
         return None
     selected = config.stash[SELECTED_KEY]
-    if file_path.resolve() in selected or (not selected and _in_scenario_dir(config, file_path)):
+    if not selected or file_path.resolve() in selected:
         return ScenarioFile.from_parent(parent, path=file_path)
     return None
 

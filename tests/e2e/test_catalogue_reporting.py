@@ -28,7 +28,7 @@ GROUP_LABELS = ("job", "instance", "run_id")
 
 
 def catalogue() -> dict[str, Scenario]:
-    return {name: load_scenario(builtin_scenario_dir() / f"{name}.yaml") for name in SCENARIOS}
+    return {name: load_scenario(builtin_scenario_dir() / f"{name}.scenario.yaml") for name in SCENARIOS}
 
 
 def recovery(samples: dict[SampleKey, float], step: str, scenario: Scenario) -> tuple[float, float]:
@@ -88,7 +88,7 @@ def check_results(document: dict[str, Any], scenarios: dict[str, Scenario]) -> d
     for name, run in runs.items():
         assert run["outcome"] == "passed", run["error"]
         # The catalogue lies outside this session's rootdir: named by its folder, not by nothing.
-        assert run["nodeid"] == f"scenarios/{name}.yaml::{name}"
+        assert run["nodeid"] == f"scenarios/{name}.scenario.yaml::{name}"
         assert run["worker"].startswith("gw")
         judged = run["verdict"]["results"]
         assert len(judged) == len(scenarios[name].expectations)

@@ -35,7 +35,7 @@ def test_library_example_passes_on_the_cluster(
 def test_scenario_example_is_the_catalogue_sidecar_kill() -> None:
     (example,) = [block for block in blocks("yaml") if block.startswith("name: sidecar-kill")]
     data = yaml.safe_load(example)
-    real = load_scenario(ROOT / "scenarios" / "sidecar-kill.yaml")
+    real = load_scenario(ROOT / "scenarios" / "sidecar-kill.scenario.yaml")
     assert data["workload"]["target"] == dict(real.workload.target)
     data["workload"]["manifests"] = [m.to_dict() for m in real.workload.manifests]
     documented = parse_scenario(yaml.safe_dump(data), "README.md")

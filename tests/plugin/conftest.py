@@ -37,10 +37,10 @@ class ScenarioFiles:
         return SCENARIO.format(name=name)
 
     def write(self, *names: str, folder: str = "my-scenarios") -> Path:
-        """A new folder of the test's directory holding ``<name>.yaml`` for each name; the folder."""
+        """A new folder of the test's directory holding ``<name>.scenario.yaml`` for each name; the folder."""
         directory = self.pytester.mkdir(folder)
         for name in names:
-            (directory / f"{name}.yaml").write_text(self.text(name))
+            (directory / f"{name}.scenario.yaml").write_text(self.text(name))
         return directory
 
 

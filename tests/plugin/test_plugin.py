@@ -34,10 +34,10 @@ def test_help_shows_the_podchaos_options(pytester: pytest.Pytester) -> None:
 def test_unknown_scenario_is_a_usage_error_with_close_matches(
     pytester: pytest.Pytester, scenario_files: ScenarioFiles
 ) -> None:
-    directory = scenario_files.write("sidecar-kill", "pod-delete-force")
-    result = pytester.runpytest_subprocess("--scenario-dir", str(directory), "--scenario", "sidecar-kil")
+    directory = scenario_files.write("web-sidecar-kill", "web-pod-delete")
+    result = pytester.runpytest_subprocess("--scenario-dir", str(directory), "--scenario", "web-sidecar-kil")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*no scenario matches 'sidecar-kil'; did you mean: sidecar-kill?*"])
+    result.stderr.fnmatch_lines(["*no scenario matches 'web-sidecar-kil'; did you mean: web-sidecar-kill?*"])
     assert "Traceback" not in result.stderr.str()
 
 
@@ -53,13 +53,18 @@ def test_unknown_scenario_without_close_match_lists_what_exists(
 def test_scenario_selection_collects_exactly_the_matches(
     pytester: pytest.Pytester, scenario_files: ScenarioFiles
 ) -> None:
-    directory = scenario_files.write("sidecar-kill", "sidecar-oom", "pod-delete-force")
+    directory = scenario_files.write("web-sidecar-kill", "web-sidecar-oom", "web-pod-delete")
     pytester.makepyfile(test_other="def test_unrelated():\n    pass\n")
     result = pytester.runpytest_subprocess(
-        "--scenario-dir", str(directory), "--scenario", "sidecar-*", "--collect-only", "-q"
+        "--scenario-dir", str(directory), "--scenario", "web-sidecar-*", "--collect-only", "-q"
     )
-    result.stdout.fnmatch_lines(["*sidecar-kill.yaml::sidecar-kill", "*sidecar-oom.yaml::sidecar-oom"])
-    assert "pod-delete-force" not in result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "*web-sidecar-kill.scenario.yaml::web-sidecar-kill",
+            "*web-sidecar-oom.scenario.yaml::web-sidecar-oom",
+        ]
+    )
+    assert "web-pod-delete" not in result.stdout.str()
     assert "test_unrelated" not in result.stdout.str()
 
 
@@ -78,33 +83,33 @@ def test_invalid_scenario_is_a_collection_error_naming_file_and_field(
     pytester: pytest.Pytester, scenario_files: ScenarioFiles
 ) -> None:
     directory = scenario_files.write("broken-one")
-    path = directory / "broken-one.yaml"
+    path = directory / "broken-one.scenario.yaml"
     path.write_text(path.read_text().replace("delta: 1", "delta: lots"))
     result = pytester.runpytest_subprocess("--scenario-dir", str(directory), "--scenario", "broken-one")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(
-        ["*broken-one.yaml: expect[[]0[]].delta: expected an integer, got str 'lots'*"]
+        ["*broken-one.scenario.yaml: expect[[]0[]].delta: expected an integer, got str 'lots'*"]
     )
     assert "Traceback" not in result.stdout.str()
 
 
 def test_scenario_name_must_match_its_file(pytester: pytest.Pytester, scenario_files: ScenarioFiles) -> None:
     directory = scenario_files.write("right-name")
-    (directory / "right-name.yaml").rename(directory / "wrong-name.yaml")
+    (directory / "right-name.scenario.yaml").rename(directory / "wrong-name.scenario.yaml")
     result = pytester.runpytest_subprocess("--scenario-dir", str(directory), "--scenario", "wrong-name")
-    result.stdout.fnmatch_lines(["*wrong-name.yaml: name: must match the file name 'wrong-name'*"])
+    result.stdout.fnmatch_lines(["*wrong-name.scenario.yaml: name: must match the file name 'wrong-name'*"])
 
 
 def test_scenario_items_are_e2e_and_carry_their_tags(
     pytester: pytest.Pytester, scenario_files: ScenarioFiles
 ) -> None:
     directory = scenario_files.write("tagged-one")
-    path = directory / "tagged-one.yaml"
+    path = directory / "tagged-one.scenario.yaml"
     path.write_text(path.read_text() + "tags: [sidecar, quick]\n")
     result = pytester.runpytest_subprocess(
         "--scenario-dir", str(directory), str(directory), "-m", "e2e and podchaos_tag", "--co", "-q"
     )
-    result.stdout.fnmatch_lines(["*tagged-one.yaml::tagged-one"])
+    result.stdout.fnmatch_lines(["*tagged-one.scenario.yaml::tagged-one"])
 
 
 def test_unsafe_context_is_refused_before_anything_runs(
@@ -131,7 +136,7 @@ def test_scenario_tags_select_with_a_marker_expression(
     directory = pytester.mkdir("tagged")
     for name, tags in (("kill-sidecar", "[sidecar, container-kill]"), ("delete-pod", "[pod-delete]")):
         text = scenario_files.text(name).replace("description:", f"tags: {tags}\ndescription:")
-        (directory / f"{name}.yaml").write_text(text)
+        (directory / f"{name}.scenario.yaml").write_text(text)
     result = pytester.runpytest_subprocess(
         "--scenario-dir",
         str(directory),
@@ -144,6 +149,6 @@ def test_scenario_tags_select_with_a_marker_expression(
     )
     assert result.ret == 0, result.stderr.str()
     result.stdout.fnmatch_lines(
-        ["tagged/kill-sidecar.yaml::kill-sidecar", "1/2 tests collected (1 deselected)*"]
+        ["tagged/kill-sidecar.scenario.yaml::kill-sidecar", "1/2 tests collected (1 deselected)*"]
     )
     assert "delete-pod" not in result.stdout.str()

@@ -27,7 +27,7 @@ def scenario(name):
     return Scenario(
         name=name,
         description=f"{name} demo",
-        source=f"scenarios/{name}.yaml",
+        source=f"scenarios/{name}.scenario.yaml",
         workload=Workload(manifests=(), target={"app": "web"}),
         faults=(ContainerKill("agent"),),
         expectations=(RestartCount("agent", 1),),

@@ -24,7 +24,7 @@ expect:
 
 def test_scenarios_collect_under_strict_markers(pytester: pytest.Pytester) -> None:
     directory = pytester.mkdir("my-scenarios")
-    (directory / "my-check.yaml").write_text(SCENARIO)
+    (directory / "my-check.scenario.yaml").write_text(SCENARIO)
     result = pytester.runpytest_subprocess(
         "-p",
         "no:cacheprovider",
@@ -39,4 +39,4 @@ def test_scenarios_collect_under_strict_markers(pytester: pytest.Pytester) -> No
         "-q",
     )
     assert result.ret == 0, result.stdout.str()
-    result.stdout.fnmatch_lines(["*my-check.yaml::my-check"])
+    result.stdout.fnmatch_lines(["*my-check.scenario.yaml::my-check"])
