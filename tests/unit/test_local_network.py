@@ -27,7 +27,9 @@ def test_forwarding_accepts_pod_to_pod_between_the_bridges_only() -> None:
         for flag in ("-s", "-d"):
             address = _value(rule, flag)
             assert address is not None, f"an ACCEPT rule without {flag}: {rule}"
-            assert any(ipaddress.ip_network(address).subnet_of(ipaddress.ip_network(n)) for n in OWN_NETWORKS)
+            assert any(
+                ipaddress.IPv4Network(address).subnet_of(ipaddress.IPv4Network(n)) for n in OWN_NETWORKS
+            )
     assert rules[: len(accepted)] == accepted, "every ACCEPT comes before the DROPs"
 
 
