@@ -25,7 +25,16 @@ from podchaos import diagnostics
 from podchaos.engine import Recording, Run, Services
 from podchaos.errors import ScenarioError
 from podchaos.k8s.client import Kube
-from podchaos.model import ContainerKill, Expectation, FaultSpec, PodDelete, RunResult, Timeline, Verdict
+from podchaos.model import (
+    ContainerKill,
+    Expectation,
+    FaultSpec,
+    PodDelete,
+    RunResult,
+    Timeline,
+    Traffic,
+    Verdict,
+)
 from podchaos.model.faults import Signal
 from podchaos.model.timeline import FaultRecord, PodState
 from podchaos.report.text import format_timeline
@@ -133,9 +142,16 @@ class Chaos:
         return self.run.wait_ready(labels, timeout)
 
     @contextmanager
-    def record(self, timeout: float = 120.0, **labels: str) -> Iterator[ChaosRun]:
-        """Wait for the labelled pods to be Ready and record a timeline while the block runs."""
-        with self.run.record(labels, timeout) as recording:
+    def record(
+        self, timeout: float = 120.0, traffic: Traffic | None = None, **labels: str
+    ) -> Iterator[ChaosRun]:
+        """Wait for the labelled pods to be Ready and record a timeline while the block runs.
+
+        With ``traffic``, a client in the namespace calls that Service from now until ``expect``
+        ends, and its requests must succeed before any fault; ``Availability``, ``FailedRequests``,
+        ``LongestOutage`` and ``Latency`` judge what it saw.
+        """
+        with self.run.record(labels, timeout, traffic) as recording:
             yield ChaosRun(recording)
 
     def result(self, error: str = "") -> RunResult:

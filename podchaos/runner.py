@@ -32,7 +32,7 @@ def run_scenario(
         try:
             run.open()
             run.apply([manifest.to_dict() for manifest in scenario.workload.manifests])
-            with run.record(scenario.workload.target, scenario.steady_timeout) as recording:
+            with run.record(scenario.workload.target, scenario.steady_timeout, scenario.traffic) as recording:
                 for container, path in tokens.file_checks(scenario.expectations):
                     recording.write_token(container, path)
                 for spec in scenario.faults:
@@ -48,7 +48,10 @@ def run_scenario(
     except Exception as exc:
         run.fail(exc)
     return run.result(
-        faults=scenario.faults, expectations=scenario.expectations, target=scenario.workload.target
+        faults=scenario.faults,
+        expectations=scenario.expectations,
+        target=scenario.workload.target,
+        traffic=scenario.traffic,
     )
 
 
@@ -62,5 +65,8 @@ def errored_result(scenario: Scenario, options: RunOptions, exc: BaseException) 
     run = Run(scenario.name, unreachable, run_id=options.run_id)
     run.fail(exc)
     return run.result(
-        faults=scenario.faults, expectations=scenario.expectations, target=scenario.workload.target
+        faults=scenario.faults,
+        expectations=scenario.expectations,
+        target=scenario.workload.target,
+        traffic=scenario.traffic,
     )

@@ -16,13 +16,15 @@ from podchaos import cleanup, deploy, diagnostics, tokens
 from podchaos.cleanup import NamespaceCleaner
 from podchaos.engine.decide import observe_until_decided
 from podchaos.engine.phases import PhaseClock
-from podchaos.errors import FaultError, PodchaosError, ScenarioError
+from podchaos.errors import FaultError, PodchaosError, ScenarioError, WaitTimeout
 from podchaos.faults import Fault, FaultContext, fault_for
 from podchaos.faults.agent import AgentPool
 from podchaos.k8s.client import Kube
-from podchaos.model import Expectation, FaultRecord, FaultSpec, RunResult, Timeline, Verdict
+from podchaos.model import Expectation, FaultRecord, FaultSpec, RunResult, Timeline, Traffic, Verdict
 from podchaos.model.timeline import PodState
+from podchaos.model.traffic import TrafficSummary
 from podchaos.observe import Recorder
+from podchaos.observe.traffic import ROLE_LABEL, TrafficProbe
 from podchaos.steady import wait_steady
 
 
@@ -65,9 +67,15 @@ class Recording:
     """Faults and expectations against the pods some labels pick, with a recording timeline."""
 
     def __init__(
-        self, run: Run, target: Mapping[str, str], recorder: Recorder, targets: list[PodState]
+        self,
+        run: Run,
+        target: Mapping[str, str],
+        recorder: Recorder,
+        targets: list[PodState],
+        traffic: TrafficProbe | None = None,
     ) -> None:
         self.run = run
+        self.traffic = traffic
         self.target = dict(target)
         self.selector = selector_of(target)
         self.recorder = recorder
@@ -119,6 +127,8 @@ class Recording:
             settle,
             self.run.phases,
         )
+        if self.traffic is not None:
+            self.traffic.stop()  # the probe records until the observation ends
         self.verdicts.append(verdict)
         return verdict
 
@@ -197,22 +207,61 @@ class Run:
                 self.kube.create(dict(manifest), self.namespace)
 
     @contextmanager
-    def record(self, target: Mapping[str, str], steady_timeout: float = 120.0) -> Iterator[Recording]:
-        """Watch the target pods (those carrying all ``target`` labels), wait until they are Ready,
-        and record a timeline while the block runs; what its faults left in place is undone after."""
+    def record(
+        self, target: Mapping[str, str], steady_timeout: float = 120.0, traffic: Traffic | None = None
+    ) -> Iterator[Recording]:
+        """Watch the target pods (those carrying all ``target`` labels), wait until they are Ready
+        (and, with ``traffic``, until a client's requests to the Service succeed), and record a
+        timeline while the block runs; what its faults left in place is undone after."""
         if not target:
             raise ScenarioError("(test)", "labels", "expected at least one label to pick the target pods")
         selector = selector_of(target)
         with Recorder(self.kube, self.namespace, selector, origin=self.started) as recorder:
-            with self.phases.timing("steady"):
-                targets = wait_steady(recorder, selector, steady_timeout)
-            recorder.follow_logs(targets)
-            recording = Recording(self, target, recorder, targets)
-            self.recordings.append(recording)
+            probe: TrafficProbe | None = None
             try:
-                yield recording
+                with self.phases.timing("steady"):
+                    targets = wait_steady(recorder, selector, steady_timeout)
+                    if traffic is not None:
+                        probe = self._start_traffic(recorder, traffic, steady_timeout)
+                recorder.follow_logs(targets)
+                recording = Recording(self, target, recorder, targets, probe)
+                self.recordings.append(recording)
+                try:
+                    yield recording
+                finally:
+                    recording.restore()
             finally:
-                recording.restore()
+                if probe is not None:
+                    probe.stop()
+
+    def _start_traffic(self, recorder: Recorder, traffic: Traffic, timeout: float) -> TrafficProbe:
+        """Start the traffic client and wait until the last ``traffic.steady`` seconds of its requests
+        succeeded (at least 99 %); WorkloadNotSteady, saying what failed, when they never do."""
+        probe = TrafficProbe(
+            self.kube, self.namespace, traffic, recorder.add, recorder.wall_origin, recorder.spawn
+        )
+        probe.start(
+            lambda pod, within: (
+                self.kube.wait_pod_running(self.namespace, pod, f"{ROLE_LABEL}=traffic", within).pod.pod
+            )
+        )
+
+        def steady_window() -> TrafficSummary | None:
+            records = probe.records()
+            if not records or records[-1].at - records[0].at < traffic.steady:
+                return None
+            try:
+                return probe.check_steady(records[-1].at - traffic.steady)
+            except PodchaosError:
+                return None  # not yet: the window slides on
+
+        try:
+            recorder.wait_until(f"traffic to {traffic.target} succeeding", steady_window, timeout)
+        except WaitTimeout:
+            records = probe.records()
+            probe.check_steady(records[-1].at - traffic.steady if records else 0.0)
+            raise
+        return probe
 
     def wait_ready(self, target: Mapping[str, str], timeout: float = 120.0) -> list[PodState]:
         """Wait until every pod carrying the ``target`` labels is Ready (at least one); returns them."""
@@ -275,6 +324,7 @@ class Run:
         target: Mapping[str, str] | None = None,
         error: str = "",
         name: str = "",
+        traffic: Traffic | None = None,
     ) -> RunResult:
         """The run as it ended, named ``name`` (default: the run's name). What it was asked (faults,
         expectations, target) defaults to what its recordings did; ``error`` is used when the run
@@ -297,4 +347,5 @@ class Run:
                 target if target is not None else (self.recordings[0].target if self.recordings else {})
             ),
             phases=self.phases.times(),
+            traffic=traffic or next((r.traffic.spec for r in self.recordings if r.traffic), None),
         )

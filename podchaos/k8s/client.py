@@ -336,6 +336,29 @@ class Kube:
             )
         return LogStream(response, action)
 
+    def wait_pod_running(self, namespace: str, name: str, selector: str, timeout: float) -> PodState:
+        """Watch until pod ``name`` (one of those ``selector`` picks) runs; ClusterError when it ended
+        instead, or did not run within ``timeout`` s."""
+        stop = Stopper()
+        timer = threading.Timer(timeout, stop.set)
+        timer.daemon = True
+        timer.start()
+        last = "not created"
+        try:
+            for _kind, state in self.watch_pods(namespace, selector, stop, lambda: 0.0):
+                if state.pod.pod != name:
+                    continue
+                if state.pod.phase == "Running":
+                    return state
+                waiting = [f"{c.container} {c.reason}" for c in state.containers if c.reason]
+                last = " ".join([state.pod.phase, *waiting])
+                if state.pod.phase in {"Succeeded", "Failed"}:
+                    break
+        finally:
+            timer.cancel()
+            stop.set()
+        raise ClusterError(f"pod {namespace}/{name} did not run within {timeout:g}s (last seen: {last})")
+
     def wait_namespaces_gone(self, names: Collection[str], selector: str, timeout: float) -> tuple[str, ...]:
         """Watch the namespaces with these labels until none of ``names`` exists; the ones still there
         after ``timeout`` s (none when all are gone)."""

@@ -7,12 +7,13 @@ from pathlib import Path
 
 from podchaos.loader.checks import check_scenario
 from podchaos.loader.fields import Reader, describe
+from podchaos.loader.traffic import check_traffic_expectations, read_traffic
 from podchaos.loader.workload import read_workload
 from podchaos.loader.yamlsafe import load_one, read_text
 from podchaos.model import EXPECTATION_TYPES, FAULT_TYPES, Scenario
 
 _NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_SCENARIO_KEYS = {"name", "description", "workload", "faults", "expect", "timeouts", "tags"}
+_SCENARIO_KEYS = {"name", "description", "workload", "traffic", "faults", "expect", "timeouts", "tags"}
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -48,6 +49,8 @@ def parse_scenario(text: str, source: str, base_dir: Path | None = None) -> Scen
     if not expectations:
         raise reader.fail("expect", "expected at least one expectation")
     check_scenario(reader, workload, templates, faults, expectations)
+    traffic = read_traffic(reader, data.get("traffic"), workload)
+    check_traffic_expectations(reader, traffic, expectations)
     timeouts = reader.mapping(data.get("timeouts", {}), "timeouts")
     reader.unknown_keys(timeouts, {"steady", "observe", "settle"}, "timeouts")
     tags = reader.sequence(data.get("tags", []), "tags")
@@ -62,4 +65,5 @@ def parse_scenario(text: str, source: str, base_dir: Path | None = None) -> Scen
         observe_timeout=reader.duration(timeouts.get("observe", 120), "timeouts.observe"),
         settle=reader.duration(timeouts.get("settle", 3), "timeouts.settle"),
         tags=tuple(reader.string(tag, f"tags[{i}]") for i, tag in enumerate(tags)),
+        traffic=traffic,
     )

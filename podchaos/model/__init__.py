@@ -28,6 +28,7 @@ from podchaos.model.timeline import (
     Timeline,
     TimelineEntry,
 )
+from podchaos.model.traffic import RequestRecord, Traffic
 from podchaos.model.verdict import ExpectationResult, Outcome, Verdict
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "PodGone",
     "PodReady",
     "PodSnapshot",
+    "RequestRecord",
     "RestartCount",
     "RunOutcome",
     "RunReport",
@@ -66,6 +68,7 @@ __all__ = [
     "ScenarioRun",
     "Timeline",
     "TimelineEntry",
+    "Traffic",
     "Verdict",
     "Workload",
 ]

@@ -157,6 +157,44 @@ class Eviction:
     refused_first: bool | None = None
 
 
+@dataclass(frozen=True)
+class Availability:
+    """The traffic probe's requests succeeded at least ``at_least`` of the time (a share, 0 to 1) over
+    ``window``: the whole ``observation`` after the first fault, or from the fault until the target
+    pods had ``recovered`` (all Ready, none terminating)."""
+
+    type: ClassVar[str] = "availability"
+    at_least: float
+    window: Literal["observation", "recovered"] = "observation"
+
+
+@dataclass(frozen=True)
+class FailedRequests:
+    """At most ``at_most`` of the traffic probe's requests failed after the first fault."""
+
+    type: ClassVar[str] = "failed-requests"
+    at_most: int
+
+
+@dataclass(frozen=True)
+class LongestOutage:
+    """The longest run of consecutive failed requests lasted at most ``at_most`` seconds (from the first
+    failed request's send until the next successful one's)."""
+
+    type: ClassVar[str] = "longest-outage"
+    at_most: float
+
+
+@dataclass(frozen=True)
+class Latency:
+    """The ``quantile`` (0 to 1, e.g. 0.99) of the successful requests' latency after the first fault
+    is at most ``at_most`` seconds."""
+
+    type: ClassVar[str] = "latency"
+    quantile: float
+    at_most: float
+
+
 Expectation = (
     RestartCount
     | LastTerminated
@@ -173,7 +211,14 @@ Expectation = (
     | MinAvailable
     | RestartBackoff
     | Eviction
+    | Availability
+    | FailedRequests
+    | LongestOutage
+    | Latency
 )
+
+TRAFFIC_EXPECTATIONS = (Availability, FailedRequests, LongestOutage, Latency)
+"""Expectations judged on what the traffic probe saw: a scenario with one needs ``traffic:``."""
 
 EXPECTATION_TYPES: dict[str, type[Expectation]] = {
     cls.type: cls
@@ -193,5 +238,9 @@ EXPECTATION_TYPES: dict[str, type[Expectation]] = {
         MinAvailable,
         RestartBackoff,
         Eviction,
+        Availability,
+        FailedRequests,
+        LongestOutage,
+        Latency,
     )
 }

@@ -10,6 +10,7 @@ from enum import StrEnum
 from podchaos.model.expectations import Expectation
 from podchaos.model.faults import FaultSpec
 from podchaos.model.timeline import Timeline
+from podchaos.model.traffic import Traffic
 from podchaos.model.verdict import Verdict
 
 
@@ -62,6 +63,7 @@ class RunResult:
     expectations: tuple[Expectation, ...] = ()
     target: Mapping[str, str] = field(default_factory=dict)
     phases: PhaseTimes = field(default_factory=PhaseTimes)
+    traffic: Traffic | None = None
 
     @property
     def outcome(self) -> RunOutcome:

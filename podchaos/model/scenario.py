@@ -9,6 +9,7 @@ from typing import Any
 
 from podchaos.model.expectations import Expectation
 from podchaos.model.faults import FaultSpec
+from podchaos.model.traffic import Traffic
 
 
 def freeze(value: Any) -> Any:
@@ -71,3 +72,4 @@ class Scenario:
     observe_timeout: float = 120.0
     settle: float = 3.0
     tags: tuple[str, ...] = field(default=())
+    traffic: Traffic | None = None

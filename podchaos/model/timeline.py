@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
+from podchaos.model.traffic import RequestRecord
+
 ContainerState = Literal["waiting", "running", "terminated", "unknown"]
 ContainerRole = Literal["init", "sidecar", "main"]
 T = TypeVar("T")
@@ -228,7 +230,8 @@ class EvictionRecord:
 
 
 TimelineEntry = (
-    ContainerSnapshot
+    RequestRecord
+    | ContainerSnapshot
     | PodSnapshot
     | PodGone
     | EventRecord

@@ -73,7 +73,7 @@ class Recorder:
         self._threads: list[threading.Thread] = []
         self._changed = threading.Condition(self._lock)
         self._occurrences = EventOccurrences()
-        self.logs = LogFollower(kube, namespace, self.add, self.clock, self.wall_origin, self._spawn)
+        self.logs = LogFollower(kube, namespace, self.add, self.clock, self.wall_origin, self.spawn)
 
     def clock(self) -> float:
         """Seconds since the clock's zero."""
@@ -94,9 +94,10 @@ class Recorder:
             ("endpointslices", self._watch_endpoints),
         )
         for name, target in watches:
-            self._spawn(f"podchaos-watch-{name}", self._guard(target))
+            self.spawn(f"podchaos-watch-{name}", self._guard(target))
 
-    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+    def spawn(self, name: str, target: Callable[[], None]) -> None:
+        """Run ``target`` on a daemon thread that :meth:`stop` waits for (briefly)."""
         thread = threading.Thread(target=target, name=name, daemon=True)
         thread.start()
         with self._lock:

@@ -39,6 +39,7 @@ from podchaos.model import (
     ScenarioRun,
     Timeline,
     TimelineEntry,
+    Traffic,
     Verdict,
 )
 from podchaos.model.timeline import (
@@ -49,6 +50,7 @@ from podchaos.model.timeline import (
     LogLine,
     Termination,
 )
+from podchaos.model.traffic import RequestRecord, TrafficSummary
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -72,6 +74,7 @@ ENTRY_KINDS: dict[str, type[TimelineEntry]] = {
         LogLine,
         EvictionRecord,
         CgroupOomKills,
+        RequestRecord,
     )
 }
 
@@ -116,6 +119,7 @@ def run_to_dict(run: ScenarioRun) -> dict[str, Any]:
         "error": result.error,
         "target": dict(result.target),
         "phases": dict(result.phases.items()),
+        "traffic": traffic_to_dict(result),
         "faults": [_typed(spec) for spec in result.faults],
         "expectations": [_typed(spec) for spec in result.expectations],
         "verdict": {
@@ -135,6 +139,33 @@ def run_to_dict(run: ScenarioRun) -> dict[str, Any]:
         "versions": {"podchaos": run.podchaos_version, "cluster": run.cluster.server_version or None},
         "cluster": _plain(run.cluster),
         "timeline": [entry_to_dict(entry) for entry in result.timeline.entries],
+    }
+
+
+def traffic_to_dict(result: RunResult) -> dict[str, Any] | None:
+    """The traffic probe and what it saw after the first fault: requests per outcome, per-second
+    buckets, the outages and each failed request (every request is in the timeline too)."""
+    if result.traffic is None:
+        return None
+    fault_at = result.timeline.first_fault_at
+    summary = TrafficSummary.of(
+        result.timeline.of_type(RequestRecord), fault_at if fault_at is not None else 0.0
+    )
+    longest = max((o.length(result.duration_s) for o in summary.outages()), default=0.0)
+    return {
+        "probe": _plain(result.traffic),
+        "after_fault": {
+            "requests": len(summary.requests),
+            "outcomes": summary.counts(),
+            "availability": summary.availability,
+            "longest_outage_s": round(longest, 3),
+            "outages": [_plain(outage) for outage in summary.outages()],
+            "buckets": [
+                {"at": at, "succeeded": succeeded, "failed": failed}
+                for at, succeeded, failed in summary.buckets()
+            ],
+            "failures": [_plain(record) for record in summary.failed],
+        },
     }
 
 
@@ -254,6 +285,7 @@ def run_from_dict(data: Any, where: str = "scenario run") -> ScenarioRun:
         expectations=_each(doc.get("expectations", []), f"{where}.expectations", _expectation),
         target={str(k): str(v) for k, v in _object(doc.get("target", {}), f"{where}.target").items()},
         phases=_build(PhaseTimes, _object(doc.get("phases", {}), f"{where}.phases"), f"{where}.phases"),
+        traffic=_traffic(doc.get("traffic"), f"{where}.traffic"),
     )
     versions = _object(doc.get("versions", {}), f"{where}.versions")
     return ScenarioRun(
@@ -265,6 +297,13 @@ def run_from_dict(data: Any, where: str = "scenario run") -> ScenarioRun:
         cluster=_build(ClusterInfo, _object(doc.get("cluster", {}), f"{where}.cluster"), f"{where}.cluster"),
         podchaos_version=str(versions.get("podchaos") or ""),
     )
+
+
+def _traffic(data: Any, where: str) -> Traffic | None:
+    if data is None:
+        return None
+    probe = _object(_object(data, where).get("probe"), f"{where}.probe")
+    return _build(Traffic, probe, f"{where}.probe")
 
 
 def report_from_dict(data: Any, where: str = "results.json") -> RunReport:

@@ -11,14 +11,18 @@ from collections.abc import Callable
 from typing import Any
 
 from podchaos.model.expectations import (
+    Availability,
     EmptyDirKept,
     EmptyDirLost,
     Endpoint,
     EventSeen,
     Eviction,
     Expectation,
+    FailedRequests,
     LastTerminated,
+    Latency,
     LogSeen,
+    LongestOutage,
     MinAvailable,
     OomKilled,
     PodPhase,
@@ -30,7 +34,7 @@ from podchaos.model.expectations import (
 )
 from podchaos.model.timeline import FaultRecord, Timeline
 from podchaos.model.verdict import ExpectationResult, Outcome, Verdict
-from podchaos.verdict import containers, endpoints, files, pods
+from podchaos.verdict import containers, endpoints, files, pods, traffic
 from podchaos.verdict.common import Judgement
 from podchaos.verdict.containers import backoff_delays
 
@@ -53,6 +57,10 @@ RULES: dict[type[Expectation], Rule] = {
     Endpoint: lambda e, t, f, _now: endpoints.endpoint(e, t, f),
     EmptyDirKept: lambda e, t, _f, _now: files.emptydir(e, t),
     EmptyDirLost: lambda e, t, _f, _now: files.emptydir(e, t),
+    Availability: traffic.availability,
+    FailedRequests: traffic.failed_requests,
+    LongestOutage: traffic.longest_outage,
+    Latency: traffic.latency,
 }
 
 
