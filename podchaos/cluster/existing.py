@@ -1,7 +1,7 @@
 """The ``existing`` provider: any kubeconfig context, guarded against pointing chaos at production.
 
 Chaos deletes and kills pods, so a context is used only when it is known to be disposable: named
-explicitly with ``--allow-context``, named like a throwaway cluster (``kind-*``, ``podchaos-local``),
+explicitly with ``--podchaos-allow-context``, named like a throwaway cluster (``kind-*``, ``podchaos-local``),
 or served from this machine (loopback, or the embedded local cluster's control-plane range).
 The kubeconfig is read with PyYAML rather than the Kubernetes client, which only ``podchaos.k8s``
 may import.
@@ -52,7 +52,7 @@ class Kubeconfig:
         """The named context, or the current one when ``name`` is None; ClusterError if absent."""
         if name is None:
             if not self.current_context:
-                raise ClusterError(f"{self.path}: no current-context is set; pass --context NAME")
+                raise ClusterError(f"{self.path}: no current-context is set; pass --podchaos-context NAME")
             name = self.current_context
         for context in self.contexts:
             if context.name == name:
@@ -208,7 +208,7 @@ def check_disposable(context: KubeContext, path: Path, allowed: tuple[str, ...])
     raise UnsafeContext(
         f"refusing to run chaos on context {context.name!r} (server {server}, from {path}): it is not "
         f"known to be disposable (not a kind-* or {LOCAL_CLUSTER_NAME} context, and its server is not "
-        f"on this machine); if pods there may be disrupted, pass --allow-context {context.name}"
+        f"on this machine); if pods there may be disrupted, pass --podchaos-allow-context {context.name}"
     )
 
 

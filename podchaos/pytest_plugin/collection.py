@@ -43,20 +43,53 @@ class ScenarioFile(pytest.File):
         yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
 
 
+# pytest's own markers change how a test runs; a tag by such a name stays a podchaos_tag only.
+RESERVED_MARKERS = frozenset(
+    {"skip", "skipif", "xfail", "usefixtures", "filterwarnings", "parametrize", "tryfirst", "trylast"}
+)
+REGISTERED_TAGS = pytest.StashKey[set[str]]()
+
+
+def register_tag(config: pytest.Config, tag: str) -> bool:
+    """Register ``tag`` as a marker (once), so ``--strict-markers`` accepts it; False for a tag that
+    is one of pytest's own markers."""
+    if tag in RESERVED_MARKERS or not tag.isprintable() or not tag:
+        return False
+    registered = config.stash.setdefault(REGISTERED_TAGS, set())
+    if tag not in registered:
+        config.addinivalue_line("markers", f"{tag}: scenario tag (podchaos)")
+        registered.add(tag)
+    return True
+
+
 class ScenarioItem(pytest.Item):
-    """One scenario run against the session's cluster."""
+    """One scenario run against the session's cluster.
+
+    The run (deploy, steady state, faults, observation) happens in the item's setup, so a run that
+    could not complete (a cluster that did not come up, a workload that never got steady, a fault that
+    could not be injected) is a pytest error, and JUnit ``<error>``; the verdict is judged in the
+    call, so expectations that did not hold are a failure.
+    """
 
     def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.scenario = scenario
+        self.result: RunResult | None = None
         for tag in scenario.tags:
             # A keyword argument, because `-m` matches markers by keyword only: -m "podchaos_tag(name='x')".
             self.add_marker(pytest.mark.podchaos_tag(name=tag))
+            if register_tag(self.config, tag):
+                self.add_marker(tag)  # -m sidecar
         self.add_marker(pytest.mark.e2e)
 
-    def runtest(self) -> None:
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(self.scenario.tags)
+
+    def setup(self) -> None:
         from podchaos import deploy, runner
 
+        super().setup()
         session = self.config.stash[SESSION_KEY]
         options = runner.RunOptions(keep_namespace=session.options.keep_namespace, run_id=deploy.new_run_id())
         # Whatever goes wrong, a cluster that does not come up included, is the result's error, and
@@ -70,24 +103,45 @@ class ScenarioItem(pytest.Item):
             if isinstance(exc, PodchaosError):
                 raise ScenarioFailed(result) from exc
             raise  # not podchaos's own error: keep its traceback
+        self.result = result
         self.finished(result)
-        if not result.passed:
+        if result.error:
             raise ScenarioFailed(result)
+
+    def runtest(self) -> None:
+        if self.result is not None and not self.result.passed:
+            raise ScenarioFailed(self.result)
 
     def finished(self, result: RunResult) -> None:
         """Hand the run to ``pytest_podchaos_scenario_finished`` (reports, metrics, JUnit properties)."""
         self.ihook.pytest_podchaos_scenario_finished(item=self, scenario=self.scenario, result=result)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, ScenarioFailed):
+    def describe(self, error: BaseException) -> str | None:
+        """The report of a run that failed or ended in an error; its first line is what pytest's short
+        summary shows: the first expectation that did not hold, expected vs seen, or the error."""
+        if isinstance(error, ScenarioFailed):
             from podchaos.report.text import format_result
 
-            return f"scenario {self.scenario.name} failed ({self.scenario.source})\n\n" + format_result(
-                excinfo.value.result
-            )
-        if isinstance(excinfo.value, PodchaosError):
-            return f"scenario {self.scenario.name}: {type(excinfo.value).__name__}: {excinfo.value}"
-        return str(super().repr_failure(excinfo))
+            return f"{headline(error.result)}\n({self.scenario.source})\n\n" + format_result(error.result)
+        if isinstance(error, PodchaosError):
+            return f"scenario {self.scenario.name}: {type(error).__name__}: {error}"
+        return None
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        described = self.describe(excinfo.value)
+        return described if described is not None else str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"scenario: {self.scenario.name}"
+
+
+def headline(result: RunResult) -> str:
+    """One line: the error of a run that could not complete, else its first failed expectation."""
+    if result.error:
+        return result.error.splitlines()[0] if result.error.strip() else "error"
+    failures = result.verdict.failures()
+    if not failures:
+        return "expectations failed"
+    first = failures[0]
+    more = f" (+{len(failures) - 1} more)" if len(failures) > 1 else ""
+    return f"{first.expectation.type}: expected {first.expected}; seen {first.seen}{more}"

@@ -1,7 +1,19 @@
-"""podchaos's pytest command-line options, parsed once into a frozen value."""
+"""podchaos's pytest options and ini keys, parsed once into frozen values.
+
+Every option except ``--scenario`` (the product's interface) carries the ``--podchaos-`` prefix, so it
+cannot clash with a project's own ``--kubeconfig`` or ``--context``. Every setting can also live in the
+ini file (``pytest.ini``, ``[tool.pytest.ini_options]``, ``tox.ini``, ``setup.cfg``) and most in the
+environment. The first that is set wins: the command line, then the ini file, then the environment
+(``PODCHAOS_...``), then the default. Lists (scenario directories, allowed contexts) add up: the ini
+file's, then the command line's.
+
+Paths given on the command line or in the environment are relative to pytest's invocation directory;
+paths in the ini file are relative to the ini file.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -11,14 +23,126 @@ import pytest
 from podchaos.catalogue import builtin_scenario_dir
 
 ProviderName = Literal["auto", "local", "kind", "existing"]
+PROVIDERS: tuple[ProviderName, ...] = ("auto", "local", "kind", "existing")
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its option, ini key and environment variable (``""`` where it has none)."""
+
+    dest: str
+    option: str
+    ini: str
+    env: str
+    default: str
+    help: str
+
+
+# The settings with one value, in the order README's options table shows them.
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "podchaos_builtin",
+        "--podchaos-builtin",
+        "podchaos_builtin",
+        "PODCHAOS_BUILTIN",
+        "yes",
+        "whether podchaos's own scenario catalogue is among the scenarios --scenario picks from (yes, no)",
+    ),
+    Setting(
+        "podchaos_cluster",
+        "--podchaos-cluster",
+        "podchaos_cluster",
+        "PODCHAOS_CLUSTER",
+        "auto",
+        "where to run chaos: auto, local (the embedded cluster), kind, existing (a kubeconfig context); "
+        "auto is existing when a kubeconfig or context is set, else local",
+    ),
+    Setting(
+        "podchaos_kubeconfig",
+        "--podchaos-kubeconfig",
+        "podchaos_kubeconfig",
+        "PODCHAOS_KUBECONFIG",
+        "",
+        "kubeconfig of an existing cluster (the existing provider falls back to $KUBECONFIG, "
+        "then ~/.kube/config)",
+    ),
+    Setting(
+        "podchaos_context",
+        "--podchaos-context",
+        "podchaos_context",
+        "PODCHAOS_CONTEXT",
+        "",
+        "kubeconfig context to use (default: the current context)",
+    ),
+    Setting(
+        "podchaos_kind_cluster",
+        "--podchaos-kind-cluster",
+        "podchaos_kind_cluster",
+        "PODCHAOS_KIND_CLUSTER",
+        "podchaos",
+        "kind cluster to create or reuse with --podchaos-cluster=kind",
+    ),
+    Setting(
+        "podchaos_keep_namespace",
+        "--podchaos-keep-namespace",
+        "podchaos_keep_namespace",
+        "PODCHAOS_KEEP_NAMESPACE",
+        "no",
+        "keep each run's namespace for debugging instead of deleting it",
+    ),
+    Setting(
+        "podchaos_report_dir",
+        "--podchaos-report-dir",
+        "podchaos_report_dir",
+        "PODCHAOS_REPORT_DIR",
+        "reports",
+        "write results.json and report.html of each pytest run under DIR/<run-id>/",
+    ),
+    Setting(
+        "podchaos_pushgateway",
+        "--podchaos-pushgateway",
+        "podchaos_pushgateway",
+        "PODCHAOS_PUSHGATEWAY",
+        "",
+        "push the run's metrics to this Prometheus Pushgateway (grouping key: job=podchaos, run_id)",
+    ),
+    Setting(
+        "podchaos_metrics_file",
+        "--podchaos-metrics-file",
+        "podchaos_metrics_file",
+        "PODCHAOS_METRICS_FILE",
+        "",
+        "write the run's metrics to PATH for node-exporter's textfile collector (atomically)",
+    ),
+)
+BY_DEST = {setting.dest: setting for setting in SETTINGS}
+
+METAVARS = {
+    "podchaos_builtin": "yes|no",
+    "podchaos_cluster": "{auto,local,kind,existing}",
+    "podchaos_kubeconfig": "PATH",
+    "podchaos_context": "NAME",
+    "podchaos_kind_cluster": "NAME",
+    "podchaos_report_dir": "DIR",
+    "podchaos_pushgateway": "URL",
+    "podchaos_metrics_file": "PATH",
+}
+
+SCENARIO_DIRS_INI = "podchaos_scenario_dirs"
+ALLOW_CONTEXTS_INI = "podchaos_allow_contexts"
 
 
 @dataclass(frozen=True)
 class PodchaosOptions:
-    """Everything podchaos reads from the command line and ini file."""
+    """Everything podchaos reads from the command line, ini file and environment."""
 
     scenarios: tuple[str, ...]
     scenario_dirs: tuple[Path, ...]
+    user_scenario_dirs: tuple[Path, ...]
+    builtin: bool
     list_scenarios: bool
     provider: ProviderName
     kubeconfig: Path | None
@@ -46,92 +170,133 @@ def add_options(parser: pytest.Parser) -> None:
         help="run the named scenario (repeatable; globs like 'sidecar-*' or '*'); other tests are deselected",
     )
     group.addoption(
-        "--list-scenarios", action="store_true", default=False, help="list the scenario catalogue and exit"
-    )
-    group.addoption(
-        "--scenario-dir",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="also read scenarios from DIR (repeatable)",
-    )
-    group.addoption(
-        "--podchaos-cluster",
-        choices=["auto", "local", "kind", "existing"],
-        default="auto",
-        help="where to run chaos: the embedded local cluster, a kind cluster, or an existing "
-        "kubeconfig context (default auto: existing if --kubeconfig/--context, else local)",
-    )
-    group.addoption("--kubeconfig", default=None, metavar="PATH", help="kubeconfig of an existing cluster")
-    group.addoption("--context", default=None, metavar="NAME", help="kubeconfig context to use")
-    group.addoption(
-        "--allow-context",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="allow chaos on this context although it does not look disposable (repeatable)",
-    )
-    group.addoption(
-        "--kind-cluster",
-        default="podchaos",
-        metavar="NAME",
-        help="kind cluster to create or reuse with --podchaos-cluster=kind",
-    )
-    group.addoption(
-        "--podchaos-keep-namespace",
+        "--podchaos-list-scenarios",
         action="store_true",
         default=False,
-        help="keep each run's namespace for debugging instead of deleting it",
+        help="list the scenarios --scenario picks from (invalid files on stderr) and exit",
     )
     group.addoption(
-        "--podchaos-report-dir",
-        default="reports",
+        "--podchaos-scenario-dir",
+        action="append",
+        default=[],
         metavar="DIR",
-        help="write results.json and report.html of each run under DIR/<run-id>/ (default: reports)",
+        help=f"also read scenarios from DIR (repeatable; ini: {SCENARIO_DIRS_INI})",
     )
     group.addoption(
-        "--podchaos-pushgateway",
-        default=None,
-        metavar="URL",
-        help="push the run's metrics to this Prometheus Pushgateway (grouping key: job=podchaos, run_id)",
+        "--podchaos-allow-context",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="allow chaos on this context although it does not look disposable "
+        f"(repeatable; ini: {ALLOW_CONTEXTS_INI})",
     )
-    group.addoption(
-        "--podchaos-metrics-file",
-        default=None,
-        metavar="PATH",
-        help="write the run's metrics to PATH for node-exporter's textfile collector (atomically)",
-    )
+    for setting in SETTINGS:
+        where = f"ini: {setting.ini}; env: {setting.env}; default: {setting.default or 'none'}"
+        if setting.dest == "podchaos_keep_namespace":
+            group.addoption(
+                setting.option, action="store_true", default=None, help=f"{setting.help} ({where})"
+            )
+        else:
+            group.addoption(
+                setting.option,
+                default=None,
+                metavar=METAVARS[setting.dest],
+                help=f"{setting.help} ({where})",
+            )
+        parser.addini(setting.ini, type="string", default="", help=f"{setting.help} ({setting.option})")
     parser.addini(
-        "podchaos_scenario_dirs",
+        SCENARIO_DIRS_INI,
         type="paths",
         default=[],
-        help="extra scenario directories, relative to the ini file",
+        help="extra scenario directories, relative to the ini file (--podchaos-scenario-dir)",
     )
+    parser.addini(
+        ALLOW_CONTEXTS_INI,
+        type="linelist",
+        default=[],
+        help="contexts allowed for chaos although they do not look disposable (--podchaos-allow-context)",
+    )
+
+
+def _ini_base(config: pytest.Config) -> Path:
+    return config.inipath.parent if config.inipath is not None else config.rootpath
+
+
+def setting_value(config: pytest.Config, dest: str) -> tuple[str, str]:
+    """The setting's value and where it came from (``command line``, ``ini``, ``environment``,
+    ``default``); a path from the ini file is made absolute from the ini file's directory."""
+    setting = BY_DEST[dest]
+    given = config.getoption(dest)
+    if given is not None:
+        return ("yes" if given is True else str(given)), "command line"
+    from_ini = str(config.getini(setting.ini) or "").strip()
+    if from_ini:
+        if dest in {"podchaos_kubeconfig", "podchaos_report_dir", "podchaos_metrics_file"}:
+            from_ini = str(_ini_base(config) / os.path.expanduser(from_ini))
+        return from_ini, "ini"
+    from_env = os.environ.get(setting.env, "").strip()
+    if from_env:
+        return from_env, "environment"
+    return setting.default, "default"
+
+
+def _flag(config: pytest.Config, dest: str) -> bool:
+    value, source = setting_value(config, dest)
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    setting = BY_DEST[dest]
+    name = {"ini": setting.ini, "environment": setting.env}.get(source, setting.option)
+    raise pytest.UsageError(f"{name}: expected yes or no, got {value!r}")
+
+
+def _provider(config: pytest.Config) -> ProviderName:
+    value, source = setting_value(config, "podchaos_cluster")
+    if value not in PROVIDERS:
+        setting = BY_DEST["podchaos_cluster"]
+        name = {"ini": setting.ini, "environment": setting.env}.get(source, setting.option)
+        raise pytest.UsageError(f"{name}: expected one of {', '.join(PROVIDERS)}, got {value!r}")
+    return value
+
+
+def _path(config: pytest.Config, dest: str) -> Path | None:
+    value, _ = setting_value(config, dest)
+    if not value:
+        return None
+    return (config.invocation_params.dir / os.path.expanduser(value)).resolve()
 
 
 def read_options(config: pytest.Config) -> PodchaosOptions:
-    """The options as given, with the built-in catalogue first among the scenario directories."""
-    extra = [Path(p) for p in config.getini("podchaos_scenario_dirs")]
-    extra += [Path(p).resolve() for p in config.getoption("scenario_dir")]
-    builtin = builtin_scenario_dir()
-    directories = ([builtin] if builtin.is_dir() else []) + extra
-    kubeconfig = config.getoption("kubeconfig")
+    """The options as given, with the built-in catalogue (unless left out) first among the scenario
+    directories."""
+    user = [Path(p).resolve() for p in config.getini(SCENARIO_DIRS_INI)]
+    base = config.invocation_params.dir
+    user += [(base / p).resolve() for p in config.getoption("podchaos_scenario_dir")]
+    builtin = _flag(config, "podchaos_builtin")
+    user_dirs = tuple(dict.fromkeys(user))
+    directories = ((builtin_scenario_dir().resolve(),) if builtin else ()) + user_dirs
+    context, _ = setting_value(config, "podchaos_context")
+    allowed = [str(name) for name in config.getini(ALLOW_CONTEXTS_INI)]
+    allowed += config.getoption("podchaos_allow_context")
     return PodchaosOptions(
         scenarios=tuple(config.getoption("scenario")),
-        scenario_dirs=tuple(dict.fromkeys(d.resolve() for d in directories)),
-        list_scenarios=bool(config.getoption("list_scenarios")),
-        provider=config.getoption("podchaos_cluster"),
-        kubeconfig=Path(kubeconfig) if kubeconfig else None,
-        context=config.getoption("context"),
-        allowed_contexts=tuple(config.getoption("allow_context")),
-        kind_cluster=str(config.getoption("kind_cluster")),
-        keep_namespace=bool(config.getoption("podchaos_keep_namespace")),
+        scenario_dirs=tuple(dict.fromkeys(directories)),
+        user_scenario_dirs=user_dirs,
+        builtin=builtin,
+        list_scenarios=bool(config.getoption("podchaos_list_scenarios")),
+        provider=_provider(config),
+        kubeconfig=_path(config, "podchaos_kubeconfig"),
+        context=context or None,
+        allowed_contexts=tuple(dict.fromkeys(allowed)),
+        kind_cluster=setting_value(config, "podchaos_kind_cluster")[0],
+        keep_namespace=_flag(config, "podchaos_keep_namespace"),
     )
 
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """Where the reports and metrics of a run go; relative paths are from pytest's invocation directory."""
+    """Where the reports and metrics of a run go, as absolute paths (xdist workers may run elsewhere)."""
 
     report_dir: Path
     pushgateway: str | None
@@ -139,11 +304,10 @@ class ReportOptions:
 
 
 def read_report_options(config: pytest.Config) -> ReportOptions:
-    """The reporting options, with paths made absolute (xdist workers may run elsewhere)."""
-    base = config.invocation_params.dir
-    metrics_file = config.getoption("podchaos_metrics_file")
+    """The reporting settings, with paths made absolute."""
+    report_dir = _path(config, "podchaos_report_dir")
     return ReportOptions(
-        report_dir=(base / str(config.getoption("podchaos_report_dir"))).resolve(),
-        pushgateway=config.getoption("podchaos_pushgateway") or None,
-        metrics_file=(base / str(metrics_file)).resolve() if metrics_file else None,
+        report_dir=report_dir or (config.invocation_params.dir / "reports").resolve(),
+        pushgateway=setting_value(config, "podchaos_pushgateway")[0] or None,
+        metrics_file=_path(config, "podchaos_metrics_file"),
     )

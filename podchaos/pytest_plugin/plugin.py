@@ -1,12 +1,15 @@
 """The pytest plugin (entry point ``pytest11: podchaos``): options, scenario collection, fixtures.
 
-With ``--scenario NAME`` pytest runs exactly the matching scenarios from the catalogue (other tests
-are deselected); without it, scenario files are collected wherever pytest is pointed at a scenario
-directory (``pytest scenarios/``).
+Scenario files (``<name>.scenario.yaml``) are pytest items wherever pytest collects (``pytest
+scenarios/``). With ``--scenario NAME`` pytest runs exactly the matching scenarios of the built-in
+catalogue and the scenario directories (other tests are deselected). Without it, a run that was given
+no paths (pytest's ``testpaths``, or the invocation directory) also collects the scenario directories.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -20,10 +23,12 @@ from podchaos.pytest_plugin.fixtures import (  # noqa: F401  (fixtures are regis
     podchaos_cluster,
     podchaos_kube,
 )
-from podchaos.pytest_plugin.options import add_options, read_options
+from podchaos.pytest_plugin.options import PodchaosOptions, add_options, read_options
 from podchaos.pytest_plugin.reporting import ReportingPlugin
 from podchaos.pytest_plugin.session import ClusterSession
 from podchaos.pytest_plugin.stash import OPTIONS_KEY, SELECTED_KEY, SESSION_KEY
+
+TAG_MARKER = "podchaos_tag"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -34,9 +39,20 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.add_hookspecs(hookspecs)
 
 
+def _covered(path: Path, arguments: list[str], base: Path) -> bool:
+    """Whether pytest already walks ``path`` for one of the command-line arguments."""
+    for argument in arguments:
+        target = (base / argument.split("::")[0]).resolve()
+        if path == target or target in path.parents:
+            return True
+    return False
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "podchaos_tag(name=TAG): a scenario's tag from its file")
+    config.addinivalue_line(
+        "markers", f"{TAG_MARKER}(name=TAG): a scenario's tag from its file (each tag is also a marker)"
+    )
     # Every scenario item carries it; registered here so projects using --strict-markers can run them.
     config.addinivalue_line("markers", "e2e: runs against a real Kubernetes cluster")
     options = read_options(config)
@@ -56,23 +72,56 @@ def pytest_configure(config: pytest.Config) -> None:
     except PodchaosError as exc:
         raise pytest.UsageError(str(exc)) from exc
     config.stash[SELECTED_KEY] = selected
+    if not selected and config.args_source != pytest.Config.ArgsSource.ARGS:
+        # No paths given: pytest collects its testpaths (or the invocation directory); the scenario
+        # directories are part of the project's tests too.
+        base = config.invocation_params.dir
+        extra = [str(d) for d in options.user_scenario_dirs if not _covered(d, config.args, base)]
+        config.args = [*config.args, *extra]
 
 
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
-    if not config.getoption("list_scenarios"):
+    if not config.getoption("podchaos_list_scenarios"):
         return None
-    from podchaos.loader import load_scenario
-
-    options = read_options(config)
     try:
-        catalogue = discover(options.scenario_dirs)
-        for name, path in catalogue.items():
-            scenario = load_scenario(path)
-            print(f"{name:<32} {scenario.description.splitlines()[0] if scenario.description else ''}")
-    except PodchaosError as exc:
-        print(f"podchaos: error: {exc}")
-        return 4
-    return 0
+        return list_scenarios(read_options(config))
+    except (PodchaosError, pytest.UsageError) as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return int(pytest.ExitCode.USAGE_ERROR)
+
+
+def list_scenarios(options: PodchaosOptions) -> int:
+    """Print the scenarios ``--scenario`` picks from (only the matching ones when it is given), each
+    checked as collection checks it: a file collection would reject is an error on stderr, and the
+    exit status is then 2, as a collection error's."""
+    from podchaos.catalogue import load
+
+    available = discover(options.scenario_dirs)
+    paths = select(options.scenarios, available) if options.scenarios else list(available.values())
+    errors = 0
+    try:
+        for path in paths:
+            try:
+                scenario = load(path)
+            except PodchaosError as exc:
+                print(f"podchaos: error: {exc}", file=sys.stderr)
+                errors += 1
+                continue
+            description = scenario.description.splitlines()[0] if scenario.description else ""
+            tags = f"  [{', '.join(scenario.tags)}]" if scenario.tags else ""
+            print(f"{scenario.name:<32} {description}{tags}", flush=True)
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
+    return 2 if errors else 0
+
+
+def _quiet_stdout() -> None:
+    """The reader went away (``| head``): send what is left to /dev/null so exiting stays quiet."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
@@ -85,7 +134,59 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFi
     return None
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    """``--lf`` finds a failed test's file from its node id under the rootdir; the built-in catalogue
+    lies elsewhere (``podchaos/scenarios`` of the installed package), so pytest would skip its files.
+    A scenario file with a recorded failure is collected all the same."""
+    report = yield
+    if (
+        isinstance(collector, ScenarioFile)
+        and report.passed
+        and not report.result
+        and _failed_before(collector)
+    ):
+        from _pytest.runner import pytest_make_collect_report as collect
+
+        return collect(collector)
+    return report
+
+
+def _failed_before(collector: ScenarioFile) -> bool:
+    cache = getattr(collector.config, "cache", None)
+    if cache is None or not collector.config.getoption("lf", False):
+        return False
+    lastfailed: dict[str, bool] = cache.get("cache/lastfailed", {})
+    return any(nodeid.startswith(f"{collector.nodeid}::") for nodeid in lastfailed)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A scenario's run happens in its setup: an error there reads like a failed verdict does (the
+    reason first, then the run's report), not like a traceback into podchaos."""
+    report = yield
+    if isinstance(item, ScenarioItem) and call.when == "setup" and call.excinfo is not None:
+        described = item.describe(call.excinfo.value)
+        if described is not None:
+            report.longrepr = described
+    return report
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    duplicates: dict[str, ScenarioItem] = {}
+    for item in items:
+        if isinstance(item, ScenarioItem):
+            first = duplicates.setdefault(item.scenario.name, item)
+            if first is not item:
+                name = item.scenario.name
+                raise pytest.UsageError(
+                    f"two scenarios are named {name!r}: {first.path} and {item.path}; rename one"
+                )
     if not config.stash[SELECTED_KEY]:
         return
     others = [item for item in items if not isinstance(item, ScenarioItem)]

@@ -36,7 +36,9 @@ def test_a_workload_file_next_to_its_scenario_is_not_collected(
     result = pytester.runpytest_subprocess(str(directory), "--co", "-q")
     assert result.ret == 0, result.stdout.str()
     result.stdout.fnmatch_lines(["my-scenarios/web-kill.scenario.yaml::web-kill", "1 test collected*"])
-    listed = pytester.runpytest_subprocess(f"--scenario-dir={directory}", "--list-scenarios")
+    listed = pytester.runpytest_subprocess(
+        f"--podchaos-scenario-dir={directory}", "--podchaos-list-scenarios"
+    )
     assert listed.ret == 0, listed.stderr.str()
     listed.stdout.fnmatch_lines(["web-kill *"])
 
@@ -52,7 +54,7 @@ def test_scenario_files_are_collected_wherever_pytest_looks(
 
 
 def test_a_missing_scenario_dir_is_a_usage_error(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_subprocess("--scenario-dir=nowhere", "--co")
+    result = pytester.runpytest_subprocess("--podchaos-scenario-dir=nowhere", "--co")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*scenario directory */nowhere does not exist*"])
 
@@ -62,7 +64,7 @@ def test_a_scenario_dir_without_scenario_files_is_a_usage_error_naming_the_rule(
 ) -> None:
     directory = pytester.mkdir("old-style")
     (directory / "sidecar.yaml").write_text("name: sidecar\n")
-    result = pytester.runpytest_subprocess(f"--scenario-dir={directory}", "--co")
+    result = pytester.runpytest_subprocess(f"--podchaos-scenario-dir={directory}", "--co")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         ["*old-style holds no scenario files (found sidecar.yaml: *named <name>.scenario.yaml)*"]
@@ -74,7 +76,7 @@ def test_two_scenarios_with_one_name_are_a_usage_error_naming_both_files(
 ) -> None:
     directory = scenario_files.write("twice")
     (directory / "twice.scenario.yml").write_text(scenario_files.text("twice"))
-    result = pytester.runpytest_subprocess(f"--scenario-dir={directory}", "--co")
+    result = pytester.runpytest_subprocess(f"--podchaos-scenario-dir={directory}", "--co")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         ["*two scenarios are named 'twice': */twice.scenario.yaml and */twice.scenario.yml*"]
@@ -85,7 +87,9 @@ def test_a_scenario_named_like_a_builtin_one_is_a_usage_error(
     pytester: pytest.Pytester, scenario_files: ScenarioFiles
 ) -> None:
     directory = scenario_files.write("sidecar-kill")
-    result = pytester.runpytest_subprocess(f"--scenario-dir={directory}", "--scenario=sidecar-kill", "--co")
+    result = pytester.runpytest_subprocess(
+        f"--podchaos-scenario-dir={directory}", "--scenario=sidecar-kill", "--co"
+    )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         ["*two scenarios are named 'sidecar-kill': */scenarios/sidecar-kill.scenario.yaml and *"]

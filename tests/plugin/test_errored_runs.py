@@ -27,7 +27,7 @@ def pytest_configure(config):
     podchaos.runner.run_scenario = broken
 """
 # Should the broken runner not be used, the run must still never reach a cluster.
-NO_CLUSTER = ("--podchaos-cluster=existing", "--kubeconfig=no-such-kubeconfig")
+NO_CLUSTER = ("--podchaos-cluster=existing", "--podchaos-kubeconfig=no-such-kubeconfig")
 
 ARGS = (
     "-p",
@@ -68,13 +68,22 @@ def test_a_cluster_that_does_not_come_up_is_an_errored_run_in_every_output(
     directory = scenario_files.write("kill-one", "kill-two")
     result = pytester.runpytest_subprocess(
         *ARGS,
-        f"--scenario-dir={directory}",
+        f"--podchaos-scenario-dir={directory}",
         "--scenario=kill-*",
         "--podchaos-cluster=existing",
-        f"--kubeconfig={pytester.path / 'no-such-kubeconfig'}",
+        f"--podchaos-kubeconfig={pytester.path / 'no-such-kubeconfig'}",
     )
-    result.assert_outcomes(failed=2)
-    result.stdout.fnmatch_lines(["*error: ClusterError: *no-such-kubeconfig*", "*nothing recorded*"])
+    # A run that could not complete is a pytest error, not a failed verdict.
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of scenario: kill-one*",
+            "*error: ClusterError: *no-such-kubeconfig*",
+            "*nothing recorded*",
+            "*short test summary info*",
+            "ERROR my-scenarios/kill-one.scenario.yaml::kill-one - ClusterError: *",
+        ]
+    )
     assert "Traceback" not in result.stdout.str()
 
     runs = results(pytester)
@@ -98,9 +107,10 @@ def test_a_cluster_that_does_not_come_up_is_an_errored_run_in_every_output(
         case = cases[name]
         assert properties(case)["podchaos_outcome"] == "error"
         assert properties(case)["podchaos_namespace"] == runs[name]["namespace"]
-        failure = case.find("failure")
-        assert failure is not None
-        assert "ClusterError" in failure.get("message", "")
+        assert case.find("failure") is None
+        error = case.find("error")
+        assert error is not None
+        assert "ClusterError" in error.get("message", "")
 
 
 def test_an_unexpected_exception_is_an_errored_run_and_keeps_its_traceback(
@@ -109,9 +119,9 @@ def test_an_unexpected_exception_is_an_errored_run_and_keeps_its_traceback(
     directory = scenario_files.write("kill-one")
     pytester.makeconftest(BROKEN_RUNNER)
     result = pytester.runpytest_subprocess(
-        *ARGS, *NO_CLUSTER, f"--scenario-dir={directory}", "--scenario=kill-one"
+        *ARGS, *NO_CLUSTER, f"--podchaos-scenario-dir={directory}", "--scenario=kill-one"
     )
-    result.assert_outcomes(failed=1)
+    result.assert_outcomes(errors=1)
     # Not podchaos's own error: pytest shows where it came from.
     result.stdout.fnmatch_lines(["*RuntimeError: boom in the runner*", "*conftest.py*"])
 

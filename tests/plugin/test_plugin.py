@@ -21,11 +21,18 @@ def test_help_shows_the_podchaos_options(pytester: pytest.Pytester) -> None:
         [
             "*pod-lifecycle chaos on Kubernetes*",
             "*--scenario=NAME*",
-            "*--list-scenarios*",
-            "*--scenario-dir=DIR*",
+            "*--podchaos-list-scenarios*",
+            "*--podchaos-scenario-dir=DIR*",
+            "*--podchaos-allow-context=NAME*",
+            "*--podchaos-builtin=yes|no*",
             "*--podchaos-cluster=*",
-            "*--kubeconfig=PATH*",
-            "*--allow-context=NAME*",
+            "*--podchaos-kubeconfig=PATH*",
+            "*--podchaos-context=NAME*",
+            "*--podchaos-kind-cluster=NAME*",
+            "*--podchaos-keep-namespace*",
+            "*--podchaos-report-dir=DIR*",
+            "*--podchaos-pushgateway=URL*",
+            "*--podchaos-metrics-file=PATH*",
         ]
     )
     assert result.ret == 0
@@ -35,7 +42,9 @@ def test_unknown_scenario_is_a_usage_error_with_close_matches(
     pytester: pytest.Pytester, scenario_files: ScenarioFiles
 ) -> None:
     directory = scenario_files.write("web-sidecar-kill", "web-pod-delete")
-    result = pytester.runpytest_subprocess("--scenario-dir", str(directory), "--scenario", "web-sidecar-kil")
+    result = pytester.runpytest_subprocess(
+        "--podchaos-scenario-dir", str(directory), "--scenario", "web-sidecar-kil"
+    )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*no scenario matches 'web-sidecar-kil'; did you mean: web-sidecar-kill?*"])
     assert "Traceback" not in result.stderr.str()
@@ -45,7 +54,7 @@ def test_unknown_scenario_without_close_match_lists_what_exists(
     pytester: pytest.Pytester, scenario_files: ScenarioFiles
 ) -> None:
     directory = scenario_files.write("alpha-one")
-    result = pytester.runpytest_subprocess("--scenario-dir", str(directory), "--scenario", "zzz")
+    result = pytester.runpytest_subprocess("--podchaos-scenario-dir", str(directory), "--scenario", "zzz")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*no scenario matches 'zzz'; available: *alpha-one*"])
 
@@ -56,7 +65,7 @@ def test_scenario_selection_collects_exactly_the_matches(
     directory = scenario_files.write("web-sidecar-kill", "web-sidecar-oom", "web-pod-delete")
     pytester.makepyfile(test_other="def test_unrelated():\n    pass\n")
     result = pytester.runpytest_subprocess(
-        "--scenario-dir", str(directory), "--scenario", "web-sidecar-*", "--collect-only", "-q"
+        "--podchaos-scenario-dir", str(directory), "--scenario", "web-sidecar-*", "--collect-only", "-q"
     )
     result.stdout.fnmatch_lines(
         [
@@ -72,7 +81,9 @@ def test_list_scenarios_prints_the_catalogue_and_exits(
     pytester: pytest.Pytester, scenario_files: ScenarioFiles
 ) -> None:
     directory = scenario_files.write("alpha-one", "beta-two")
-    result = pytester.runpytest_subprocess("--scenario-dir", str(directory), "--list-scenarios")
+    result = pytester.runpytest_subprocess(
+        "--podchaos-scenario-dir", str(directory), "--podchaos-list-scenarios"
+    )
     assert result.ret == 0
     result.stdout.fnmatch_lines(["alpha-one *alpha-one demo", "beta-two *beta-two demo"])
     # The built-in catalogue is listed too.
@@ -85,7 +96,9 @@ def test_invalid_scenario_is_a_collection_error_naming_file_and_field(
     directory = scenario_files.write("broken-one")
     path = directory / "broken-one.scenario.yaml"
     path.write_text(path.read_text().replace("delta: 1", "delta: lots"))
-    result = pytester.runpytest_subprocess("--scenario-dir", str(directory), "--scenario", "broken-one")
+    result = pytester.runpytest_subprocess(
+        "--podchaos-scenario-dir", str(directory), "--scenario", "broken-one"
+    )
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(
         ["*broken-one.scenario.yaml: expect[[]0[]].delta: expected an integer, got str 'lots'*"]
@@ -96,7 +109,9 @@ def test_invalid_scenario_is_a_collection_error_naming_file_and_field(
 def test_scenario_name_must_match_its_file(pytester: pytest.Pytester, scenario_files: ScenarioFiles) -> None:
     directory = scenario_files.write("right-name")
     (directory / "right-name.scenario.yaml").rename(directory / "wrong-name.scenario.yaml")
-    result = pytester.runpytest_subprocess("--scenario-dir", str(directory), "--scenario", "wrong-name")
+    result = pytester.runpytest_subprocess(
+        "--podchaos-scenario-dir", str(directory), "--scenario", "wrong-name"
+    )
     result.stdout.fnmatch_lines(["*wrong-name.scenario.yaml: name: must match the file name 'wrong-name'*"])
 
 
@@ -107,7 +122,7 @@ def test_scenario_items_are_e2e_and_carry_their_tags(
     path = directory / "tagged-one.scenario.yaml"
     path.write_text(path.read_text() + "tags: [sidecar, quick]\n")
     result = pytester.runpytest_subprocess(
-        "--scenario-dir", str(directory), str(directory), "-m", "e2e and podchaos_tag", "--co", "-q"
+        "--podchaos-scenario-dir", str(directory), str(directory), "-m", "e2e and podchaos_tag", "--co", "-q"
     )
     result.stdout.fnmatch_lines(["*tagged-one.scenario.yaml::tagged-one"])
 
@@ -124,10 +139,15 @@ def test_unsafe_context_is_refused_before_anything_runs(
     )
     directory = scenario_files.write("refused-one")
     result = pytester.runpytest_subprocess(
-        "--scenario-dir", str(directory), "--scenario", "refused-one", "--kubeconfig", str(kubeconfig)
+        "--podchaos-scenario-dir",
+        str(directory),
+        "--scenario",
+        "refused-one",
+        "--podchaos-kubeconfig",
+        str(kubeconfig),
     )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["*UnsafeContext*prod*--allow-context*"])
+    result.stdout.fnmatch_lines(["*UnsafeContext*prod*--podchaos-allow-context*"])
 
 
 def test_scenario_tags_select_with_a_marker_expression(
@@ -138,7 +158,7 @@ def test_scenario_tags_select_with_a_marker_expression(
         text = scenario_files.text(name).replace("description:", f"tags: {tags}\ndescription:")
         (directory / f"{name}.scenario.yaml").write_text(text)
     result = pytester.runpytest_subprocess(
-        "--scenario-dir",
+        "--podchaos-scenario-dir",
         str(directory),
         "--scenario=kill-sidecar",
         "--scenario=delete-pod",

@@ -31,7 +31,7 @@ def test_scenarios_collect_under_strict_markers(pytester: pytest.Pytester) -> No
         "--strict-markers",
         "-W",
         "error",
-        f"--scenario-dir={directory}",
+        f"--podchaos-scenario-dir={directory}",
         "--scenario=my-check",
         "-m",
         "e2e",

@@ -127,11 +127,11 @@ def test_ensure_refuses_remote_context_and_says_how_to_allow_it(kubeconfig: Path
     message = str(caught.value)
     assert "'prod'" in message
     assert PROD_SERVER in message
-    assert "--allow-context prod" in message
+    assert "--podchaos-allow-context prod" in message
 
 
 def test_a_remote_cluster_named_like_kind_is_refused(kubeconfig: Path) -> None:
-    with pytest.raises(UnsafeContext, match="--allow-context kind-remote"):
+    with pytest.raises(UnsafeContext, match="--podchaos-allow-context kind-remote"):
         ExistingProvider(kubeconfig, "kind-remote").ensure()
 
 
@@ -147,7 +147,7 @@ def test_allowed_contexts_let_a_remote_context_through(kubeconfig: Path) -> None
 
 
 def test_allowing_one_context_does_not_allow_another(kubeconfig: Path) -> None:
-    with pytest.raises(UnsafeContext, match="--allow-context prod"):
+    with pytest.raises(UnsafeContext, match="--podchaos-allow-context prod"):
         ExistingProvider(kubeconfig, "prod", allowed_contexts=("kind-remote", "staging")).ensure()
 
 
