@@ -29,8 +29,14 @@ def namespace_name(scenario_name: str, run_id: str) -> str:
 def create_namespace(kube: Kube, name: str, scenario_name: str, run_id: str) -> None:
     """Create the run's namespace with the labels ``podchaos sweep`` looks for."""
     kube.create_namespace(
-        name, {MANAGED_BY_LABEL: MANAGED_BY, RUN_LABEL: run_id, SCENARIO_LABEL: scenario_name[:63]}
+        name, {MANAGED_BY_LABEL: MANAGED_BY, RUN_LABEL: run_id, SCENARIO_LABEL: label_value(scenario_name)}
     )
+
+
+def label_value(text: str) -> str:
+    """``text`` as a label value: at most 63 characters of ``[A-Za-z0-9._-]``, alphanumeric at both
+    ends (a long test name cut at 63 can end in '-', which the API refuses)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "-", text)[:63].strip("-_.")
 
 
 def deploy(kube: Kube, scenario: Scenario, namespace: str) -> None:

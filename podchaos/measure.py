@@ -17,8 +17,10 @@ from podchaos.model import (
     FaultRecord,
     PodGone,
     PodSnapshot,
+    RequestRecord,
     Timeline,
 )
+from podchaos.model.traffic import TrafficSummary
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Measurements:
     endpoint_removed_s: float | None = None
     endpoint_returned_s: float | None = None
     rescheduled_s: float | None = None
+    service_restored_s: float | None = None
 
     # JUnit property names, part of the public interface: CI dashboards parse them.
     PROPERTY_PREFIX: ClassVar[str] = "podchaos_recovery_"
@@ -191,4 +194,12 @@ def measure(timeline: Timeline) -> Measurements:
         endpoint_removed_s=_since(fault, removed),
         endpoint_returned_s=_since(fault, returned),
         rescheduled_s=_since(fault, rescheduled_at(timeline, fault)),
+        service_restored_s=_since(fault, service_restored_at(timeline, fault)),
     )
+
+
+def service_restored_at(timeline: Timeline, fault: FaultRecord) -> float | None:
+    """When the traffic probe's requests succeeded again after the last failed one since the fault
+    (None without traffic, or when no request failed)."""
+    outages = TrafficSummary.of(timeline.of_type(RequestRecord), fault.at).outages()
+    return outages[-1].end if outages else None

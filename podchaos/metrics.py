@@ -24,7 +24,8 @@ from prometheus_client.registry import Collector
 
 from podchaos.errors import MetricsError
 from podchaos.measure import Measurements, measure
-from podchaos.model import FaultRecord, Outcome, RunResult, ScenarioRun
+from podchaos.model import FaultRecord, Outcome, RequestRecord, RunResult, ScenarioRun
+from podchaos.model.traffic import TrafficSummary
 from podchaos.report.json_report import write_atomically
 
 RUNS = "podchaos_scenario_runs"
@@ -104,7 +105,15 @@ RECOVERY_METRICS: tuple[RecoveryMetric, ...] = (
         "rescheduled_s",
         "Seconds from the first fault until a replacement pod is scheduled on another node.",
     ),
+    RecoveryMetric(
+        "podchaos_recovery_service_restored_seconds",
+        "service_restored_s",
+        "Seconds from the first fault until the traffic probe's requests succeed again after the last"
+        " failure.",
+    ),
 )
+TRAFFIC_REQUESTS = "podchaos_traffic_requests"
+TRAFFIC_OUTAGES = "podchaos_traffic_outage_seconds"
 
 METRIC_NAMES: tuple[str, ...] = (
     RUNS,
@@ -112,6 +121,8 @@ METRIC_NAMES: tuple[str, ...] = (
     INJECTIONS,
     EXPECTATION_FAILURES,
     *(metric.name for metric in RECOVERY_METRICS),
+    TRAFFIC_REQUESTS,
+    TRAFFIC_OUTAGES,
 )
 
 
@@ -173,6 +184,8 @@ class RunsCollector(Collector):
         recovery: dict[str, dict[tuple[str, ...], list[float]]] = {
             metric.name: collections.defaultdict(list) for metric in RECOVERY_METRICS
         }
+        requests: collections.Counter[tuple[str, ...]] = collections.Counter()
+        outages: dict[tuple[str, ...], list[float]] = collections.defaultdict(list)
         for run in self._runs:
             result = run.result if isinstance(run, ScenarioRun) else run
             scenario = result.scenario
@@ -185,6 +198,11 @@ class RunsCollector(Collector):
                 if judged.outcome is not Outcome.PASSED:
                     failures[scenario, judged.expectation.type] += 1
             if faults:
+                # A traffic probe's requests after the fault, and each outage it suffered.
+                seen = TrafficSummary.of(result.timeline.of_type(RequestRecord), faults[0].at)
+                for outcome, count in seen.counts().items():
+                    requests[scenario, outcome] += count
+                outages[(scenario,)] += [o.length(result.duration_s) for o in seen.outages()]
                 measurements = measure(result.timeline)
                 for metric in RECOVERY_METRICS:
                     value = metric.value(measurements)
@@ -210,6 +228,19 @@ class RunsCollector(Collector):
             yield _histogram(
                 metric.name, metric.help, ["scenario", "fault"], RECOVERY_BUCKETS, recovery[metric.name]
             )
+        yield _counter(
+            TRAFFIC_REQUESTS,
+            "Traffic probe requests after the first fault, by outcome (ok, refused, timeout, http-503 ...).",
+            ["scenario", "outcome"],
+            requests,
+        )
+        yield _histogram(
+            TRAFFIC_OUTAGES,
+            "Seconds each run of consecutive failed traffic probe requests lasted.",
+            ["scenario"],
+            RECOVERY_BUCKETS,
+            outages,
+        )
 
 
 def build_registry(runs: Iterable[RunResult | ScenarioRun]) -> CollectorRegistry:

@@ -25,6 +25,7 @@ from podchaos.model import (
     ScenarioRun,
     Timeline,
 )
+from podchaos.model.traffic import RequestRecord, TrafficSummary
 from podchaos.report.lanes import Lane, build_lanes
 from podchaos.report.text import format_timeline
 
@@ -56,6 +57,9 @@ LEGEND: tuple[tuple[str, str, str], ...] = (
     ("band", "s-running-unready", "running, not ready"),
     ("band", "s-waiting", "waiting"),
     ("band", "s-terminated", "terminated"),
+    ("band", "s-traffic-ok", "requests succeeded"),
+    ("band", "s-traffic-mixed", "some requests failed"),
+    ("band", "s-traffic-failed", "all requests failed"),
     ("mark", "m-fault", "fault injected"),
     ("mark", "m-restart", "container restart"),
     ("mark", "m-terminated", "container terminated"),
@@ -270,6 +274,8 @@ svg.timeline .pod-lane .lane-label { font-weight: 600; }
 .grid { stroke: #e4e7eb; stroke-width: 1; }
 .seg.s-ready { fill: #3f9142; } .seg.s-not-ready { fill: #e57373; } .seg.s-deleting { fill: #f0a04b; }
 .seg.s-running { fill: #4a90d9; } .seg.s-running-unready { fill: #a9c9ee; } .seg.s-waiting { fill: #f2c94c; }
+.seg.s-traffic-ok { fill: #7cc47f; } .seg.s-traffic-mixed { fill: #f0a04b; }
+.seg.s-traffic-failed { fill: #c62828; }
 .seg.s-terminated { fill: #9aa5b1; } .seg.s-unknown { fill: #cbd2d9; } .seg.s-absent { fill: #eceff1; }
 .m-fault { stroke: #d0021b; stroke-width: 2; stroke-dasharray: 5 3; } .m-fault-head { fill: #d0021b; }
 svg.timeline .fault-label { fill: #d0021b; font-weight: 700; }
@@ -294,10 +300,22 @@ def _anchor(index: int, name: str) -> str:
     return f"scenario-{index}-{re.sub(r'[^a-zA-Z0-9-]', '-', name)}"
 
 
+def _traffic_cells(run: ScenarioRun) -> str:
+    """Availability and the longest outage after the fault, for a run with a traffic probe."""
+    fault_at = run.result.timeline.first_fault_at
+    if run.result.traffic is None or fault_at is None:
+        return '<td class="num">—</td><td class="num">—</td>'
+    seen = TrafficSummary.of(run.result.timeline.of_type(RequestRecord), fault_at)
+    share = "—" if seen.availability is None else f"{seen.availability:.2%}"
+    longest = max((o.length(run.result.duration_s) for o in seen.outages()), default=0.0)
+    return f'<td class="num">{share}</td><td class="num">{longest:.2f} s</td>'
+
+
 def _summary_table(report: RunReport) -> str:
     rows = []
     for index, run in enumerate(report.runs):
         m = measure(run.result.timeline)
+        traffic = _traffic_cells(run)
         rows.append(
             f'<tr><td><a href="#{_anchor(index, run.result.scenario)}">{escape(run.result.scenario)}</a></td>'
             f'<td><span class="badge {run.outcome.value}">{run.outcome.value}</span></td>'
@@ -306,11 +324,12 @@ def _summary_table(report: RunReport) -> str:
                 f'<td class="num">{_seconds(value)}</td>'
                 for value in (m.not_ready_s, m.container_restart_s, m.ready_s, m.rescheduled_s)
             )
+            + traffic
             + "</tr>"
         )
     head = (
         "<tr><th>scenario</th><th>outcome</th><th>duration</th><th>not Ready</th><th>restarted</th>"
-        "<th>Ready again</th><th>rescheduled</th></tr>"
+        "<th>Ready again</th><th>rescheduled</th><th>availability</th><th>longest outage</th></tr>"
     )
     return f'<table class="summary">{head}{"".join(rows)}</table>'
 

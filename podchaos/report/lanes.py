@@ -19,11 +19,17 @@ from podchaos.model import (
     FileToken,
     PodGone,
     PodSnapshot,
+    RequestRecord,
     Timeline,
 )
+from podchaos.model.traffic import TrafficSummary
 from podchaos.report.text import QUIET_EVENTS
 
-LaneKind = Literal["pod", "container", "endpoint", "events"]
+LaneKind = Literal["pod", "container", "endpoint", "traffic", "events"]
+
+TRAFFIC_BUCKET_S = 0.5
+"""Width of a traffic lane segment: requests are drawn per half second, not one by one."""
+MAX_REQUEST_MARKS = 30
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,23 @@ def _endpoint_lanes(timeline: Timeline, names: dict[str, str], end: float) -> li
     return lanes
 
 
+def traffic_lane(requests: Sequence[RequestRecord]) -> Lane:
+    """What the traffic probe saw, half a second per segment: all succeeded, some failed, all failed;
+    each failed request is a mark, with its outcome, while there are few."""
+    summary = TrafficSummary.of(tuple(requests), -math.inf)
+    segments = []
+    for start, succeeded, lost in summary.buckets(TRAFFIC_BUCKET_S):
+        state = "s-traffic-ok" if not lost else "s-traffic-failed" if not succeeded else "s-traffic-mixed"
+        title = f"{succeeded} succeeded, {lost} failed"
+        segments.append(Segment(start, start + TRAFFIC_BUCKET_S, state, title))
+    # A mark per failed request while they are few; a long outage shows in its segments alone.
+    failed = summary.failed if len(summary.failed) <= MAX_REQUEST_MARKS else ()
+    marks = tuple(Mark(r.at, "request", f"request {r.seq}: {r.outcome} {r.error}".strip()) for r in failed)
+    return Lane(
+        kind="traffic", key="traffic", label="traffic (requests)", segments=tuple(segments), marks=marks
+    )
+
+
 def build_lanes(timeline: Timeline, until: float | None = None) -> tuple[Lane, ...]:
     """The lanes of a timeline: per pod (in order of appearance) its readiness band, then its containers.
 
@@ -216,6 +239,9 @@ def build_lanes(timeline: Timeline, until: float | None = None) -> tuple[Lane, .
                 )
             )
     lanes += _endpoint_lanes(timeline, names, end)
+    requests = timeline.of_type(RequestRecord)
+    if requests:
+        lanes.append(traffic_lane(requests))
     events = [e for e in timeline.of_type(EventRecord) if e.reason not in QUIET_EVENTS]
     if events:
         ticks = tuple(Mark(e.at, "event", f"{e.type} {e.reason} {e.pod}: {e.message}") for e in events)

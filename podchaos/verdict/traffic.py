@@ -77,7 +77,13 @@ def _context(timeline: Timeline, start: float, end: float, fault: FaultRecord) -
         if isinstance(entry, FaultRecord):
             notes.append(f"{entry.fault} at {_rel(entry.at, fault)}")
         elif isinstance(entry, EventRecord) and entry.reason in {"Killing", "Unhealthy"}:
-            notes.append(f"{entry.reason} {entry.pod} at {_rel(entry.at, fault)}")
+            # Kubelet events carry whole seconds: the occurrence lies somewhere in [at, until).
+            when = _rel(entry.at, fault) + (f" to {_rel(entry.until, fault)}" if entry.until else "")
+            notes.append(
+                f"{entry.reason} {entry.pod} between {when}"
+                if entry.until
+                else f"{entry.reason} {entry.pod} at {when}"
+            )
         elif isinstance(entry, ContainerSnapshot) and entry.state == "terminated":
             notes.append(f"{entry.pod}/{entry.container} terminated at {_rel(entry.at, fault)}")
         elif isinstance(entry, PodSnapshot) and entry.deleting:

@@ -1,5 +1,5 @@
-"""The README's examples run: the library example as a real test on the cluster, the scenario example
-is the catalogue's sidecar-kill."""
+"""The README's examples run: each library example as a real test on the cluster; the scenario example
+is the catalogue's sidecar-kill, and the traffic section is a valid one."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ def blocks(language: str) -> list[str]:
 
 
 @pytest.mark.e2e
+@pytest.mark.parametrize("example", blocks("python"), ids=lambda block: block.split("def test_")[1][:40])
 def test_library_example_passes_on_the_cluster(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, example: str
 ) -> None:
-    (example,) = blocks("python")
     # pytester points HOME at a temporary directory; keep the cluster's build cache where it is.
     monkeypatch.setenv("PODCHAOS_CACHE_DIR", str(Layout.default().cache))
     pytester.makepyfile(test_readme_example=example)
@@ -45,3 +45,13 @@ def test_scenario_example_is_the_catalogue_sidecar_kill() -> None:
         real.steady_timeout,
         real.observe_timeout,
     )
+
+
+def test_traffic_example_is_a_valid_traffic_section() -> None:
+    (example,) = [block for block in blocks("yaml") if block.startswith("traffic:")]
+    graceful = (ROOT / "scenarios" / "traffic-graceful-shutdown.scenario.yaml").read_text()
+    documented = yaml.safe_load(graceful)
+    documented["traffic"] = yaml.safe_load(example)["traffic"]
+    scenario = parse_scenario(yaml.safe_dump(documented), "README.md")
+    assert scenario.traffic is not None
+    assert (scenario.traffic.target, scenario.traffic.rate, scenario.traffic.steady) == ("web:80", 20.0, 3.0)

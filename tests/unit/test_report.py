@@ -219,6 +219,7 @@ def test_the_run_document_carries_verdict_measurements_and_versions() -> None:
         "endpoint_removed": None,
         "endpoint_returned": None,
         "rescheduled": None,
+        "service_restored": None,
     }
     first = document["verdict"]["results"][0]
     assert first["expectation"] == {"type": "restart-count", "container": "log-agent", "delta": 1}

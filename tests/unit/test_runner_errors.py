@@ -57,3 +57,9 @@ def test_a_cluster_that_cannot_be_reached_is_the_runs_error() -> None:
     assert result.namespace == "pc-sidecar-kill-0badcafe"
     assert result.diagnostics == ()
     assert result.expectations == scenario.expectations
+
+
+def test_a_run_name_becomes_a_valid_label_value() -> None:
+    long_name = "test-deleting-the-only-replica-fails-an-expectation-of-no-lost-request"
+    assert deploy.label_value(long_name) == "test-deleting-the-only-replica-fails-an-expectation-of-no-lost"
+    assert deploy.label_value("tests/test_web.py::test_kill[a b]") == "tests-test_web.py--test_kill-a-b"

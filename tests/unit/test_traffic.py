@@ -212,3 +212,20 @@ def test_the_run_document_has_the_probe_and_what_it_saw() -> None:
     assert [f["seq"] for f in seen["failures"]] == [22, 23, 24]
     assert seen["buckets"][0] == {"at": 10.0, "succeeded": 7, "failed": 3}
     assert run_from_dict(document).result.traffic == Traffic("web", 80)
+
+
+def test_the_report_draws_a_traffic_lane_and_the_summary_has_availability() -> None:
+    from podchaos.model import RunReport
+    from podchaos.report.html import render_html
+    from podchaos.report.lanes import build_lanes
+
+    lossy = replaced((10.2, 10.5))
+    (lane,) = [lane for lane in build_lanes(lossy) if lane.kind == "traffic"]
+    states = {segment.start: segment.state for segment in lane.segments}
+    assert (states[8.0], states[10.0], states[10.5]) == ("s-traffic-ok", "s-traffic-mixed", "s-traffic-ok")
+    assert [mark.title for mark in lane.marks] == [f"request {n}: refused" for n in (22, 23, 24)]
+    result = RunResult("web-delete", "pc-web-1", Verdict(()), lossy, "", 16.0, traffic=Traffic("web", 80))
+    html = render_html(RunReport("r", "", "", (ScenarioRun(result),)))
+    assert "<th>availability</th><th>longest outage</th>" in html
+    assert '<td class="num">95.00%</td><td class="num">0.30 s</td>' in html
+    assert "traffic (requests)" in html
