@@ -211,8 +211,6 @@ class ReportingPlugin:
     def gather(self, session: pytest.Session) -> None:
         """Controller only: gather every process's runs into the reports and the metrics exports; a
         namespace any process left behind fails the session ("nothing left behind" is guaranteed)."""
-        from podchaos.report.json_report import read_runs
-
         if not self.place.controller:
             return
         leftovers = self._leftovers()
@@ -222,13 +220,21 @@ class ReportingPlugin:
             )
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         try:
-            runs = read_runs(self.place.runs_dir)
+            runs = self._runs()
         except PodchaosError as exc:
             self.summary.append(f"podchaos: WARNING cannot read the run documents: {exc}")
             return
         if runs:
             self._write_reports(runs, leftovers)
         self._export_metrics(runs)
+
+    def _runs(self) -> tuple[ScenarioRun, ...]:
+        # A session that ran no scenario wrote nothing: it does not pay for importing the report code.
+        if not self.place.runs_dir.is_dir():
+            return ()
+        from podchaos.report.json_report import read_runs
+
+        return read_runs(self.place.runs_dir)
 
     def _leftovers(self) -> tuple[str, ...]:
         names: list[str] = []
@@ -259,6 +265,8 @@ class ReportingPlugin:
         self.summary.append(f"podchaos report: {html} ({len(runs)} scenario run(s), run id {report.run_id})")
 
     def _export_metrics(self, runs: tuple[ScenarioRun, ...]) -> None:
+        if self.options.metrics_file is None and not self.options.pushgateway:
+            return
         from podchaos import metrics
 
         # Monitoring being down must not fail the chaos tests: say so loudly instead.
