@@ -15,10 +15,11 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from podchaos.cluster.local import build, components, config, host, images, network, teardown
+from podchaos.cluster.local import build, components, config, host, images, network, storage, teardown
 from podchaos.cluster.local.apiclient import AdminClient, NodeState, http_ok
 from podchaos.cluster.local.layout import (
     ADDRESS_DEVICE,
@@ -215,6 +216,7 @@ class LocalCluster:
         running = self._running_status(current)
         if running is not None:
             self._preload_missing_images()
+            self._refresh_running()
             self.progress("local cluster already running")
             return running
         installed = host.ensure_packages(self.progress)
@@ -236,6 +238,27 @@ class LocalCluster:
             self.progress(f"restart on the existing data failed ({exc}); starting again with empty data")
             self._down(purge_data=True)
             return self._start_cluster()
+
+    def _refresh_running(self) -> None:
+        """Bring a running cluster that an older podchaos started up to this one's configuration:
+        the stateless controller-manager and scheduler are restarted when their command lines differ
+        (a flag added since), and the storage every cluster has is put in place."""
+        ports = {"kube-controller-manager": CONTROLLER_MANAGER_PORT, "kube-scheduler": SCHEDULER_PORT}
+        for daemon in self.control_plane()[2:]:
+            argv = daemon.running_argv()
+            if argv is not None and argv != daemon.argv:
+                self.progress(f"restarting {daemon.name}: its command line changed")
+                daemon.stop()
+                health = f"https://127.0.0.1:{ports[daemon.name]}/healthz"
+                self._start(daemon, partial(http_ok, health), f"{daemon.name} healthy")
+        self._ensure_storage()
+
+    def _ensure_storage(self) -> None:
+        """The provisioner's volume directory under the state directory, and the default StorageClass."""
+        said = storage.ensure_volume_dir(self.layout)
+        if said:
+            self.progress(said)
+        self.admin().apply(*storage.storage_class())
 
     def _running_status(self, current: LocalStatus) -> LocalStatus | None:
         """The status of a running cluster of this version with every node Ready, else None.
@@ -399,6 +422,7 @@ class LocalCluster:
         admin = self.admin()
         for collection, manifest in coredns_access():
             admin.apply(collection, manifest)
+        self._ensure_storage()
         kube_proxy, coredns = self.service_daemons()
         self._start(
             kube_proxy,
@@ -471,7 +495,8 @@ class LocalCluster:
     def down(self, purge_data: bool = False) -> None:
         """Stop every daemon and container, remove mounts, namespaces, devices and cgroups.
 
-        ``purge_data`` also removes etcd data and node directories (certificates are kept).
+        ``purge_data`` also removes etcd data, node directories and every PersistentVolume's data
+        (certificates are kept).
         """
         host.check_platform()
         with self._exclusive("cluster down"):
@@ -501,6 +526,8 @@ class LocalCluster:
         shutil.rmtree(self.layout.run, ignore_errors=True)
         if purge_data:
             shutil.rmtree(self.layout.etcd_data, ignore_errors=True)
+            # The PersistentVolumes' data goes with the objects that described them.
+            storage.remove_volumes(self.layout, unmount=teardown.unmount_all)
             for node in self.layout.nodes:
                 teardown.unmount_all(node.dir)
                 shutil.rmtree(node.dir, ignore_errors=True)

@@ -18,6 +18,7 @@ from podchaos.cluster.local.layout import (
     NodeLayout,
 )
 from podchaos.cluster.local.process import Daemon
+from podchaos.cluster.local.storage import CONTROLLER_MANAGER_FLAG
 
 
 def _daemon(layout: Layout, name: str, argv: list[str]) -> Daemon:
@@ -100,6 +101,8 @@ def controller_manager(layout: Layout) -> Daemon:
             f"--cluster-signing-key-file={pki / 'ca.key'}",
             "--use-service-account-credentials=true",
             f"--service-cluster-ip-range={SERVICE_CIDR}",
+            # Claims of the default StorageClass become hostPath volumes (see storage.py).
+            CONTROLLER_MANAGER_FLAG,
             "--leader-elect=false",
             "--profiling=false",
             "--v=1",

@@ -186,6 +186,11 @@ class Layout:
         return self.state / "control-plane"
 
     @property
+    def volumes(self) -> Path:
+        """The data of the PersistentVolumes the hostPath provisioner made (see ``storage``)."""
+        return self.state / "volumes"
+
+    @property
     def images(self) -> Path:
         return self.cache / "images"
 

@@ -47,6 +47,17 @@ class Daemon:
     def running(self) -> bool:
         return self.pid() is not None
 
+    def running_argv(self) -> tuple[str, ...] | None:
+        """The command line the running process was started with (None when it does not run)."""
+        pid = self.pid()
+        if pid is None:
+            return None
+        try:
+            raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return None
+        return tuple(word.decode(errors="replace") for word in raw.split(b"\0")[:-1])
+
     def start(self) -> int:
         """Start detached (own session, so a Ctrl-C of podchaos does not reach it); returns the PID."""
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
