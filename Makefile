@@ -6,7 +6,7 @@ SCENARIO ?= sidecar-kill
 PYTEST_ARGS ?=
 WORKERS ?= 4
 
-.PHONY: setup test-tools scenario test lint cluster-up cluster-down cluster-status bench clean
+.PHONY: setup test-tools test-lowest scenario test lint cluster-up cluster-down cluster-status bench clean
 
 # Building the local cluster needs Go 1.21+: the one on PATH, else one fetched from the Go module proxy
 # into ~/.cache/podchaos (.ci/ensure-go). Recipes that may start the cluster run with it on PATH.
@@ -60,8 +60,26 @@ define run_pytest
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as failure" >&2; exit 1; fi; exit $$rc
 endef
 
+# The lower bounds in pyproject.toml are tested: a venv of its own with every dependency at exactly
+# its lowest pinned version (">=" read as "=="), running the unit and plugin tests (no cluster).
+LOWEST_VENV ?= .venv-lowest
+$(LOWEST_VENV)/.installed: pyproject.toml
+	rm -rf $(LOWEST_VENV)
+	python3 -m venv $(LOWEST_VENV)
+	$(LOWEST_VENV)/bin/python -m pip install -q --upgrade pip
+	python3 -c 'import re, tomllib; deps = tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]; \
+		print("\n".join(re.sub(r">=", "==", d) for d in deps))' > $(LOWEST_VENV)/lowest.txt
+	$(LOWEST_VENV)/bin/python -m pip install -q -r $(LOWEST_VENV)/lowest.txt 'hypothesis>=6.100' 'setuptools>=77' 'jsonschema>=4.18'
+	$(LOWEST_VENV)/bin/python -m pip install -q --no-deps -e .
+	touch $@
+
+## test-lowest: unit and plugin tests with every dependency at its lowest pinned version
+test-lowest: $(LOWEST_VENV)/.installed
+	$(LOWEST_VENV)/bin/pip freeze --exclude-editable | grep -iE '^(pytest|kubernetes|tenacity|pytest-xdist|prometheus.client|pyyaml|cryptography)=='
+	$(LOWEST_VENV)/bin/python -m pytest -p no:cacheprovider tests/unit tests/plugin -q
+
 ## test: quality gates; unit, plugin and e2e tests; then the whole catalogue in parallel, as nightly runs do
-test: lint test-tools
+test: lint test-tools test-lowest
 	$(WITH_GO) $(VENV)/bin/podchaos cluster up
 	$(call run_pytest,tests $(PYTEST_ARGS))
 	$(call run_pytest,--scenario='*' -n $(WORKERS) --podchaos-report-dir=reports $(PYTEST_ARGS))

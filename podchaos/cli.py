@@ -1,20 +1,23 @@
-"""The ``podchaos`` command: the embedded local cluster, the scenario catalogue, leftovers, reports."""
+"""The podchaos command: the embedded local cluster, scenario files, leftovers of killed runs, reports.
+
+Scenarios themselves run under pytest (pytest --scenario NAME); this command manages what is around them.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from podchaos import __version__, cleanup
-from podchaos.catalogue import builtin_scenario_dir, discover, load
-from podchaos.cluster.local.cluster import LocalCluster, LocalStatus
+from podchaos import __version__
 from podchaos.errors import PodchaosError, ReportError
-from podchaos.k8s.client import Kube
-from podchaos.loader import parse_duration
-from podchaos.report.html import render_html
-from podchaos.report.json_report import RESULTS_FILE, load_report, write_atomically
+
+if TYPE_CHECKING:
+    from podchaos.cluster.local.cluster import LocalStatus
+    from podchaos.model import RunReport
 
 
 def _progress(message: str) -> None:
@@ -41,9 +44,17 @@ def _print_status(status: LocalStatus) -> None:
 
 
 def _cluster(args: argparse.Namespace) -> int:
+    from podchaos.cluster.local.cluster import LocalCluster
+    from podchaos.errors import ClusterSetupError
+
     cluster = LocalCluster(progress=_progress)
     if args.action == "up":
         _print_status(cluster.up())
+    elif args.action == "restart":
+        if not args.component:
+            names = ", ".join(cluster.component_names())
+            raise ClusterSetupError(f"cluster restart needs a COMPONENT: one of {names}")
+        _print_status(cluster.restart(args.component, down_for=args.down_for))
     elif args.action == "down":
         cluster.down(purge_data=args.purge)
         _progress("local cluster stopped and cleaned up")
@@ -55,14 +66,25 @@ def _cluster(args: argparse.Namespace) -> int:
 
 
 def _scenarios(args: argparse.Namespace) -> int:
-    directories = [builtin_scenario_dir(), *(Path(d) for d in args.scenario_dir)]
-    for name, path in discover(directories).items():
-        scenario = load(path)
-        print(f"{name:<32} {scenario.description}")
-    return 0
+    from podchaos.catalogue import builtin_scenario_dir, discover, load
+
+    builtin = [] if args.no_builtin else [builtin_scenario_dir()]
+    errors = 0
+    for name, path in discover([*builtin, *(Path(d) for d in args.scenario_dir)]).items():
+        try:
+            scenario = load(path)
+        except PodchaosError as exc:
+            print(f"podchaos: error: {exc}", file=sys.stderr)
+            errors += 1
+            continue
+        description = scenario.description.splitlines()[0] if scenario.description else ""
+        print(f"{name:<32} {description}")
+    return 2 if errors else 0
 
 
 def _duration(text: str) -> float:
+    from podchaos.loader import parse_duration
+
     seconds = parse_duration(text)
     if seconds is None:
         raise argparse.ArgumentTypeError(f"expected a duration such as 90s, 30m or 2h, got {text!r}")
@@ -70,6 +92,10 @@ def _duration(text: str) -> float:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from podchaos import cleanup
+    from podchaos.cluster.local.cluster import LocalCluster
+    from podchaos.k8s.client import Kube
+
     kubeconfig = Path(args.kubeconfig) if args.kubeconfig else LocalCluster().layout.kubeconfig
     kube = Kube.from_kubeconfig(kubeconfig, args.context)
     swept = cleanup.sweep(kube, older_than=args.older_than)
@@ -78,37 +104,203 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from podchaos.report.json_report import RESULTS_FILE, load_report
+
     path = Path(args.path)
     report = load_report(path)
+    if args.format == "markdown":
+        text = markdown_summary(report)
+        if args.output:
+            _write(Path(args.output), text)
+            print(args.output)
+        else:
+            sys.stdout.write(text)
+        return 0
+    from podchaos.report.html import render_html
+
     results = path / RESULTS_FILE if path.is_dir() else path
     output = Path(args.output) if args.output else results.parent / "report.html"
-    try:
-        write_atomically(output, render_html(report))
-    except OSError as exc:
-        raise ReportError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    _write(output, render_html(report))
     print(output)
     return 0
 
 
+def _write(output: Path, text: str) -> None:
+    from podchaos.report.json_report import write_atomically
+
+    try:
+        write_atomically(output, text)
+    except OSError as exc:
+        raise ReportError(f"cannot write {output}: {exc.strerror or exc}") from exc
+
+
+def markdown_summary(report: RunReport) -> str:
+    """A Markdown summary of a run: one row per scenario, then what failed (for a CI job summary)."""
+    counts: dict[str, int] = {}
+    for run in report.runs:
+        counts[run.outcome.value] = counts.get(run.outcome.value, 0) + 1
+    totals = ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items())) or "no runs"
+    lines = [f"## podchaos run {report.run_id}", "", f"{len(report.runs)} scenario run(s): {totals}.", ""]
+    lines += ["| scenario | outcome | duration | first problem |", "| --- | --- | --- | --- |"]
+    icon = {"passed": "passed", "failed": "**failed**", "error": "**error**"}
+    for run in report.runs:
+        result = run.result
+        problem = ""
+        if result.error:
+            problem = result.error.splitlines()[0] if result.error.strip() else "error"
+        elif result.verdict.failures():
+            first = result.verdict.failures()[0]
+            problem = f"{first.expectation.type}: expected {first.expected}; seen {first.seen}"
+        cell = problem.replace("|", "\\|")
+        outcome = icon.get(run.outcome.value, run.outcome.value)
+        lines.append(f"| {result.scenario} | {outcome} | {result.duration_s:.1f} s | {cell} |")
+    if report.leftovers:
+        lines += ["", f"Namespaces left behind: {', '.join(report.leftovers)} (run podchaos sweep)."]
+    return "\n".join(lines) + "\n"
+
+
+def _schema(args: argparse.Namespace) -> int:
+    import json
+
+    from podchaos.schema import scenario_schema
+
+    text = json.dumps(scenario_schema(), indent=2) + "\n"
+    if args.output:
+        _write(Path(args.output), text)
+        print(args.output)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    from podchaos.scaffold import scaffold
+
+    written = scaffold(Path(args.manifest), name=args.name, output=Path(args.output) if args.output else None)
+    print(written)
+    return 0
+
+
+CLUSTER_HELP = """\
+The embedded local Kubernetes cluster: a real control plane (etcd, kube-apiserver, controller-manager,
+scheduler) and two nodes (kubelet and containerd each), kube-proxy and cluster DNS, on this machine.
+
+  up      start it (idempotent; a running cluster is left as it is). Needs root and Linux. The first
+          time it installs Debian packages (containerd, runc, CNI plugins, busybox-static, iptables)
+          with apt-get, builds Kubernetes and etcd from Go modules (about 8 minutes on two cores; cached
+          under ~/.cache/podchaos) and creates network devices, routes and nftables rules that only
+          reach addresses on this machine. State goes to /var/lib/podchaos.
+  down    stop everything it started and remove its mounts, devices, routes and rules.
+          With --purge also delete the cluster's data (etcd, node state).
+  status  components with PIDs and logs, nodes and the kubeconfig; exit 1 when not healthy.
+  restart COMPONENT
+          stop one component (kube-apiserver, etcd, kubelet-podchaos-node-1... as status names
+          them), keep it stopped --down-for seconds, start it again and wait until it serves: the
+          outage a rollout or crash causes, while the rest keeps running. Pid files stay true.
+
+The admin kubeconfig is /var/lib/podchaos/kubeconfig (context podchaos-local).
+"""
+
+SCENARIOS_HELP = """\
+List scenarios: the built-in catalogue and the given directories, one line each (name, description).
+Each file is checked as pytest checks it; an invalid one is reported on stderr and the exit status is 2.
+Reads files only: needs no cluster and changes nothing.
+"""
+
+SWEEP_HELP = """\
+Clean up after killed podchaos runs on a cluster: deletes the namespaces podchaos runs left
+(label app.kubernetes.io/managed-by=podchaos), uncordons the nodes podchaos cordoned for runs whose
+namespace is gone, and releases the node-fault Lease (default/podchaos-node-faults) when its holder is
+gone or it expired. Needs a reachable cluster (default: the embedded local cluster's kubeconfig).
+Every podchaos namespace goes: while other runs may be using the cluster, give --older-than.
+"""
+
+REPORT_HELP = """\
+Draw a run's report again from its results.json (a run directory reports/<run-id>, or the file), for
+example from a CI artifact: the HTML page (default: report.html beside the JSON) or, with
+--format markdown, a Markdown summary on stdout (for $GITHUB_STEP_SUMMARY). Needs no cluster; writes
+only the output file.
+"""
+
+SCHEMA_HELP = """\
+Print the JSON Schema of scenario files (or write it with -o), generated from podchaos's model. Editors
+with yaml-language-server use it through a first line such as
+  # yaml-language-server: $schema=scenario.schema.json
+The schema checks the shape of a file; pytest and podchaos scenarios also check it against its workload.
+Needs no cluster; changes nothing.
+"""
+
+NEW_HELP = """\
+Write a scenario for a workload of yours: reads a manifest file (a Deployment, StatefulSet or Pod),
+and writes NAME.scenario.yaml next to it (or -o FILE) that deploys the manifest, kills its first
+container and expects what its spec implies: a restart (or the pod's end, with restartPolicy Never),
+the exit code of SIGKILL, no restart of the other containers, readiness again when it has a readiness
+probe, emptyDir data kept. The file is checked before it is written; edit it to taste. Never overwrites
+a file. Needs no cluster.
+"""
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the descriptions' line breaks."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``podchaos`` command."""
-    parser = argparse.ArgumentParser(prog="podchaos", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="podchaos",
+        description=(
+            "podchaos manages what is around pod-lifecycle chaos scenarios: the embedded local cluster,\n"
+            "scenario files, leftovers of killed runs, reports. Scenarios run under pytest:\n"
+            "  pytest --scenario NAME     (see pytest --help, section podchaos)"
+        ),
+        formatter_class=_Formatter,
+    )
     parser.add_argument("--version", action="version", version=f"podchaos {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    cluster = commands.add_parser("cluster", help="the embedded local Kubernetes cluster")
-    cluster.add_argument("action", choices=["up", "down", "status"])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    cluster = commands.add_parser(
+        "cluster",
+        help="start, stop or inspect the embedded local cluster (root; changes this machine)",
+        description=CLUSTER_HELP,
+        formatter_class=_Formatter,
+    )
+    cluster.add_argument("action", choices=["up", "down", "status", "restart"], help="what to do (see above)")
+    cluster.add_argument("component", nargs="?", help="with restart: the component, as status names it")
     cluster.add_argument(
-        "--purge", action="store_true", help="with down: also delete etcd data and node state"
+        "--down-for",
+        type=_duration,
+        default=0.0,
+        metavar="DURATION",
+        help="with restart: how long the component stays stopped (e.g. 5s; default 0)",
+    )
+    cluster.add_argument(
+        "--purge", action="store_true", help="with down: also delete the cluster's data (etcd, node state)"
     )
     cluster.set_defaults(handler=_cluster)
-    scenarios = commands.add_parser("scenarios", help="list the scenario catalogue")
-    scenarios.add_argument("--scenario-dir", action="append", default=[], help="extra scenario directory")
+    scenarios = commands.add_parser(
+        "scenarios",
+        help="list scenarios and check their files (no cluster)",
+        description=SCENARIOS_HELP,
+        formatter_class=_Formatter,
+    )
+    scenarios.add_argument(
+        "--scenario-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also list this directory (repeatable)",
+    )
+    scenarios.add_argument("--no-builtin", action="store_true", help="leave the built-in catalogue out")
     scenarios.set_defaults(handler=_scenarios)
     sweep = commands.add_parser(
-        "sweep", help="clean up after killed podchaos runs: namespaces, cordoned nodes, the node-fault lease"
+        "sweep",
+        help="delete what killed runs left on a cluster: namespaces, cordons, the node-fault lease",
+        description=SWEEP_HELP,
+        formatter_class=_Formatter,
     )
-    sweep.add_argument("--kubeconfig", help="cluster to sweep (default: the embedded local cluster)")
-    sweep.add_argument("--context", help="kubeconfig context")
+    sweep.add_argument(
+        "--kubeconfig", metavar="PATH", help="cluster to sweep (default: the embedded local cluster)"
+    )
+    sweep.add_argument("--context", metavar="NAME", help="kubeconfig context (default: the current one)")
     sweep.add_argument(
         "--older-than",
         type=_duration,
@@ -117,18 +309,56 @@ def build_parser() -> argparse.ArgumentParser:
         help="only namespaces at least this old (e.g. 2h): safe while other runs are going",
     )
     sweep.set_defaults(handler=_sweep)
-    report = commands.add_parser("report", help="draw the HTML report again from a run's results.json")
+    report = commands.add_parser(
+        "report",
+        help="draw a run's HTML report or a Markdown summary from results.json (no cluster)",
+        description=REPORT_HELP,
+        formatter_class=_Formatter,
+    )
     report.add_argument("path", help="the run directory (reports/<run-id>) or its results.json")
-    report.add_argument("-o", "--output", help="HTML file to write (default: report.html beside the JSON)")
+    report.add_argument("--format", choices=["html", "markdown"], default="html", help="default: html")
+    report.add_argument(
+        "-o", "--output", metavar="FILE", help="file to write (html default: report.html beside the JSON)"
+    )
     report.set_defaults(handler=_report)
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of scenario files (no cluster)",
+        description=SCHEMA_HELP,
+        formatter_class=_Formatter,
+    )
+    schema.add_argument("-o", "--output", metavar="FILE", help="write it to FILE instead of stdout")
+    schema.set_defaults(handler=_schema)
+    new = commands.add_parser(
+        "new",
+        help="write a scenario for a manifest of yours (no cluster)",
+        description=NEW_HELP,
+        formatter_class=_Formatter,
+    )
+    new.add_argument("manifest", help="a YAML file with a Deployment, StatefulSet or Pod")
+    new.add_argument("--name", help="scenario name (default: <workload name>-kill)")
+    new.add_argument(
+        "-o", "--output", metavar="FILE", help="where to write it (default: beside the manifest)"
+    )
+    new.set_defaults(handler=_new)
     return parser
+
+
+def _quiet_stdout() -> None:
+    """The reader of stdout went away (``| head``): send the rest to /dev/null so exiting stays quiet."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``podchaos`` console script."""
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         code: int = args.handler(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
     except PodchaosError as error:
         print(f"podchaos: error: {error}", file=sys.stderr)
         return 2

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Generator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -166,14 +168,38 @@ def _failed_before(collector: ScenarioFile) -> bool:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """A scenario's run happens in its setup: an error there reads like a failed verdict does (the
-    reason first, then the run's report), not like a traceback into podchaos."""
+    """A scenario's run happens in its setup, its verdict in the call: either reads as the reason first
+    (the first failed expectation, or the error), then the run's report, not as a traceback."""
     report = yield
-    if isinstance(item, ScenarioItem) and call.when == "setup" and call.excinfo is not None:
+    if isinstance(item, ScenarioItem) and call.when in {"setup", "call"} and call.excinfo is not None:
         described = item.describe(call.excinfo.value)
         if described is not None:
-            report.longrepr = described
+            # Not one of pytest's own representations: anything with toterminal() and reprcrash will do.
+            vars(report)["longrepr"] = RunReprs(described)
     return report
+
+
+@dataclass(frozen=True)
+class Crash:
+    """What pytest's short summary and JUnit's ``message`` show: the report's first line."""
+
+    message: str
+
+
+class RunReprs:
+    """A scenario's failure or error as pytest shows it: the whole text in the report, its first line
+    (the first failed expectation, or the error) in the short summary and as JUnit's message."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.reprcrash = Crash(text.splitlines()[0] if text.strip() else "")
+
+    def toterminal(self, tw: Any) -> None:
+        for line in self.text.splitlines():
+            tw.line(line)
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @pytest.hookimpl(tryfirst=True)

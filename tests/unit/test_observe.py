@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import copy
 import datetime
+import inspect
 import json
 import threading
 import time
+import types
 from collections.abc import Iterator
 from typing import Any
 
@@ -109,7 +111,11 @@ ORIGIN = datetime.datetime(2026, 11, 22, 19, 42, 20, tzinfo=datetime.UTC).timest
 
 
 def v1_event(data: dict[str, Any]) -> Any:
-    return client.ApiClient().deserialize(json.dumps(data), "CoreV1Event", "application/json")
+    deserialize: Any = client.ApiClient().deserialize
+    if "content_type" in inspect.signature(deserialize).parameters:  # kubernetes >= 37
+        return deserialize(json.dumps(data), "CoreV1Event", "application/json")
+    # kubernetes 31 to 36 read the body from a response object.
+    return deserialize(types.SimpleNamespace(data=json.dumps(data)), "CoreV1Event")
 
 
 def with_changes(data: dict[str, Any], **changes: Any) -> dict[str, Any]:

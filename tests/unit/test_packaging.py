@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from setuptools import find_packages
+from setuptools import find_namespace_packages, find_packages
 
 from podchaos import catalogue
 
@@ -16,7 +16,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_listed_packages_are_every_package_plus_the_catalogue() -> None:
     setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     listed = set(setuptools["packages"])
-    assert listed == {*find_packages(where=str(ROOT), include=["podchaos*"]), "podchaos.scenarios"}
+    # The Go sources' folders are listed too (as data packages), or `python -m build` warns about them.
+    go_sources = find_namespace_packages(where=str(ROOT), include=["podchaos.cluster.local.gosrc*"])
+    packages = find_packages(where=str(ROOT), include=["podchaos*"])
+    assert listed == {*packages, *go_sources, "podchaos.scenarios"}
     assert setuptools["package-dir"] == {"podchaos.scenarios": "scenarios"}
     assert setuptools["package-data"]["podchaos.scenarios"] == ["*.yaml"]
 

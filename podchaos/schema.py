@@ -1,0 +1,140 @@
+"""A JSON Schema (draft 2020-12) for scenario files, generated from the model and the loader's rules.
+
+Faults and expectations come from the model's spec dataclasses (``FAULT_TYPES``,
+``EXPECTATION_TYPES``): each field's YAML key, type, choices, integer bounds and durations, exactly as
+the loader reads them. Editors use it through yaml-language-server::
+
+    # yaml-language-server: $schema=podchaos-scenario.schema.json
+
+The schema catches the shape (unknown keys, types, choices, bounds); the loader checks more (container
+names against the workload, targets that select a pod template, contradictory expectations), so a file
+the schema accepts can still be refused, never the reverse.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any, Literal, get_args, get_origin
+
+from podchaos.loader.fields import _DURATION_FIELDS, _INT_RANGE_DEFAULT, _INT_RANGES, MAX_DURATION, camel
+from podchaos.model import EXPECTATION_TYPES, FAULT_TYPES
+
+SCHEMA_ID = "https://podchaos.dev/schemas/scenario.schema.json"
+
+DURATION: dict[str, Any] = {
+    "description": "seconds, or a string such as '30s', '2m', '500ms', '1.5h' (at most 24h)",
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": MAX_DURATION},
+        {"type": "string", "pattern": r"^\d+(\.\d+)?(ms|s|m|h)?$"},
+    ],
+}
+
+
+def _field_schema(hint: Any, name: str) -> dict[str, Any]:
+    origin = get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [arg for arg in get_args(hint) if arg is not type(None)]
+        inner = _field_schema(options[0], name)
+        return {"anyOf": [inner, {"type": "null"}]}
+    if origin is Literal:
+        return {"enum": list(get_args(hint))}
+    if name in _DURATION_FIELDS or hint is float:
+        return dict(DURATION)
+    if hint is bool:
+        return {"type": "boolean"}
+    if hint is int:
+        least, most = _INT_RANGES.get(name, _INT_RANGE_DEFAULT)
+        return {"type": "integer", "minimum": least, "maximum": most}
+    if hint is str:
+        return {"type": "string", "minLength": 1}
+    raise TypeError(f"no schema for field {name} of type {hint!r}")
+
+
+def spec_schema(kind: str, cls: type[Any]) -> dict[str, Any]:
+    """The schema of one fault or expectation type: ``type`` fixed, its fields, the required ones."""
+    hints = typing.get_type_hints(cls)
+    properties: dict[str, Any] = {"type": {"const": kind}}
+    required = ["type"]
+    for spec_field in dataclasses.fields(cls):
+        key = camel(spec_field.name)
+        properties[key] = _field_schema(hints[spec_field.name], spec_field.name)
+        if spec_field.default is dataclasses.MISSING and spec_field.default_factory is dataclasses.MISSING:
+            required.append(key)
+    doc = (cls.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+    return {
+        "title": kind,
+        "description": doc,
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
+
+
+def _one_of(registry: Mapping[str, type[Any]]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["type"],
+        "properties": {"type": {"enum": list(registry)}},
+        "oneOf": [spec_schema(kind, cls) for kind, cls in registry.items()],
+    }
+
+
+def scenario_schema() -> dict[str, Any]:
+    """The JSON Schema of a scenario file."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "podchaos scenario",
+        "description": "A pod-lifecycle chaos scenario: <name>.scenario.yaml",
+        "type": "object",
+        "required": ["name", "workload", "faults", "expect"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {
+                "description": "the scenario's name; must match the file name (<name>.scenario.yaml)",
+                "type": "string",
+                "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+            },
+            "description": {"type": "string"},
+            "tags": {
+                "description": "pytest markers: -m TAG",
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+            },
+            "workload": {
+                "type": "object",
+                "required": ["target"],
+                "additionalProperties": False,
+                "properties": {
+                    "target": {
+                        "description": "labels of the pods under test",
+                        "type": "object",
+                        "minProperties": 1,
+                        "additionalProperties": {"type": "string"},
+                    },
+                    "manifests": {
+                        "description": "Kubernetes objects to deploy",
+                        "type": "array",
+                        "items": {"type": "object", "required": ["apiVersion", "kind"]},
+                    },
+                    "files": {
+                        "description": "manifest files next to the scenario file",
+                        "type": "array",
+                        "items": {"type": "string", "minLength": 1},
+                    },
+                },
+            },
+            "traffic": {"description": "a traffic probe (checked by the loader)", "type": "object"},
+            "faults": {"type": "array", "minItems": 1, "items": _one_of(FAULT_TYPES)},
+            "expect": {"type": "array", "minItems": 1, "items": _one_of(EXPECTATION_TYPES)},
+            "timeouts": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"steady": DURATION, "observe": DURATION, "settle": DURATION},
+            },
+        },
+    }
