@@ -1,0 +1,22 @@
+"""Longest scenarios first under xdist: the expected durations order the catalogue (pure)."""
+
+from __future__ import annotations
+
+from podchaos.catalogue import builtin_scenario_dir, discover
+from podchaos.loader import load_scenario
+from podchaos.pytest_plugin.ordering import backoff_seconds, expected_seconds
+
+
+def test_the_crash_loop_back_off_is_what_takes_longest() -> None:
+    assert backoff_seconds(1) == 0.0
+    assert backoff_seconds(3) == 30.0  # immediate, 10 s, 20 s
+    assert backoff_seconds(40) == 300.0 * 34 + 10 + 20 + 40 + 80 + 160  # capped at 300 s
+
+
+def test_the_catalogue_starts_with_its_longest_scenarios() -> None:
+    catalogue = {name: load_scenario(path) for name, path in discover([builtin_scenario_dir()]).items()}
+    ranked = sorted(catalogue, key=lambda name: -expected_seconds(catalogue[name]))
+    assert ranked[:2] == ["crashloop-backoff", "liveness-restart"]
+    assert expected_seconds(catalogue["pod-delete-force"]) < expected_seconds(
+        catalogue["node-drain-with-pdb"]
+    )
