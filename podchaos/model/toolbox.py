@@ -9,4 +9,4 @@ TOOLBOX_IMAGE = "docker.io/library/busybox:1.35"
 # The traffic probe's client (gosrc/traffic): a static Go binary, built and loaded by podchaos on
 # the local cluster and on kind clusters it creates; no registry has it. Bump the tag when the
 # client's behaviour or output changes, so nodes holding the old image get the new one.
-TRAFFIC_IMAGE = "podchaos.local/traffic:1"
+TRAFFIC_IMAGE = "podchaos.local/traffic:2"

@@ -16,6 +16,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"os/signal"
 	"sync"
@@ -137,30 +138,79 @@ func newProber(o options) *prober {
 	}
 }
 
+// stage remembers how far a request got, so a timeout says where it was spent: a slow name lookup, a
+// connection that was never accepted, or a server that accepted and did not answer.
+type stage struct {
+	mu   sync.Mutex
+	name string
+}
+
+func (s *stage) set(name string) {
+	s.mu.Lock()
+	s.name = name
+	s.mu.Unlock()
+}
+
+func (s *stage) get() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.name
+}
+
+// failure is a failed request's outcome and error text; a timeout names the stage it cut short.
+func failure(err error, at *stage) (string, string) {
+	outcome := classify(err)
+	if outcome == "timeout" {
+		return outcome, "timed out during " + at.get()
+	}
+	return outcome, shortError(err)
+}
+
 // probe makes one request and returns its outcome, HTTP status and error text.
 func (p *prober) probe() (string, int, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), p.o.timeout)
 	defer cancel()
+	at := &stage{name: "connect"}
 	if p.o.mode == "tcp" {
-		conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", p.o.target)
+		address := p.o.target
+		host, port, _ := net.SplitHostPort(address)
+		if net.ParseIP(host) == nil {
+			at.set("dns lookup")
+			addresses, err := net.DefaultResolver.LookupHost(ctx, host)
+			if err != nil {
+				outcome, text := failure(err, at)
+				return outcome, 0, text
+			}
+			address = net.JoinHostPort(addresses[0], port)
+			at.set("connect")
+		}
+		conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", address)
 		if err != nil {
-			return classify(err), 0, shortError(err)
+			outcome, text := failure(err, at)
+			return outcome, 0, text
 		}
 		conn.Close()
 		return "ok", 0, ""
 	}
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		DNSStart:     func(httptrace.DNSStartInfo) { at.set("dns lookup") },
+		ConnectStart: func(string, string) { at.set("connect") },
+		GotConn:      func(httptrace.GotConnInfo) { at.set("response") },
+	})
 	request, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url, nil)
 	if err != nil {
 		return "error", 0, shortError(err)
 	}
 	response, err := p.client.Do(request)
 	if err != nil {
-		return classify(err), 0, shortError(err)
+		outcome, text := failure(err, at)
+		return outcome, 0, text
 	}
 	_, err = io.Copy(io.Discard, response.Body)
 	response.Body.Close()
 	if err != nil {
-		return classify(err), response.StatusCode, shortError(err)
+		outcome, text := failure(err, at)
+		return outcome, response.StatusCode, text
 	}
 	if response.StatusCode >= 200 && response.StatusCode < 400 {
 		return "ok", response.StatusCode, ""
