@@ -10,6 +10,7 @@ from podchaos.errors import FaultError, WaitTimeout
 from podchaos.faults.agent import AgentPool
 from podchaos.k8s.client import Kube
 from podchaos.model.timeline import ContainerSnapshot, FaultRecord, PodState, TimelineEntry
+from podchaos.steady import PodView
 
 CONFIRM_TIMEOUT_S = 60.0
 # Longest kubelet crash-loop back-off (300 s) plus slack: how long a restarted container may take.
@@ -19,7 +20,7 @@ RESTART_WAIT_S = 320.0
 T = TypeVar("T")
 
 
-class Journal(Protocol):
+class Journal(PodView, Protocol):
     """Where a fault stamps and records what it did, and watches what followed (the run's recorder,
     whose watches see the target pods: confirmations wait on them instead of polling the API)."""
 
@@ -28,16 +29,6 @@ class Journal(Protocol):
     def add(self, *entries: TimelineEntry) -> None: ...
 
     def pod(self, name: str) -> PodState | None: ...
-
-    def live_pods(self) -> list[PodState]: ...
-
-    def wait_until(
-        self,
-        what: str,
-        condition: Callable[[], T | None],
-        timeout: float,
-        last_seen: Callable[[], str] | None = None,
-    ) -> T: ...
 
 
 @dataclass(frozen=True)
