@@ -21,8 +21,16 @@ HOPELESS_REASONS = {
 }
 
 
+# A StatefulSet with OrderedReady creates its next pod only once the previous one is Ready: for a
+# moment every pod that exists is Ready while the set is still growing. Its pods are steady once no
+# pod has changed for this long (the controller creates the next one within milliseconds).
+ORDERED_QUIET_S = 1.0
+
+
 class PodView(Protocol):
     """The target pods as the run's watches see them (the recorder)."""
+
+    def clock(self) -> float: ...
 
     def live_pods(self) -> list[PodState]: ...
 
@@ -68,10 +76,18 @@ def wait_steady(view: PodView, selector: str, timeout: float) -> list[PodState]:
         problem = _hopeless(pods)
         if problem:
             raise WorkloadNotSteady(f"the workload cannot start: {problem}")
-        if pods and all(state.pod.ready for state in pods):
+        if pods and all(state.pod.ready for state in pods) and not _growing(view, pods):
             return sorted(pods, key=lambda state: state.pod.pod)
         return None
 
     return view.wait_until(
         f"target pods ({selector}) Ready", all_ready, timeout, last_seen=lambda: describe(seen)
     )
+
+
+def _growing(view: PodView, pods: list[PodState]) -> bool:
+    """A StatefulSet's pods all Ready may be a set still creating its next pod: wait until none of
+    them changed for ORDERED_QUIET_S."""
+    if not any(state.pod.owner.startswith("StatefulSet/") for state in pods):
+        return False
+    return view.clock() - max(state.pod.at for state in pods) < ORDERED_QUIET_S

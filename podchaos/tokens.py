@@ -15,6 +15,7 @@ from typing import Literal
 
 from podchaos.errors import PodchaosError
 from podchaos.k8s.client import ExecResult, Kube
+from podchaos.model.controllers import PvcKept
 from podchaos.model.expectations import EmptyDirKept, EmptyDirLost, Expectation
 from podchaos.model.timeline import FileToken, PodState
 
@@ -25,8 +26,12 @@ ABSENT_EXIT = 3
 
 
 def file_checks(expectations: tuple[Expectation, ...]) -> list[tuple[str, str]]:
-    """(container, path) pairs the expectations need probed."""
-    return [(e.container, e.path) for e in expectations if isinstance(e, EmptyDirKept | EmptyDirLost)]
+    """(container, path) pairs the expectations need probed (emptyDir and PersistentVolumeClaim tokens
+    alike: one token per pair, written and read back the same way), each once."""
+    wanted = [
+        (e.container, e.path) for e in expectations if isinstance(e, EmptyDirKept | EmptyDirLost | PvcKept)
+    ]
+    return list(dict.fromkeys(wanted))
 
 
 def read_script(path: str) -> list[str]:

@@ -1,7 +1,8 @@
 """node-drain: cordon the target pod's node and evict the run's pods on it through the Eviction API.
 
-Like ``kubectl drain`` it retries an eviction refused with HTTP 429 (a PodDisruptionBudget) every few
-seconds. Every answer goes into the timeline: each refusal with the API's reason (the budget's own
+Like ``kubectl drain --ignore-daemonsets`` it leaves DaemonSet pods in place (an ``EvictionRecord``
+``skipped`` says so for each) and retries an eviction refused with HTTP 429 (a PodDisruptionBudget) every
+few seconds. Every answer goes into the timeline: each refusal with the API's reason (the budget's own
 words when a PodDisruptionBudget refused), the acceptance, or ``gave-up`` when the drain's timeout
 passed while still refused, which is what a scenario about a blocking PDB asserts. Only the run's
 namespace is drained, so parallel runs are not disturbed; the node is uncordoned when the run ends,
@@ -19,6 +20,7 @@ from podchaos.faults.cordon import Cordon
 from podchaos.model.faults import NodeDrain
 from podchaos.model.timeline import DISRUPTION_BUDGET_CAUSE, EvictionRecord, FaultRecord, PodState
 
+DAEMONSET_OWNER = "DaemonSet/"
 # kubectl drain waits 5 s between attempts; shorter shows the budget's window more precisely.
 RETRY_429_S = 2.0
 
@@ -43,22 +45,34 @@ class NodeDrainFault:
         self._cordon = Cordon(node)
         at = context.journal.clock()
         self._cordon.apply(context)
-        on_node = [
+        here = [
             state
             for state in context.journal.live_pods()
             if state.pod.node == node and not state.pod.deleting
         ]
-        if not on_node:
+        if not here:
             raise FaultError(f"node-drain found none of the run's pods on {node}")
+        # As `kubectl drain --ignore-daemonsets`: a DaemonSet's pod belongs on its node (it tolerates
+        # the cordon, and evicting it would only bring it back there).
+        daemons = [state for state in here if state.pod.owner.startswith(DAEMONSET_OWNER)]
+        on_node = [state for state in here if state not in daemons]
+        detail = f"cordoned {node}; evicting {', '.join(s.pod.pod for s in on_node) or 'no pod'}"
+        if daemons:
+            detail += f"; leaving DaemonSet pods {', '.join(s.pod.pod for s in daemons)} in place"
         record = FaultRecord(
-            at,
-            NodeDrain.type,
-            context.target.pod.pod,
-            context.target.pod.pod_uid,
-            "",
-            f"cordoned {node}; evicting {', '.join(s.pod.pod for s in on_node)}",
+            at, NodeDrain.type, context.target.pod.pod, context.target.pod.pod_uid, "", detail
         )
         context.journal.add(record)
+        for state in daemons:
+            context.journal.add(
+                EvictionRecord(
+                    context.journal.clock(),
+                    state.pod.pod,
+                    state.pod.pod_uid,
+                    "skipped",
+                    f"{state.pod.owner} pod left in place (as kubectl drain --ignore-daemonsets)",
+                )
+            )
         deadline = time.monotonic() + self.spec.timeout
         for state in on_node:
             self._evict(context, state, deadline)

@@ -14,10 +14,11 @@ from kubernetes import client, config, utils
 from kubernetes.stream import stream
 
 from podchaos.errors import ClusterError, ObjectNotFound
-from podchaos.k8s.convert import endpoints_snapshot, event_record, pod_state
+from podchaos.k8s.convert import endpoints_snapshot, event_record, job_snapshot, pod_state
 from podchaos.k8s.streams import LogStream, Stopper
 from podchaos.k8s.translate import translated
 from podchaos.k8s.watch import SYNCED, HeldWindow, watch_collection
+from podchaos.model.controllers import JobSnapshot
 from podchaos.model.timeline import EndpointsSnapshot, EventRecord, PodState
 
 
@@ -52,6 +53,7 @@ class Kube:
         self._api = api_client
         self._core = client.CoreV1Api(api_client)
         self._discovery = client.DiscoveryV1Api(api_client)
+        self._batch = client.BatchV1Api(api_client)
         self._coordination = client.CoordinationV1Api(api_client)
         self._version_api = client.VersionApi(api_client)
         # kubernetes.stream.stream() swaps its ApiClient's request method for a websocket call while an
@@ -318,6 +320,12 @@ class Kube:
         for kind, obj in self._watch(self._discovery.list_namespaced_endpoint_slice, namespace, stop):
             if kind != SYNCED:
                 yield endpoints_snapshot(obj, clock(), deleted=kind == "DELETED")
+
+    def watch_jobs(self, namespace: str, stop: Stopper, clock: Callable[[], float]) -> Iterator[JobSnapshot]:
+        """The namespace's Jobs as their status changes, until ``stop`` is set."""
+        for kind, obj in self._watch(self._batch.list_namespaced_job, namespace, stop):
+            if kind not in {SYNCED, "DELETED"}:
+                yield job_snapshot(obj, clock())
 
     def open_logs(self, namespace: str, pod: str, container: str, since_seconds: int | None = 1) -> LogStream:
         """Follow a container's current instance's log (from ``since_seconds`` ago, or from its start

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from podchaos.model.controllers import JobSnapshot
 from podchaos.model.timeline import (
     ContainerRole,
     ContainerSnapshot,
@@ -67,8 +68,34 @@ def pod_ready(pod: Any) -> bool:
     return any(c.type == "Ready" and c.status == "True" for c in (pod.status.conditions or []))
 
 
+def pod_owner(pod: Any) -> str:
+    """The pod's controller as ``Kind/name``, empty when nothing controls it."""
+    for ref in pod.metadata.owner_references or []:
+        if ref.controller:
+            return f"{ref.kind}/{ref.name}"
+    return ""
+
+
+def pod_claims(pod: Any) -> tuple[str, ...]:
+    """The PersistentVolumeClaims the pod's volumes name, sorted."""
+    claims = {
+        str(volume.persistent_volume_claim.claim_name)
+        for volume in pod.spec.volumes or []
+        if volume.persistent_volume_claim is not None
+    }
+    return tuple(sorted(claims))
+
+
+def pod_disruption(pod: Any) -> str:
+    """The pod's DisruptionTarget condition when True, as ``Reason: message``; empty otherwise."""
+    for condition in pod.status.conditions or []:
+        if condition.type == "DisruptionTarget" and condition.status == "True":
+            return f"{condition.reason or 'DisruptionTarget'}: {condition.message or ''}".rstrip(": ")
+    return ""
+
+
 def pod_snapshot(pod: Any, at: float) -> PodSnapshot:
-    """A pod's phase and readiness."""
+    """A pod's phase and readiness, its controller, claims and disruption condition."""
     return PodSnapshot(
         at=at,
         pod=pod.metadata.name,
@@ -77,6 +104,34 @@ def pod_snapshot(pod: Any, at: float) -> PodSnapshot:
         phase=str(pod.status.phase or ""),
         ready=pod_ready(pod),
         deleting=pod.metadata.deletion_timestamp is not None,
+        owner=pod_owner(pod),
+        claims=pod_claims(pod),
+        disruption=pod_disruption(pod),
+    )
+
+
+def job_snapshot(job: Any, at: float) -> JobSnapshot:
+    """A Job's pod counts and its terminal condition (Complete or Failed), if it has one."""
+    status = job.status
+    terminal = next(
+        (
+            c
+            for c in (status.conditions if status is not None else None) or []
+            if c.type in {"Complete", "Failed"} and c.status == "True"
+        ),
+        None,
+    )
+    return JobSnapshot(
+        at=at,
+        job=str(job.metadata.name),
+        job_uid=str(job.metadata.uid),
+        active=int((status.active if status else 0) or 0),
+        succeeded=int((status.succeeded if status else 0) or 0),
+        failed=int((status.failed if status else 0) or 0),
+        backoff_limit=job.spec.backoff_limit,
+        condition=str(terminal.type) if terminal is not None else "",
+        reason=str(terminal.reason or "") if terminal is not None else "",
+        message=str(terminal.message or "") if terminal is not None else "",
     )
 
 

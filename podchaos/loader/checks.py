@@ -10,6 +10,7 @@ from typing import Any
 from podchaos.loader.fields import Reader
 from podchaos.loader.workload import PodTemplate
 from podchaos.model import EmptyDirKept, EmptyDirLost, FaultSpec, PodDelete, RestartCount, Workload
+from podchaos.model.controllers import PvcKept
 from podchaos.model.expectations import Eviction, Expectation, TerminationDuration
 from podchaos.model.faults import OomKill
 
@@ -115,16 +116,24 @@ def _check_contradictions(reader: Reader, expectations: tuple[Expectation, ...])
                     f"contradicts expect[{first[0]}]: restart-count of {spec.container!r} cannot rise by"
                     f" both {first[1]} and {spec.delta}",
                 )
-        elif isinstance(spec, EmptyDirKept | EmptyDirLost):
+        elif isinstance(spec, EmptyDirKept | EmptyDirLost | PvcKept):
             earlier = files.setdefault((spec.container, spec.path), (index, spec.type))
             if earlier[1] != spec.type:
                 raise reader.fail(
                     f"expect[{index}].type",
                     f"contradicts expect[{earlier[0]}]: {spec.path} in {spec.container!r} cannot be both"
-                    " kept and lost",
+                    f" {_both(earlier[1], spec.type)}",
                 )
         elif isinstance(spec, TerminationDuration) and spec.at_least > spec.at_most:
             raise reader.fail(
                 f"expect[{index}].atLeast",
                 f"expected atLeast <= atMost, got {spec.at_least:g}s > {spec.at_most:g}s",
             )
+
+
+def _both(first: str, second: str) -> str:
+    """Two file expectations that contradict, in words."""
+    if {first, second} == {EmptyDirKept.type, EmptyDirLost.type}:
+        return "kept and lost"
+    # pvc-kept wants the token in a new pod; emptydir-kept in the same pod; emptydir-lost nowhere.
+    return f"{first} and {second} (pvc-kept reads it back unchanged in a replacement pod)"

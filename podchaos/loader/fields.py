@@ -13,6 +13,7 @@ from typing import Any, Literal, TypeVar, get_args, get_origin
 from podchaos.errors import ScenarioError
 from podchaos.loader.known import EVENT_REASONS, TERMINATION_REASONS, did_you_mean, misspelling_of
 from podchaos.loader.yamlsafe import scenario_error
+from podchaos.model.controllers import JOB_REASONS, JobOutcome
 from podchaos.model.expectations import EventSeen, LastTerminated
 
 SpecT = TypeVar("SpecT")
@@ -31,6 +32,8 @@ _INT_RANGES = {
     "exit_code": (0, 255),
     "delta": (0, 1000),
     "count": (0, 10_000),
+    "pods": (1, 1000),
+    "failed": (0, 10_000),
 }
 _INT_RANGE_DEFAULT = (0, 2**31 - 1)
 
@@ -38,6 +41,7 @@ _INT_RANGE_DEFAULT = (0, 2**31 - 1)
 _KNOWN_VALUES: dict[tuple[type, str], tuple[str, ...]] = {
     (LastTerminated, "reason"): TERMINATION_REASONS,
     (EventSeen, "reason"): EVENT_REASONS,
+    (JobOutcome, "reason"): JOB_REASONS,
 }
 
 

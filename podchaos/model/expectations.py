@@ -8,6 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
+from podchaos.model.controllers import (
+    DisruptionTarget,
+    JobOutcome,
+    OrderedRecreation,
+    PodKept,
+    PvcKept,
+    SameIdentity,
+    SameNode,
+)
+
 EndpointCondition = Literal["not-ready", "terminating", "ready"]
 PodPhaseName = Literal["Pending", "Running", "Succeeded", "Failed"]
 """The phases of a pod (``Unknown``, deprecated, is never reached on purpose)."""
@@ -215,6 +225,13 @@ Expectation = (
     | FailedRequests
     | LongestOutage
     | Latency
+    | PvcKept
+    | SameIdentity
+    | OrderedRecreation
+    | JobOutcome
+    | DisruptionTarget
+    | PodKept
+    | SameNode
 )
 
 TRAFFIC_EXPECTATIONS = (Availability, FailedRequests, LongestOutage, Latency)
@@ -242,5 +259,12 @@ EXPECTATION_TYPES: dict[str, type[Expectation]] = {
         FailedRequests,
         LongestOutage,
         Latency,
+        PvcKept,
+        SameIdentity,
+        OrderedRecreation,
+        JobOutcome,
+        DisruptionTarget,
+        PodKept,
+        SameNode,
     )
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
+from podchaos.model.controllers import JobSnapshot
 from podchaos.model.traffic import RequestRecord
 
 ContainerState = Literal["waiting", "running", "terminated", "unknown"]
@@ -51,6 +52,13 @@ class PodSnapshot:
     phase: str
     ready: bool
     deleting: bool
+    owner: str = ""
+    """The controller that owns the pod, as ``Kind/name`` (``StatefulSet/web``); empty for a bare pod."""
+    claims: tuple[str, ...] = ()
+    """The PersistentVolumeClaims the pod mounts, by name."""
+    disruption: str = ""
+    """The pod's ``DisruptionTarget`` condition when True, as ``Reason: message`` (an eviction, a
+    preemption): Kubernetes is about to end the pod for a reason other than its own failure."""
 
 
 @dataclass(frozen=True)
@@ -201,7 +209,7 @@ class LogLine:
     text: str
 
 
-EvictionOutcome = Literal["evicted", "refused", "gave-up", "gone"]
+EvictionOutcome = Literal["evicted", "refused", "gave-up", "gone", "skipped"]
 # The Status cause the API gives a 429 eviction that a PodDisruptionBudget forbids (policy/v1
 # DisruptionBudgetCause); other 429s (API priority and fairness throttling) carry none.
 DISRUPTION_BUDGET_CAUSE = "DisruptionBudget"
@@ -214,6 +222,7 @@ class EvictionRecord:
     ``evicted``: accepted. ``refused``: HTTP 429, to be retried; ``cause`` is ``DisruptionBudget`` when a
     PodDisruptionBudget forbade it (``message`` then has the budget's own words), empty for another 429.
     ``gave-up``: still refused when the drain's timeout passed. ``gone``: the pod no longer existed.
+    ``skipped``: a DaemonSet's pod, left in place as ``kubectl drain --ignore-daemonsets`` does.
     """
 
     at: float
@@ -241,6 +250,7 @@ TimelineEntry = (
     | EndpointsSnapshot
     | LogLine
     | EvictionRecord
+    | JobSnapshot
 )
 
 

@@ -12,6 +12,7 @@ from typing import TypeVar
 from podchaos.errors import PodchaosError, WaitTimeout
 from podchaos.k8s.client import Kube
 from podchaos.k8s.streams import Stopper
+from podchaos.model.controllers import JobSnapshot
 from podchaos.model.timeline import (
     ContainerSnapshot,
     EndpointsSnapshot,
@@ -87,11 +88,12 @@ class Recorder:
         self.stop()
 
     def start(self) -> None:
-        """Start the pod, event and EndpointSlice watches."""
+        """Start the pod, event, EndpointSlice and Job watches."""
         watches = (
             ("pods", self._watch_pods),
             ("events", self._watch_events),
             ("endpointslices", self._watch_endpoints),
+            ("jobs", self._watch_jobs),
         )
         for name, target in watches:
             self.spawn(f"podchaos-watch-{name}", self._guard(target))
@@ -156,6 +158,10 @@ class Recorder:
 
     def _watch_endpoints(self) -> None:
         for snapshot in self.kube.watch_endpoint_slices(self.namespace, self._stop, self.clock):
+            self.add(snapshot)
+
+    def _watch_jobs(self) -> None:
+        for snapshot in self.kube.watch_jobs(self.namespace, self._stop, self.clock):
             self.add(snapshot)
 
     def _watch_events(self) -> None:
@@ -229,6 +235,8 @@ def _identity(entry: TimelineEntry) -> tuple[str, str] | None:
         return (entry.pod_uid, entry.container)
     if isinstance(entry, PodSnapshot):
         return (entry.pod_uid, "")
+    if isinstance(entry, JobSnapshot):
+        return ("job", entry.job_uid)
     return None
 
 

@@ -18,6 +18,7 @@ from podchaos.model import (
     Timeline,
     TimelineEntry,
 )
+from podchaos.model.controllers import JobSnapshot
 
 # Events that repeat on every pod sync and say nothing about the fault.
 QUIET_EVENTS = frozenset({"MissingClusterDNS"})
@@ -30,6 +31,7 @@ def describe_entry(entry: TimelineEntry) -> str | None:
             return f"FAULT {entry.fault} {entry.pod} {entry.container}: {entry.detail}".replace("  ", " ")
         case PodSnapshot():
             flags = " deleting" if entry.deleting else ""
+            flags += f" DisruptionTarget ({entry.disruption[:100]})" if entry.disruption else ""
             return f"pod {entry.pod} {entry.phase} ready={entry.ready}{flags} node={entry.node}"
         case PodGone():
             return f"pod {entry.pod} deleted from the API"
@@ -43,7 +45,7 @@ def describe_entry(entry: TimelineEntry) -> str | None:
             )
         case EventRecord():
             if entry.reason in QUIET_EVENTS:
-                return None
+                return f"  job {entry.job}: {entry.describe()}" if isinstance(entry, JobSnapshot) else None
             return f"  event {entry.type} {entry.reason} {entry.pod}: {entry.message}"
         case FileToken():
             shown = "absent" if entry.content is None else repr(entry.content[:40])

@@ -10,6 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from podchaos.model.controllers import (
+    DisruptionTarget,
+    JobOutcome,
+    OrderedRecreation,
+    PodKept,
+    PvcKept,
+    SameIdentity,
+    SameNode,
+)
 from podchaos.model.expectations import (
     Availability,
     EmptyDirKept,
@@ -34,7 +43,7 @@ from podchaos.model.expectations import (
 )
 from podchaos.model.timeline import FaultRecord, Timeline
 from podchaos.model.verdict import ExpectationResult, Outcome, Verdict
-from podchaos.verdict import containers, endpoints, files, pods, traffic
+from podchaos.verdict import containers, controllers, endpoints, files, pods, traffic
 from podchaos.verdict.common import Judgement
 from podchaos.verdict.containers import backoff_delays
 
@@ -61,6 +70,13 @@ RULES: dict[type[Expectation], Rule] = {
     FailedRequests: traffic.failed_requests,
     LongestOutage: traffic.longest_outage,
     Latency: traffic.latency,
+    PvcKept: lambda e, t, _f, _now: controllers.pvc_kept(e, t),
+    SameIdentity: controllers.same_identity,
+    OrderedRecreation: controllers.ordered_recreation,
+    JobOutcome: lambda e, t, f, _now: controllers.job_outcome(e, t, f),
+    DisruptionTarget: lambda e, t, f, _now: controllers.disruption_target(e, t, f),
+    PodKept: controllers.pod_kept,
+    SameNode: controllers.same_node,
 }
 
 

@@ -157,7 +157,8 @@ def eviction(e: Eviction, timeline: Timeline) -> Judgement:
     expected = _eviction_expected(e)
     by_pod: dict[str, list[EvictionRecord]] = {}
     for record in timeline.of_type(EvictionRecord):
-        by_pod.setdefault(record.pod_uid, []).append(record)
+        if record.outcome != "skipped":  # a DaemonSet pod the drain left alone was never evicted
+            by_pod.setdefault(record.pod_uid, []).append(record)
     if not by_pod:
         return Judgement(Outcome.PENDING, expected, "no eviction attempted")
     stories = "; ".join(_eviction_story(records) for records in by_pod.values())
