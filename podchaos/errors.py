@@ -52,6 +52,10 @@ class ClusterError(PodchaosError):
     """The cluster could not be reached, created or changed as asked."""
 
 
+class ApiUnreachable(ClusterError):
+    """No answer from the Kubernetes API at all: the connection was refused, reset or timed out."""
+
+
 class ApiError(ClusterError):
     """The Kubernetes API refused a request; carries the HTTP status, the API's reason and message.
 

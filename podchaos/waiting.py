@@ -38,3 +38,40 @@ def wait_for(
     if result is None:
         raise WaitTimeout(what, timeout, last_seen() if last_seen else "")
     return result
+
+
+def retry_transient(
+    call: Callable[[], T],
+    transient: Callable[[BaseException], float | None],
+    budget: float,
+    on_failure: Callable[[BaseException], None] | None = None,
+    max_interval: float = 2.0,
+) -> T:
+    """Call ``call`` until it returns, retrying the errors ``transient`` accepts for up to ``budget`` s.
+
+    ``transient`` returns None for an error that is final (it propagates at once), else the least wait
+    in seconds the other side asked for (a Retry-After; 0 for none). Waits grow from 0.1 s to
+    ``max_interval``, never shorter than asked; ``on_failure`` hears of every transient failure. After
+    ``budget`` s the last error propagates.
+    """
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        asked = (transient(exc) if exc is not None else None) or 0.0
+        backoff = min(max_interval, 0.1 * 2 ** (state.attempt_number - 1))
+        left = budget - float(state.seconds_since_start or 0.0)
+        return float(max(0.0, min(max(asked, backoff), left)))
+
+    def failed(state: tenacity.RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        if on_failure is not None and exc is not None:
+            on_failure(exc)
+
+    retrying = tenacity.Retrying(
+        stop=tenacity.stop_after_delay(budget),
+        wait=wait,
+        retry=tenacity.retry_if_exception(lambda exc: transient(exc) is not None),
+        before_sleep=failed,
+        reraise=True,
+    )
+    return retrying(call)

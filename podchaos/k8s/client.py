@@ -1,4 +1,6 @@
-"""The Kubernetes API as podchaos uses it. Every call goes through :func:`translated`."""
+"""The Kubernetes API as podchaos uses it. Every call goes through :class:`CallPolicy`: its errors
+translated, the transient ones retried for the length of an outage (``outage_s``), and every outage
+recorded in :attr:`Kube.health`."""
 
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ from typing import Any
 from kubernetes import client, config, utils
 from kubernetes.stream import stream
 
-from podchaos.errors import ClusterError, ObjectNotFound
+from podchaos.errors import ApiError, ClusterError, Conflict, ObjectNotFound
 from podchaos.k8s.convert import endpoints_snapshot, event_record, job_snapshot, pod_state
+from podchaos.k8s.outage import SLOW_S, ApiHealth
 from podchaos.k8s.streams import LogStream, Stopper
-from podchaos.k8s.translate import translated
+from podchaos.k8s.translate import DEFAULT_OUTAGE_S, CallPolicy, translated
 from podchaos.k8s.watch import SYNCED, HeldWindow, watch_collection
 from podchaos.model.controllers import JobSnapshot
 from podchaos.model.timeline import EndpointsSnapshot, EventRecord, PodState
@@ -37,6 +40,10 @@ def _node_info(node: Any) -> NodeInfo:
     )
 
 
+# What the apiserver says in an exec's error channel when it could not reach the pod's kubelet.
+KUBELET_UNREACHABLE = ("error sending request", "error dialing backend", "connect: connection refused")
+
+
 @dataclass(frozen=True)
 class ExecResult:
     """What a command run in a container printed and how it exited."""
@@ -49,7 +56,9 @@ class ExecResult:
 class Kube:
     """A connection to one cluster (kubeconfig + context)."""
 
-    def __init__(self, api_client: client.ApiClient) -> None:
+    def __init__(self, api_client: client.ApiClient, outage_s: float = DEFAULT_OUTAGE_S) -> None:
+        self.policy = CallPolicy(outage_s)
+        self._call = self.policy.call
         self._api = api_client
         self._core = client.CoreV1Api(api_client)
         self._discovery = client.DiscoveryV1Api(api_client)
@@ -65,8 +74,11 @@ class Kube:
         self._exec_opening = threading.Lock()
 
     @classmethod
-    def from_kubeconfig(cls, path: Path | None, context: str | None = None) -> Kube:
-        """Connect using a kubeconfig file (None: the default loading rules)."""
+    def from_kubeconfig(
+        cls, path: Path | None, context: str | None = None, outage_s: float = DEFAULT_OUTAGE_S
+    ) -> Kube:
+        """Connect using a kubeconfig file (None: the default loading rules); calls ride out an API
+        outage of up to ``outage_s`` seconds."""
         with translated(f"load kubeconfig {path or '(default)'}"):
             try:
                 api_client = config.new_client_from_config(
@@ -74,7 +86,12 @@ class Kube:
                 )
             except config.ConfigException as exc:
                 raise ClusterError(f"cannot use kubeconfig {path or '(default)'}: {exc}") from exc
-        return cls(api_client)
+        return cls(api_client, outage_s)
+
+    @property
+    def health(self) -> ApiHealth:
+        """The outages this connection's calls and watches rode out (or are riding out)."""
+        return self.policy.health
 
     def close(self) -> None:
         """Close the connections of both API clients (the shared one and the execs' own)."""
@@ -83,19 +100,16 @@ class Kube:
 
     # --- cluster ---------------------------------------------------------------------------
     def server_version(self) -> str:
-        with translated("read server version"):
-            return str(self._version_api.get_code().git_version)
+        return str(self._call("read server version", self._version_api.get_code).git_version)
 
     def nodes(self) -> list[NodeInfo]:
         """Every node, in one list call."""
-        with translated("list nodes"):
-            nodes: list[Any] = self._core.list_node().items
+        nodes: list[Any] = self._call("list nodes", self._core.list_node).items
         return [_node_info(node) for node in nodes]
 
     def node(self, name: str) -> NodeInfo:
         """One node; ObjectNotFound when it does not exist."""
-        with translated(f"read node {name}"):
-            return _node_info(self._core.read_node(name))
+        return _node_info(self._call(f"read node {name}", lambda: self._core.read_node(name)))
 
     def set_unschedulable(
         self, node: str, unschedulable: bool, annotations: Mapping[str, str | None] | None = None
@@ -105,8 +119,11 @@ class Kube:
         body: dict[str, Any] = {"spec": {"unschedulable": unschedulable or None}}
         if annotations:
             body["metadata"] = {"annotations": dict(annotations)}
-        with translated(f"{'cordon' if unschedulable else 'uncordon'} node {node}"):
-            self._core.patch_node(node, body)
+        # The same merge patch twice is the same node: retrying is safe.
+        self._call(
+            f"{'cordon' if unschedulable else 'uncordon'} node {node}",
+            lambda: self._core.patch_node(node, body),
+        )
 
     # --- leases (cluster-wide mutual exclusion between runs) ---------------------------------
     def create_lease(self, namespace: str, name: str, holder: str, duration_s: int) -> None:
@@ -118,13 +135,18 @@ class Kube:
                 holder_identity=holder, lease_duration_seconds=duration_s, acquire_time=now, renew_time=now
             ),
         )
-        with translated(f"create lease {namespace}/{name}"):
-            self._coordination.create_namespaced_lease(namespace, body)
+        # A Conflict on a retry is not ours to claim: whoever holds it is read back by the caller.
+        self._call(
+            f"create lease {namespace}/{name}",
+            lambda: self._coordination.create_namespaced_lease(namespace, body),
+        )
 
     def lease_holder(self, namespace: str, name: str) -> tuple[str, float, str]:
         """(holder, seconds until it expires, resourceVersion) of a Lease; ObjectNotFound when absent."""
-        with translated(f"read lease {namespace}/{name}"):
-            lease: Any = self._coordination.read_namespaced_lease(name, namespace)
+        lease: Any = self._call(
+            f"read lease {namespace}/{name}",
+            lambda: self._coordination.read_namespaced_lease(name, namespace),
+        )
         spec = lease.spec
         renewed = spec.renew_time or spec.acquire_time or datetime.datetime.now(datetime.UTC)
         expires = renewed + datetime.timedelta(seconds=spec.lease_duration_seconds or 0)
@@ -136,21 +158,28 @@ class Kube:
         preconditions = (
             client.V1Preconditions(resource_version=resource_version) if resource_version else None
         )
-        with translated(f"delete lease {namespace}/{name}"):
-            self._coordination.delete_namespaced_lease(
+        self.policy.change(
+            f"delete lease {namespace}/{name}",
+            lambda: self._coordination.delete_namespaced_lease(
                 name, namespace, body=client.V1DeleteOptions(preconditions=preconditions)
-            )
+            ),
+            ObjectNotFound,
+        )
 
     # --- namespaces ------------------------------------------------------------------------
     def create_namespace(self, name: str, labels: Mapping[str, str]) -> None:
         body = client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels=dict(labels)))
-        with translated(f"create namespace {name}"):
-            self._core.create_namespace(body)
+        self.policy.change(f"create namespace {name}", lambda: self._core.create_namespace(body), Conflict)
 
     def delete_namespace(self, name: str) -> None:
         """Start deleting a namespace; ObjectNotFound when it is already gone."""
-        with translated(f"delete namespace {name}"):
-            self._core.delete_namespace(name, grace_period_seconds=0, propagation_policy="Background")
+        self.policy.change(
+            f"delete namespace {name}",
+            lambda: self._core.delete_namespace(
+                name, grace_period_seconds=0, propagation_policy="Background"
+            ),
+            ObjectNotFound,
+        )
 
     def namespace_exists(self, name: str) -> bool:
         """True when namespace ``name`` exists (not deleted yet)."""
@@ -158,16 +187,16 @@ class Kube:
             # GET /api/v1/namespaces/ answers with the namespace list: "" would always exist.
             return False
         try:
-            with translated(f"read namespace {name}"):
-                self._core.read_namespace(name)
+            self._call(f"read namespace {name}", lambda: self._core.read_namespace(name))
         except ObjectNotFound:
             return False
         return True
 
     def namespaces_labelled(self, selector: str) -> dict[str, float]:
         """Namespaces with these labels -> their age in seconds (by this machine's clock)."""
-        with translated(f"list namespaces {selector}"):
-            namespaces: list[Any] = self._core.list_namespace(label_selector=selector).items
+        namespaces: list[Any] = self._call(
+            f"list namespaces {selector}", lambda: self._core.list_namespace(label_selector=selector)
+        ).items
         now = datetime.datetime.now(datetime.UTC)
         return {
             str(ns.metadata.name): (now - ns.metadata.creation_timestamp).total_seconds() for ns in namespaces
@@ -178,56 +207,74 @@ class Kube:
         """Create one object of any built-in kind in ``namespace``."""
         kind = manifest.get("kind", "?")
         name = manifest.get("metadata", {}).get("name", "?")
-        try:
-            with translated(f"create {kind}/{name}"):
+
+        def create() -> None:
+            try:
                 utils.create_from_dict(self._api, manifest, namespace=namespace)
-        except utils.FailToCreateError as exc:
-            details = "; ".join(f"{e.status} {e.reason}: {e.body}" for e in exc.api_exceptions)
-            raise ClusterError(f"create {kind}/{name} in {namespace} failed: {details}") from exc
+            except utils.FailToCreateError as exc:
+                # One object, one answer: let it be translated (and retried when transient).
+                if len(exc.api_exceptions) == 1:
+                    raise exc.api_exceptions[0] from exc
+                details = "; ".join(f"{e.status} {e.reason}: {e.body}" for e in exc.api_exceptions)
+                raise ClusterError(f"create {kind}/{name} in {namespace} failed: {details}") from exc
+
+        self.policy.change(f"create {kind}/{name} in {namespace}", create, Conflict)
 
     # --- pods --------------------------------------------------------------------------------
     def pods(self, namespace: str, selector: str = "", at: float = 0.0) -> list[PodState]:
         """Pods matching ``selector`` with their containers, stamped ``at``."""
-        with translated(f"list pods in {namespace}"):
-            items = self._core.list_namespaced_pod(namespace, label_selector=selector).items
+        items = self._call(
+            f"list pods in {namespace}",
+            lambda: self._core.list_namespaced_pod(namespace, label_selector=selector),
+        ).items
         return [pod_state(item, at) for item in items]
 
     def pod(self, namespace: str, name: str, at: float = 0.0) -> PodState:
         """One pod with its containers; ObjectNotFound when it is gone."""
-        with translated(f"read pod {namespace}/{name}"):
-            return pod_state(self._core.read_namespaced_pod(name, namespace), at)
+        read = self._call(
+            f"read pod {namespace}/{name}", lambda: self._core.read_namespaced_pod(name, namespace)
+        )
+        return pod_state(read, at)
 
     def create_pod(self, namespace: str, manifest: dict[str, Any]) -> None:
-        with translated(f"create pod {manifest['metadata']['name']}"):
-            # The client serialises plain dicts as they are; no need to build V1Pod models.
-            body: Any = manifest
-            self._core.create_namespaced_pod(namespace, body)
+        # The client serialises plain dicts as they are; no need to build V1Pod models.
+        body: Any = manifest
+        self.policy.change(
+            f"create pod {manifest['metadata']['name']}",
+            lambda: self._core.create_namespaced_pod(namespace, body),
+            Conflict,
+        )
 
     def delete_pod(self, namespace: str, name: str, grace_period: int | None, force: bool = False) -> None:
         """Delete a pod; ``force`` with grace 0 removes the API object at once."""
-        with translated(f"delete pod {namespace}/{name}"):
-            if force:
-                self._core.delete_namespaced_pod(name, namespace, grace_period_seconds=0)
-            elif grace_period is None:
-                self._core.delete_namespaced_pod(name, namespace)
-            else:
-                self._core.delete_namespaced_pod(name, namespace, grace_period_seconds=grace_period)
+        grace = 0 if force else grace_period
+        self.policy.change(
+            f"delete pod {namespace}/{name}",
+            lambda: self._core.delete_namespaced_pod(name, namespace, grace_period_seconds=grace),
+            ObjectNotFound,
+        )
 
     def delete_pods_now(self, namespace: str) -> None:
         """Delete every pod of the namespace with grace 0."""
-        with translated(f"delete pods in {namespace}"):
-            self._core.delete_collection_namespaced_pod(namespace, grace_period_seconds=0)
+        self._call(
+            f"delete pods in {namespace}",
+            lambda: self._core.delete_collection_namespaced_pod(namespace, grace_period_seconds=0),
+        )
 
     def evict(self, namespace: str, name: str) -> None:
         """Evict a pod through the Eviction API; TooManyRequests when a PodDisruptionBudget forbids it."""
         body = client.V1Eviction(metadata=client.V1ObjectMeta(name=name, namespace=namespace))
-        with translated(f"evict pod {namespace}/{name}"):
-            self._core.create_namespaced_pod_eviction(name, namespace, body)
+        # A 429 with a PodDisruptionBudget's cause is the answer, never retried here (see transient_wait).
+        self._call(
+            f"evict pod {namespace}/{name}",
+            lambda: self._core.create_namespaced_pod_eviction(name, namespace, body),
+        )
 
     def memory_limit(self, namespace: str, pod: str, container: str) -> str:
         """The container's memory limit as written in the pod spec ("" when it has none)."""
-        with translated(f"read pod {namespace}/{pod}"):
-            spec: Any = self._core.read_namespaced_pod(pod, namespace).spec
+        spec: Any = self._call(
+            f"read pod {namespace}/{pod}", lambda: self._core.read_namespaced_pod(pod, namespace)
+        ).spec
         for item in [*(spec.init_containers or []), *(spec.containers or [])]:
             if item.name == container:
                 limits = (item.resources.limits if item.resources else None) or {}
@@ -238,9 +285,11 @@ class Kube:
         self, namespace: str, pod: str, container: str, command: list[str], timeout: float = 30
     ) -> ExecResult:
         """Run a command in a container; returns its output and exit code."""
-        with translated(f"exec in {namespace}/{pod}/{container}"):
+        action = f"exec in {namespace}/{pod}/{container}"
+
+        def open_exec() -> Any:
             with self._exec_opening:
-                response = stream(
+                return stream(
                     self._exec_core.connect_get_namespaced_pod_exec,
                     pod,
                     namespace,
@@ -252,13 +301,24 @@ class Kube:
                     tty=False,
                     _preload_content=False,
                 )
+
+        def run_once() -> ExecResult:
+            opening = time.monotonic()
+            response = open_exec()
+            if time.monotonic() - opening >= SLOW_S:
+                # Opening is a request like any other: the API (or etcd) did not answer meanwhile.
+                self.health.unanswered(opening, action)
             stdout: list[str] = []
             stderr: list[str] = []
             deadline = time.monotonic() + timeout
-            while response.is_open() and time.monotonic() < deadline:
-                response.update(timeout=1)
-                stdout.append(response.read_stdout())
-                stderr.append(response.read_stderr())
+            try:
+                while response.is_open() and time.monotonic() < deadline:
+                    response.update(timeout=1)
+                    stdout.append(response.read_stdout())
+                    stderr.append(response.read_stderr())
+            except OSError as exc:
+                # The command may have run: a lost connection now is final, never retried.
+                raise ClusterError(f"{action}: connection lost while the command ran: {exc}") from exc
             timed_out = response.is_open()
             response.close()
             if timed_out:
@@ -272,22 +332,34 @@ class Kube:
                 # start the command at all (no such executable: an image without a shell) that channel
                 # holds the runtime's message instead, and the client fails parsing it.
                 said = str(exc).removeprefix("invalid literal for int() with base 10: ").strip("'")
+                if any(words in said for words in KUBELET_UNREACHABLE):
+                    # The apiserver could not hand the command to the node's kubelet: it never ran,
+                    # so trying again is safe (and the outage is ridden out like the API's own).
+                    raise ApiError(action, 502, "kubelet unreachable", said[:300]) from exc
                 raise ClusterError(
                     f"exec {command[0]!r} in {namespace}/{pod}/{container} could not run: {said}"
                 ) from exc
-        return ExecResult("".join(stdout), "".join(stderr), int(code) if code is not None else -1)
+            return ExecResult("".join(stdout), "".join(stderr), int(code) if code is not None else -1)
+
+        # Retried only while the command cannot have run: the websocket did not open, or the apiserver
+        # could not reach the kubelet. Once it runs, running it again could do twice what it does.
+        return self._call(action, run_once, timed=False)
 
     def logs(self, namespace: str, pod: str, container: str, previous: bool = False, tail: int = 50) -> str:
-        with translated(f"read logs of {namespace}/{pod}/{container}"):
-            return str(
-                self._core.read_namespaced_pod_log(
+        return str(
+            self._call(
+                f"read logs of {namespace}/{pod}/{container}",
+                lambda: self._core.read_namespaced_pod_log(
                     pod, namespace, container=container, previous=previous, tail_lines=tail
-                )
+                ),
             )
+        )
 
     def events(self, namespace: str, at: float = 0.0) -> list[EventRecord]:
-        with translated(f"list events in {namespace}"):
-            return [event_record(e, at) for e in self._core.list_namespaced_event(namespace).items]
+        listed = self._call(
+            f"list events in {namespace}", lambda: self._core.list_namespaced_event(namespace)
+        )
+        return [event_record(e, at) for e in listed.items]
 
     # --- watches -----------------------------------------------------------------------------
     def watch_pods(
@@ -332,8 +404,9 @@ class Kube:
         when None); the stream ends with the instance. Lines carry the runtime's timestamps (see
         :func:`podchaos.k8s.convert.log_timestamp`)."""
         action = f"follow logs of {namespace}/{pod}/{container}"
-        with translated(action):
-            response: Any = self._core.read_namespaced_pod_log(
+        response: Any = self._call(
+            action,
+            lambda: self._core.read_namespaced_pod_log(
                 pod,
                 namespace,
                 container=container,
@@ -341,7 +414,8 @@ class Kube:
                 timestamps=True,
                 since_seconds=since_seconds,
                 _preload_content=False,
-            )
+            ),
+        )
         return LogStream(response, action)
 
     def wait_pod_running(self, namespace: str, name: str, selector: str, timeout: float) -> PodState:
@@ -395,4 +469,4 @@ class Kube:
     def _watch(
         self, lister: Callable[..., Any], namespace: str | None, stop: Stopper, **kwargs: Any
     ) -> Iterator[tuple[str, Any]]:
-        return watch_collection(lister, namespace, stop, lambda: HeldWindow(stop), **kwargs)
+        return watch_collection(lister, namespace, stop, lambda: HeldWindow(stop), self.policy, **kwargs)

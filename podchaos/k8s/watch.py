@@ -1,4 +1,5 @@
-"""Watching a namespaced collection: list, then watch from the list's version, re-list after 410 Gone.
+"""Watching a namespaced collection: list, then watch from the list's version, re-list after 410 Gone
+and after a broken connection (the re-list riding out the API's outage).
 
 Every watch response is held by a :class:`~podchaos.k8s.streams.Stopper`, so a recorder that stops
 closes its watches at once instead of waiting for their window to run out.
@@ -6,6 +7,7 @@ closes its watches at once instead of waiting for their window to run out.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
@@ -13,7 +15,7 @@ from kubernetes import client, watch
 
 from podchaos.errors import PodchaosError
 from podchaos.k8s.streams import Stopper
-from podchaos.k8s.translate import translated
+from podchaos.k8s.translate import CallPolicy, transient_wait, translated
 
 # How long one watch request lasts before it is renewed from the last resourceVersion. Stopping does
 # not wait for it (the response is closed), so it only bounds how stale a silent connection can get.
@@ -24,6 +26,8 @@ class StopSignal(Protocol):
     """What ends a watch: a :class:`Stopper`, or a plain ``threading.Event``."""
 
     def is_set(self) -> bool: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
 
 
 class Window(Protocol):
@@ -75,6 +79,7 @@ def watch_collection(
     namespace: str | None,
     stop: StopSignal,
     window_factory: Callable[[], Window],
+    policy: CallPolicy | None = None,
     **kwargs: Any,
 ) -> Iterator[tuple[str, Any]]:
     """(ADDED/MODIFIED/DELETED, object) of a collection (namespaced, or cluster-wide with ``namespace``
@@ -89,14 +94,22 @@ def watch_collection(
     watch was down is in no watch window, so the re-list reports it: DELETED, with the last state the
     watch saw of it, for every object reported present that the new listing lacks. A window closed
     because ``stop`` was set ends the iteration quietly.
+
+    A connection that breaks transiently (reset, refused, a 5xx: the apiserver restarting) is an
+    outage, not an error: the collection is listed again, that listing retried through ``policy``
+    until the API answers (or its outage budget is spent), and the watch goes on from there. What
+    changed meanwhile comes out of the re-list like after a 410: a pod whose restartCount rose in the
+    gap is MODIFIED to its new state, one deleted in the gap DELETED.
     """
+    policy = policy or CallPolicy()
     state = _Collection()
+    broken_since: float | None = None  # when the windows started breaking, without an event since
+    breaks = 0
     action = f"watch {getattr(lister, '__name__', 'list')}" + (f" in {namespace}" if namespace else "")
     args = () if namespace is None else (namespace,)
     while not stop.is_set():
         if not state.resource_version:
-            with translated(action):
-                listing = lister(*args, **kwargs)
+            listing = policy.call(action, lambda: lister(*args, **kwargs))
             yield from state.relisted(listing)
         window = window_factory()
         try:
@@ -110,6 +123,7 @@ def watch_collection(
                         allow_watch_bookmarks=True,
                         **kwargs,
                     ):
+                        broken_since, breaks = None, 0
                         change = state.changed(event)
                         if change is not None:
                             yield change
@@ -121,11 +135,21 @@ def watch_collection(
                     state.resource_version = ""  # expired: list again
                 finally:
                     window.stop()
-        except (PodchaosError, AttributeError, ValueError):
+        except (PodchaosError, AttributeError, ValueError) as exc:
             # A response shut down by the stopper fails mid-read in one of these ways.
             if stop.is_set():
                 return
-            raise
+            if transient_wait(exc) is None:
+                raise
+            policy.failed(exc)
+            now = time.monotonic()
+            broken_since = now if broken_since is None else broken_since
+            if now - broken_since > policy.outage_s:
+                raise
+            # Lists may work while watches keep breaking: do not spin.
+            breaks += 1
+            stop.wait(min(2.0, 0.05 * 2**breaks))
+            state.resource_version = ""  # broken: list again (retried until the API is back)
 
 
 class _Collection:

@@ -14,6 +14,7 @@ from podchaos.model.faults import FAULT_TYPES, ContainerKill, FaultSpec, PodDele
 from podchaos.model.run import ClusterInfo, PhaseTimes, RunOutcome, RunReport, RunResult, ScenarioRun
 from podchaos.model.scenario import Manifest, Scenario, Workload
 from podchaos.model.timeline import (
+    ApiOutage,
     CgroupOomKills,
     ContainerSnapshot,
     EndpointsSnapshot,
@@ -34,6 +35,7 @@ from podchaos.model.verdict import ExpectationResult, Outcome, Verdict
 __all__ = [
     "EXPECTATION_TYPES",
     "FAULT_TYPES",
+    "ApiOutage",
     "CgroupOomKills",
     "ClusterInfo",
     "ContainerKill",

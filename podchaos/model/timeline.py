@@ -238,8 +238,31 @@ class EvictionRecord:
         return self.outcome == "refused" and self.cause == DISRUPTION_BUDGET_CAUSE
 
 
+@dataclass(frozen=True)
+class ApiOutage:
+    """A stretch when the Kubernetes API could not be used, and podchaos retried its calls and watches
+    until it could: from ``at`` to ``until`` (None: the recording ended first). What happened in
+    between was only seen afterwards, from re-listed state. ``failures`` counts the failed attempts,
+    ``error`` is what the first said; ``unreachable`` is False when the API answered, but with 5xx or
+    throttling."""
+
+    at: float
+    until: float | None
+    failures: int
+    error: str
+    unreachable: bool = True
+
+    def describe(self) -> str:
+        """``API unreachable +12.1 s to +15.3 s (4 failed attempts: ...)``."""
+        what = "API unreachable" if self.unreachable else "API failing"
+        end = f"+{self.until:.1f} s" if self.until is not None else "the end of the recording"
+        detail = f"{self.failures} failed attempts: {self.error}" if self.failures else self.error
+        return f"{what} +{self.at:.1f} s to {end} ({detail})"
+
+
 TimelineEntry = (
-    RequestRecord
+    ApiOutage
+    | RequestRecord
     | ContainerSnapshot
     | PodSnapshot
     | PodGone

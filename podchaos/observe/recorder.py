@@ -14,6 +14,7 @@ from podchaos.k8s.client import Kube
 from podchaos.k8s.streams import Stopper
 from podchaos.model.controllers import JobSnapshot
 from podchaos.model.timeline import (
+    ApiOutage,
     ContainerSnapshot,
     EndpointsSnapshot,
     EventRecord,
@@ -66,6 +67,9 @@ class Recorder:
         # The wall-clock time of the clock's zero: events and log lines are stamped in wall-clock time.
         self.wall_origin = time.time() - (time.monotonic() - self.started)
         self._stop = Stopper()
+        # The recording's own span (monotonic): the API outages that overlap it are part of its timeline.
+        self._opened: float | None = None
+        self._closed: float | None = None
         self._lock = threading.Lock()
         self._entries: list[TimelineEntry] = []
         self._last: dict[tuple[str, str], object] = {}
@@ -89,6 +93,7 @@ class Recorder:
 
     def start(self) -> None:
         """Start the pod, event, EndpointSlice and Job watches."""
+        self._opened = time.monotonic()
         watches = (
             ("pods", self._watch_pods),
             ("events", self._watch_events),
@@ -114,6 +119,8 @@ class Recorder:
 
     def stop(self) -> None:
         """Stop the watches and log streams: their responses are closed, so this takes milliseconds."""
+        if self._closed is None:
+            self._closed = time.monotonic()
         self._stop.set()
         self.logs.stop()
         with self._changed:
@@ -185,9 +192,26 @@ class Recorder:
             self._changed.notify_all()
 
     def timeline(self) -> Timeline:
-        """The timeline so far."""
+        """The timeline so far, with the API outages the recording rode out."""
+        outages = self.outages()
         with self._lock:
-            return Timeline(tuple(sorted(self._entries, key=lambda entry: entry.at)))
+            return Timeline(tuple(sorted([*self._entries, *outages], key=lambda entry: entry.at)))
+
+    def outages(self) -> list[ApiOutage]:
+        """The API outages (on the recording's clock) that overlapped the recording so far."""
+        health = getattr(self.kube, "health", None)
+        if health is None or self._opened is None:
+            return []
+        return [
+            ApiOutage(
+                round(outage.started - self.started, 3),
+                None if outage.ended is None else round(outage.ended - self.started, 3),
+                outage.failures,
+                outage.first_error,
+                outage.unreachable,
+            )
+            for outage in health.outages(self._opened, self._closed)
+        ]
 
     def live_pods(self) -> list[PodState]:
         """The latest state of every target pod still in the API."""

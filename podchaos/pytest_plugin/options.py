@@ -117,6 +117,15 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "write the run's metrics to PATH for node-exporter's textfile collector (atomically)",
     ),
+    Setting(
+        "podchaos_api_outage",
+        "--podchaos-api-outage",
+        "podchaos_api_outage",
+        "PODCHAOS_API_OUTAGE",
+        "60s",
+        "how long an unreachable or failing Kubernetes API is ridden out (every call and watch retried) "
+        "before a run fails",
+    ),
 )
 BY_DEST = {setting.dest: setting for setting in SETTINGS}
 
@@ -129,6 +138,7 @@ METAVARS = {
     "podchaos_report_dir": "DIR",
     "podchaos_pushgateway": "URL",
     "podchaos_metrics_file": "PATH",
+    "podchaos_api_outage": "DURATION",
 }
 
 SCENARIO_DIRS_INI = "podchaos_scenario_dirs"
@@ -150,6 +160,7 @@ class PodchaosOptions:
     allowed_contexts: tuple[str, ...]
     kind_cluster: str
     keep_namespace: bool
+    api_outage_s: float = 60.0
 
     @property
     def resolved_provider(self) -> Literal["local", "kind", "existing"]:
@@ -260,6 +271,18 @@ def _provider(config: pytest.Config) -> ProviderName:
     return value
 
 
+def _duration(config: pytest.Config, dest: str) -> float:
+    from podchaos.loader import parse_duration
+
+    value, source = setting_value(config, dest)
+    seconds = parse_duration(value)
+    if seconds is None or seconds < 0:
+        setting = BY_DEST[dest]
+        name = {"ini": setting.ini, "environment": setting.env}.get(source, setting.option)
+        raise pytest.UsageError(f"{name}: expected a duration such as 60s or 2m, got {value!r}")
+    return seconds
+
+
 def _path(config: pytest.Config, dest: str) -> Path | None:
     value, _ = setting_value(config, dest)
     if not value:
@@ -291,6 +314,7 @@ def read_options(config: pytest.Config) -> PodchaosOptions:
         allowed_contexts=tuple(dict.fromkeys(allowed)),
         kind_cluster=setting_value(config, "podchaos_kind_cluster")[0],
         keep_namespace=_flag(config, "podchaos_keep_namespace"),
+        api_outage_s=_duration(config, "podchaos_api_outage"),
     )
 
 

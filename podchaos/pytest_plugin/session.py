@@ -76,7 +76,7 @@ class ClusterSession:
             from podchaos.k8s.client import Kube
 
             access = self.access()
-            self._kube = Kube.from_kubeconfig(access.kubeconfig, access.context)
+            self._kube = Kube.from_kubeconfig(access.kubeconfig, access.context, self.options.api_outage_s)
         return self._kube
 
     def services(self) -> Services:

@@ -60,6 +60,7 @@ LEGEND: tuple[tuple[str, str, str], ...] = (
     ("band", "s-traffic-ok", "requests succeeded"),
     ("band", "s-traffic-mixed", "some requests failed"),
     ("band", "s-traffic-failed", "all requests failed"),
+    ("band", "s-api-down", "API unreachable (state re-listed after)"),
     ("mark", "m-fault", "fault injected"),
     ("mark", "m-restart", "container restart"),
     ("mark", "m-terminated", "container terminated"),
@@ -275,7 +276,7 @@ svg.timeline .pod-lane .lane-label { font-weight: 600; }
 .seg.s-ready { fill: #3f9142; } .seg.s-not-ready { fill: #e57373; } .seg.s-deleting { fill: #f0a04b; }
 .seg.s-running { fill: #4a90d9; } .seg.s-running-unready { fill: #a9c9ee; } .seg.s-waiting { fill: #f2c94c; }
 .seg.s-traffic-ok { fill: #7cc47f; } .seg.s-traffic-mixed { fill: #f0a04b; }
-.seg.s-traffic-failed { fill: #c62828; }
+.seg.s-traffic-failed { fill: #c62828; } .seg.s-api-down { fill: #6d4c41; }
 .seg.s-terminated { fill: #9aa5b1; } .seg.s-unknown { fill: #cbd2d9; } .seg.s-absent { fill: #eceff1; }
 .m-fault { stroke: #d0021b; stroke-width: 2; stroke-dasharray: 5 3; } .m-fault-head { fill: #d0021b; }
 svg.timeline .fault-label { fill: #d0021b; font-weight: 700; }

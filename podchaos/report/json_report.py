@@ -43,6 +43,7 @@ from podchaos.model import (
     Verdict,
 )
 from podchaos.model.timeline import (
+    ApiOutage,
     CgroupOomKills,
     EndpointsSnapshot,
     EndpointState,
@@ -64,6 +65,7 @@ RESULTS_FILE = "results.json"
 ENTRY_KINDS: dict[str, type[TimelineEntry]] = {
     cls.__name__: cls
     for cls in (
+        ApiOutage,
         ContainerSnapshot,
         PodSnapshot,
         PodGone,

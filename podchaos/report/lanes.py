@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from podchaos.model import (
+    ApiOutage,
     ContainerSnapshot,
     EndpointsSnapshot,
     EventRecord,
@@ -25,7 +26,7 @@ from podchaos.model import (
 from podchaos.model.traffic import TrafficSummary
 from podchaos.report.text import QUIET_EVENTS
 
-LaneKind = Literal["pod", "container", "endpoint", "traffic", "events"]
+LaneKind = Literal["api", "pod", "container", "endpoint", "traffic", "events"]
 
 TRAFFIC_BUCKET_S = 0.5
 """Width of a traffic lane segment: requests are drawn per half second, not one by one."""
@@ -175,6 +176,16 @@ def traffic_lane(requests: Sequence[RequestRecord]) -> Lane:
     )
 
 
+def api_lane(outages: Sequence[ApiOutage], end: float) -> Lane:
+    """The stretches when the API could not be used: what the other lanes show there was re-listed
+    afterwards, not watched as it happened."""
+    segments = tuple(
+        Segment(o.at, max(o.at, end if o.until is None else o.until), "s-api-down", o.describe())
+        for o in outages
+    )
+    return Lane(kind="api", key="api", label="Kubernetes API", segments=segments, marks=())
+
+
 def build_lanes(timeline: Timeline, until: float | None = None) -> tuple[Lane, ...]:
     """The lanes of a timeline: per pod (in order of appearance) its readiness band, then its containers.
 
@@ -200,6 +211,9 @@ def build_lanes(timeline: Timeline, until: float | None = None) -> tuple[Lane, .
     repeated = {name for name in names.values() if list(names.values()).count(name) > 1}
     probes = timeline.of_type(FileToken)
     lanes: list[Lane] = []
+    outages = timeline.of_type(ApiOutage)
+    if outages:
+        lanes.append(api_lane(outages, end))
     for uid, name in names.items():
         label = f"{name} ({uid[:8]})" if name in repeated else name
         stop = gone.get(uid, end)

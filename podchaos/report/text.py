@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from podchaos.model import (
+    ApiOutage,
     CgroupOomKills,
     ContainerSnapshot,
     EndpointsSnapshot,
@@ -45,7 +46,7 @@ def describe_entry(entry: TimelineEntry) -> str | None:
             )
         case EventRecord():
             if entry.reason in QUIET_EVENTS:
-                return f"  job {entry.job}: {entry.describe()}" if isinstance(entry, JobSnapshot) else None
+                return None
             return f"  event {entry.type} {entry.reason} {entry.pod}: {entry.message}"
         case FileToken():
             shown = "absent" if entry.content is None else repr(entry.content[:40])
@@ -61,10 +62,20 @@ def describe_entry(entry: TimelineEntry) -> str | None:
             return f"  endpoints {entry.service or entry.slice}: {', '.join(states) or 'none'}"
         case CgroupOomKills():
             return f"  oom-kill evidence {entry.pod}/{entry.container}: {entry.describe()}"
+    return _describe_recorded(entry)
+
+
+def _describe_recorded(entry: TimelineEntry) -> str | None:
+    """Lines for what podchaos read or met itself: logs, evictions, API outages."""
+    match entry:
         case LogLine():
             return f"  log {entry.pod}/{entry.container}: {entry.text[:100]}"
         case EvictionRecord():
             return f"  eviction {entry.pod}: {entry.outcome} ({entry.message[:100]})"
+        case JobSnapshot():
+            return f"  job {entry.job}: {entry.describe()}"
+        case ApiOutage():
+            return f"GAP {entry.describe()}"
     return None
 
 

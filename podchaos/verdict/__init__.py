@@ -43,7 +43,7 @@ from podchaos.model.expectations import (
 )
 from podchaos.model.timeline import FaultRecord, Timeline
 from podchaos.model.verdict import ExpectationResult, Outcome, Verdict
-from podchaos.verdict import containers, controllers, endpoints, files, pods, traffic
+from podchaos.verdict import containers, controllers, endpoints, files, gaps, pods, traffic
 from podchaos.verdict.common import Judgement
 from podchaos.verdict.containers import backoff_delays
 
@@ -93,7 +93,7 @@ def judge(expectation: Expectation, timeline: Timeline, now: float) -> Expectati
             expectation, Outcome.FAILED, "a fault to be injected", "no fault was injected"
         )
     j = RULES[type(expectation)](expectation, timeline, fault, now)
-    return ExpectationResult(expectation, j.outcome, j.expected, j.seen)
+    return gaps.noted(ExpectationResult(expectation, j.outcome, j.expected, j.seen), timeline, fault, now)
 
 
 def judge_all(expectations: tuple[Expectation, ...], timeline: Timeline, now: float, final: bool) -> Verdict:

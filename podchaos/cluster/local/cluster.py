@@ -202,6 +202,63 @@ class LocalCluster:
             log_dir=self.layout.logs,
         )
 
+    # --- restart one component ----------------------------------------------------------------
+    def component_names(self) -> list[str]:
+        """The names ``restart`` accepts: every daemon, as ``status`` lists them."""
+        return [daemon.name for daemon in self.all_daemons()]
+
+    def restart(self, name: str, down_for: float = 0.0) -> LocalStatus:
+        """Stop one running component, keep it stopped ``down_for`` seconds, start it again with the
+        same command line and wait until it serves; returns the status.
+
+        An outage of one part, as a rollout or a crash would cause: the rest keeps running, the data
+        stays, and the pid file names the new process (``status`` stays true throughout).
+        """
+        host.check_platform()
+        daemons = {daemon.name: daemon for daemon in self.all_daemons()}
+        if name not in daemons:
+            raise ClusterSetupError(f"no component {name!r}; components: {', '.join(daemons)}")
+        daemon = daemons[name]
+        with self._exclusive(f"cluster restart {name}"):
+            if not daemon.running():
+                raise ClusterSetupError(
+                    f"{name} is not running: bring the cluster up first (podchaos cluster up)"
+                )
+            self.progress(f"stopping {name}")
+            daemon.stop()
+            if down_for > 0:
+                self.progress(f"{name} stays stopped for {down_for:g}s")
+                time.sleep(down_for)
+            ready, what = self._serving(name)
+            self._start(daemon, ready, what)
+        return self.status()
+
+    def _serving(self, name: str) -> tuple[Callable[[], bool], str]:
+        """How to tell that component ``name`` serves again, and the words for it."""
+        health = {
+            "etcd": f"http://127.0.0.1:{ETCD_CLIENT_PORT}/health",
+            "kube-controller-manager": f"https://127.0.0.1:{CONTROLLER_MANAGER_PORT}/healthz",
+            "kube-scheduler": f"https://127.0.0.1:{SCHEDULER_PORT}/healthz",
+            "kube-proxy": f"http://127.0.0.1:{KUBE_PROXY_HEALTHZ_PORT}/healthz",
+            "coredns": f"http://127.0.0.1:{COREDNS_READY_PORT}/ready",
+        }
+        if name in health:
+            url = health[name]
+            return (lambda: http_ok(url)), f"{name} healthy"
+        if name == "kube-apiserver":
+            return self.admin().ready, "kube-apiserver ready"
+        for node in self.layout.nodes:
+            if name == f"kubelet-{node.name}":
+                url = f"http://127.0.0.1:{node.kubelet_healthz_port}/healthz"
+                return (lambda url=url: http_ok(url)), f"kubelet of {node.name} healthy"
+            if name == f"containerd-{node.name}":
+                socket = str(node.containerd_socket)
+                return (
+                    lambda socket=socket: host.succeeds(["ctr", "--address", socket, "version"]),
+                    f"containerd of {node.name} serving",
+                )
+        raise ClusterSetupError(f"no health check known for {name}")
+
     # --- up ----------------------------------------------------------------------------------
     def up(self) -> LocalStatus:
         """Make sure the cluster runs with every node Ready; returns its status."""

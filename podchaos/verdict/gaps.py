@@ -1,0 +1,50 @@
+"""Gaps: an expectation whose evidence may have fallen into an API outage says so.
+
+While the API could not be used, nothing was watched as it happened; afterwards the watches listed the
+state again. Expectations judged from such a state (a restart counter, the last termination, a phase,
+recorded events, files, evictions) see through the gap. Those judged from when something happened or
+from a moment in between (readiness times, a dip in availability, endpoint transitions, log lines,
+back-off delays) may have missed it, and their result names the gap.
+"""
+
+from __future__ import annotations
+
+from podchaos.model.expectations import (
+    EmptyDirKept,
+    EmptyDirLost,
+    EventSeen,
+    Eviction,
+    Expectation,
+    LastTerminated,
+    OomKilled,
+    PodPhase,
+    RestartCount,
+)
+from podchaos.model.timeline import ApiOutage, FaultRecord, Timeline
+from podchaos.model.verdict import ExpectationResult, Outcome
+
+# Judged from state a re-list restores, or from what podchaos itself recorded (files, evictions).
+SEEN_THROUGH_GAPS: frozenset[type[Expectation]] = frozenset(
+    {RestartCount, LastTerminated, OomKilled, PodPhase, EventSeen, Eviction, EmptyDirKept, EmptyDirLost}
+)
+
+
+def gaps_in(timeline: Timeline, since: float, now: float) -> tuple[ApiOutage, ...]:
+    """The API outages that overlap ``[since, now]``."""
+    return tuple(
+        outage
+        for outage in timeline.of_type(ApiOutage)
+        if outage.at <= now and (outage.until is None or outage.until >= since)
+    )
+
+
+def noted(result: ExpectationResult, timeline: Timeline, fault: FaultRecord, now: float) -> ExpectationResult:
+    """``result``, its ``seen`` naming the gaps after the fault its evidence may have fallen into."""
+    if type(result.expectation) in SEEN_THROUGH_GAPS or result.outcome is Outcome.PENDING:
+        return result
+    gaps = gaps_in(timeline, fault.at, now)
+    if not gaps:
+        return result
+    named = "; ".join(gap.describe() for gap in gaps)
+    note = f"evidence may have fallen into a gap ({named}): what happened then was only re-listed afterwards"
+    return ExpectationResult(result.expectation, result.outcome, result.expected, f"{result.seen} [{note}]")
