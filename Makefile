@@ -43,11 +43,12 @@ scenario: setup
 	$(WITH_GO) $(VENV)/bin/podchaos cluster up
 	$(WITH_GO) $(VENV)/bin/pytest --scenario=$(SCENARIO) -p no:cacheprovider $(PYTEST_ARGS)
 
-## lint: ruff, formatting, mypy --strict (podchaos and tests) and the import-linter contracts
+## lint: ruff, formatting, mypy --strict (podchaos, tests, the example project) and the import-linter contracts
 lint: setup
-	$(VENV)/bin/ruff check podchaos tests conftest.py bench
-	$(VENV)/bin/ruff format --check podchaos tests conftest.py bench
+	$(VENV)/bin/ruff check podchaos tests conftest.py bench docs/example-project
+	$(VENV)/bin/ruff format --check podchaos tests conftest.py bench docs/example-project
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --strict docs/example-project
 	@# Test modules import their layer's helpers by bare name (pytest's rootdir-less import mode), so
 	@# each layer is checked on its own: the same strictness as podchaos/.
 	MYPYPATH=tests/unit $(VENV)/bin/mypy tests/unit
