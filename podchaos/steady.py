@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Protocol, TypeVar
 
-from podchaos.errors import WorkloadNotSteady
+from podchaos.errors import WaitTimeout, WorkloadNotSteady
 from podchaos.model.timeline import PodState
 
 T = TypeVar("T")
@@ -63,10 +63,29 @@ def describe(pods: list[PodState]) -> str:
     return "; ".join(parts)
 
 
-def wait_steady(view: PodView, selector: str, timeout: float) -> list[PodState]:
+def describe_existing(labels: Mapping[str, Mapping[str, str]]) -> str:
+    """The namespace's pods with their labels: ``web-0 {app=web, tier=front}; ...``."""
+    if not labels:
+        return "the namespace has no pod at all (did the workload create any?)"
+    shown = [
+        f"{pod} {{{', '.join(f'{k}={v}' for k, v in sorted(pod_labels.items()))}}}"
+        for pod, pod_labels in sorted(labels.items())
+    ]
+    return "the namespace has: " + "; ".join(shown)
+
+
+def wait_steady(
+    view: PodView,
+    selector: str,
+    timeout: float,
+    existing: Callable[[], Mapping[str, Mapping[str, str]]] | None = None,
+) -> list[PodState]:
     """Wait until at least one target pod exists and all are Ready; returns them, by name.
 
     The watches answer: each change they record is checked at once, with no polling of the API.
+    When no pod ever matched the target labels, the error says which pods do exist, with their
+    labels (``existing``: pod name -> labels of every pod in the namespace), so a misspelt label
+    shows at once.
     """
     seen: list[PodState] = []
 
@@ -80,9 +99,17 @@ def wait_steady(view: PodView, selector: str, timeout: float) -> list[PodState]:
             return sorted(pods, key=lambda state: state.pod.pod)
         return None
 
-    return view.wait_until(
-        f"target pods ({selector}) Ready", all_ready, timeout, last_seen=lambda: describe(seen)
-    )
+    try:
+        return view.wait_until(
+            f"target pods ({selector}) Ready", all_ready, timeout, last_seen=lambda: describe(seen)
+        )
+    except WaitTimeout as exc:
+        if seen or existing is None:
+            raise
+        found = describe_existing(existing())
+        raise WorkloadNotSteady(
+            f"no pod matches the target labels ({selector}) after {timeout:g}s; {found}"
+        ) from exc
 
 
 def _growing(view: PodView, pods: list[PodState]) -> bool:

@@ -220,7 +220,9 @@ class Run:
             probe: TrafficProbe | None = None
             try:
                 with self.phases.timing("steady"):
-                    targets = wait_steady(recorder, selector, steady_timeout)
+                    targets = wait_steady(
+                        recorder, selector, steady_timeout, lambda: self.kube.pod_labels(self.namespace)
+                    )
                     if traffic is not None:
                         probe = self._start_traffic(recorder, traffic, steady_timeout)
                 recorder.follow_logs(targets)
@@ -267,7 +269,7 @@ class Run:
         """Wait until every pod carrying the ``target`` labels is Ready (at least one); returns them."""
         selector = selector_of(target)
         with self.phases.timing("steady"), Recorder(self.kube, self.namespace, selector) as recorder:
-            return wait_steady(recorder, selector, timeout)
+            return wait_steady(recorder, selector, timeout, lambda: self.kube.pod_labels(self.namespace))
 
     def fail(self, exc: BaseException) -> None:
         """Record why the run could not complete, with what the cluster shows (and, for an error

@@ -229,6 +229,13 @@ class Kube:
         ).items
         return [pod_state(item, at) for item in items]
 
+    def pod_labels(self, namespace: str) -> dict[str, dict[str, str]]:
+        """Every pod of the namespace -> its labels (what a target selector could have matched)."""
+        items: list[Any] = self._call(
+            f"list pods in {namespace}", lambda: self._core.list_namespaced_pod(namespace)
+        ).items
+        return {str(item.metadata.name): dict(item.metadata.labels or {}) for item in items}
+
     def pod(self, namespace: str, name: str, at: float = 0.0) -> PodState:
         """One pod with its containers; ObjectNotFound when it is gone."""
         read = self._call(
