@@ -12,12 +12,13 @@ from podchaos.observe import Recorder
 from podchaos.verdict import judge_all
 
 
-def token_target(recorder: Recorder, fault_pod_uid: str) -> PodState:
-    """Where file tokens are read back: the faulted pod if it lives on, else its replacement (never a
-    pod that is being deleted: its emptyDir still exists until it is gone)."""
-    pods = [state for state in recorder.live_pods() if not state.pod.deleting]
-    pods.sort(key=lambda state: (state.pod.pod_uid != fault_pod_uid, state.pod.pod))
-    return pods[0]
+def token_target(pods: list[PodState], fault: FaultRecord) -> PodState:
+    """Where file tokens are read back: the faulted pod if it lives on, else its replacement: the pod
+    of the same name (a StatefulSet's, with the same claim), else the first by name. Never a pod that
+    is being deleted: its emptyDir still exists until it is gone."""
+    live = [state for state in pods if not state.pod.deleting]
+    live.sort(key=lambda s: (s.pod.pod_uid != fault.pod_uid, s.pod.pod != fault.pod, s.pod.pod))
+    return live[0]
 
 
 def recovered(pods: list[PodState]) -> bool:
@@ -72,7 +73,7 @@ def observe_until_decided(
     while recorder.clock() < deadline:
         recorder.check()
         if not read_back and recovered(recorder.live_pods()):
-            target = token_target(recorder, fault.pod_uid)
+            target = token_target(recorder.live_pods(), fault)
             for container, path in checks:
                 recorder.add(tokens.read_file(kube, namespace, target, container, path, recorder.clock()))
             read_back = True

@@ -229,3 +229,20 @@ def test_the_report_draws_a_traffic_lane_and_the_summary_has_availability() -> N
     assert "<th>availability</th><th>longest outage</th>" in html
     assert '<td class="num">95.00%</td><td class="num">0.30 s</td>' in html
     assert "traffic (requests)" in html
+
+
+def test_tokens_are_read_back_from_the_faulted_pod_or_the_one_that_took_its_name() -> None:
+    from podchaos.engine.decide import token_target
+    from podchaos.model.timeline import PodState
+
+    def state(name: str, uid: str, deleting: bool = False) -> PodState:
+        return PodState(PodSnapshot(1.0, name, uid, "n1", "Running", True, deleting), ())
+
+    fault = FaultRecord(10.0, "pod-delete", "db-1", "uid-old", "", "delete")
+    # A StatefulSet's db-1 came back under its name (new uid): its claim holds the token, not db-0's.
+    recreated = [state("db-0", "uid-0"), state("db-1", "uid-new"), state("db-1", "uid-old", deleting=True)]
+    assert token_target(recreated, fault).pod.pod_uid == "uid-new"
+    living = [state("db-0", "uid-0"), state("db-1", "uid-old")]
+    assert token_target(living, fault).pod.pod_uid == "uid-old"
+    replaced = [state("web-a", "uid-a"), state("web-z", "uid-z")]
+    assert token_target(replaced, fault).pod.pod == "web-a"
