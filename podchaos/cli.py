@@ -17,7 +17,7 @@ from podchaos.errors import PodchaosError, ReportError
 
 if TYPE_CHECKING:
     from podchaos.cluster.local.cluster import LocalStatus
-    from podchaos.model import RunReport
+    from podchaos.model import RunReport, Scenario
 
 
 def _progress(message: str) -> None:
@@ -173,6 +173,39 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_all(files: Sequence[str], directories: Sequence[str], builtin: bool) -> list[Scenario]:
+    """The scenarios of ``files``; with none, those of the directories (and the built-in catalogue)."""
+    from podchaos.catalogue import builtin_scenario_dir, discover, load
+
+    if files:
+        return [load(Path(file)) for file in files]
+    found = discover([*([builtin_scenario_dir()] if builtin else []), *(Path(d) for d in directories)])
+    return [load(path) for path in found.values()]
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from podchaos.plan import describe_plan, permissions, rbac_notes
+
+    scenarios = _load_all(args.files, [], builtin=False)
+    for number, scenario in enumerate(scenarios):
+        print(("\n" if number else "") + "\n".join(describe_plan(scenario)))
+    if scenarios:
+        print()
+        for note in rbac_notes(permissions(scenarios)):
+            print(f"note: {note}")
+    return 0
+
+
+def _rbac(args: argparse.Namespace) -> int:
+    from podchaos.plan import permissions, rbac_notes, rbac_yaml
+
+    perms = permissions(_load_all(args.files, args.scenario_dir, builtin=not args.no_builtin))
+    for note in rbac_notes(perms):
+        print("# " + note, file=sys.stderr)
+    sys.stdout.write(rbac_yaml(perms, service_account=args.service_account, name=args.name))
+    return 0
+
+
 def _new(args: argparse.Namespace) -> int:
     from podchaos.scaffold import scaffold
 
@@ -237,6 +270,27 @@ container and expects what its spec implies: a restart (or the pod's end, with r
 the exit code of SIGKILL, no restart of the other containers, readiness again when it has a readiness
 probe, emptyDir data kept. The file is checked before it is written; edit it to taste. Never overwrites
 a file. Needs no cluster.
+"""
+
+
+PLAN_HELP = """\
+Load and check scenario files, then print what a run of each would do, touching nothing: the objects
+it creates (kind/name) in its own namespace, the faults and the pods and containers they target, the
+expectations, the traffic probe, and the permissions the run needs (as podchaos rbac derives them).
+pytest --podchaos-dry-run prints the same plan for the scenarios it selects. Needs no cluster.
+"""
+
+RBAC_HELP = """\
+Print the RBAC objects a least-privileged account needs to run scenarios (kubectl apply -f - takes
+them): a ClusterRole and its ClusterRoleBinding, since every run creates and deletes a namespace of its
+own, so nothing narrower can be granted beforehand; with node faults also a Role and RoleBinding in
+namespace default for the node-fault Lease (default/podchaos-node-faults). The rules follow what runs
+do: namespaces, pods (with pods/log, pods/exec), events, endpointslices, jobs; create on the kinds the
+scenarios' manifests hold; pods/eviction for node-drain; nodes get/list/patch for node faults.
+Derived from the given scenario files, else from the built-in catalogue and --scenario-dir.
+Notes go to stderr: the node agent (container-kill, oom-kill, probe-fail) runs privileged hostPID pods,
+so Pod Security admission must allow privileged pods in the namespaces podchaos creates.
+Needs no cluster.
 """
 
 
@@ -341,6 +395,33 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", metavar="FILE", help="where to write it (default: beside the manifest)"
     )
     new.set_defaults(handler=_new)
+    plan = commands.add_parser(
+        "plan",
+        help="print what scenarios would do and the permissions they need (no cluster)",
+        description=PLAN_HELP,
+        formatter_class=_Formatter,
+    )
+    plan.add_argument("files", nargs="+", metavar="FILE", help="scenario files")
+    plan.set_defaults(handler=_plan)
+    rbac = commands.add_parser(
+        "rbac",
+        help="print the ClusterRole (and Role) a least-privileged account needs (no cluster)",
+        description=RBAC_HELP,
+        formatter_class=_Formatter,
+    )
+    rbac.add_argument("files", nargs="*", metavar="FILE", help="scenario files (default: the catalogue)")
+    rbac.add_argument(
+        "--scenario-dir", action="append", default=[], metavar="DIR", help="also these scenarios (repeatable)"
+    )
+    rbac.add_argument("--no-builtin", action="store_true", help="leave the built-in catalogue out")
+    rbac.add_argument(
+        "--service-account",
+        default="podchaos/podchaos",
+        metavar="NAMESPACE/NAME",
+        help="the ServiceAccount the bindings name (default: podchaos/podchaos)",
+    )
+    rbac.add_argument("--name", default="podchaos", help="name of the roles and bindings (default: podchaos)")
+    rbac.set_defaults(handler=_rbac)
     return parser
 
 

@@ -43,6 +43,8 @@ class ScenarioFile(pytest.File):
         yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
 
 
+PLAN_SECTION = "podchaos plan"
+
 # pytest's own markers change how a test runs; a tag by such a name stays a podchaos_tag only.
 RESERVED_MARKERS = frozenset(
     {"skip", "skipif", "xfail", "usefixtures", "filterwarnings", "parametrize", "tryfirst", "trylast"}
@@ -91,6 +93,9 @@ class ScenarioItem(pytest.Item):
 
         super().setup()
         session = self.config.stash[SESSION_KEY]
+        if session.options.dry_run:
+            self.print_plan()
+            return
         options = runner.RunOptions(keep_namespace=session.options.keep_namespace, run_id=deploy.new_run_id())
         # Whatever goes wrong, a cluster that does not come up included, is the result's error, and
         # the run still counts in the reports and metrics.
@@ -107,6 +112,14 @@ class ScenarioItem(pytest.Item):
         self.finished(result)
         if result.error:
             raise ScenarioFailed(result)
+
+    def print_plan(self) -> None:
+        """--podchaos-dry-run: the plan goes into the setup report (the terminal summary prints it, from
+        xdist workers too); no cluster is made ready, nothing is connected to."""
+        from podchaos.plan import describe_plan
+
+        text = "\n".join(describe_plan(self.scenario))
+        self.add_report_section("setup", PLAN_SECTION, text)
 
     def runtest(self) -> None:
         if self.result is not None and not self.result.passed:

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 def ready_cluster(config: pytest.Config) -> ClusterAccess:
     """Make the session's cluster ready; the first time, call ``pytest_podchaos_cluster_ready``."""
     session = config.stash[SESSION_KEY]
+    if session.options.dry_run:
+        pytest.skip("--podchaos-dry-run: no cluster is used")
     first = not session.started
     access = session.access()
     if first:

@@ -94,6 +94,15 @@ SETTINGS: tuple[Setting, ...] = (
         "keep each run's namespace for debugging instead of deleting it",
     ),
     Setting(
+        "podchaos_dry_run",
+        "--podchaos-dry-run",
+        "podchaos_dry_run",
+        "PODCHAOS_DRY_RUN",
+        "no",
+        "load and check the scenarios and print each one's plan (objects, faults and targets, "
+        "expectations, permissions) without touching any cluster; every scenario item passes",
+    ),
+    Setting(
         "podchaos_report_dir",
         "--podchaos-report-dir",
         "podchaos_report_dir",
@@ -161,6 +170,7 @@ class PodchaosOptions:
     kind_cluster: str
     keep_namespace: bool
     api_outage_s: float = 60.0
+    dry_run: bool = False
 
     @property
     def resolved_provider(self) -> Literal["local", "kind", "existing"]:
@@ -203,7 +213,7 @@ def add_options(parser: pytest.Parser) -> None:
     )
     for setting in SETTINGS:
         where = f"ini: {setting.ini}; env: {setting.env}; default: {setting.default or 'none'}"
-        if setting.dest == "podchaos_keep_namespace":
+        if setting.dest in {"podchaos_keep_namespace", "podchaos_dry_run"}:
             group.addoption(
                 setting.option, action="store_true", default=None, help=f"{setting.help} ({where})"
             )
@@ -315,6 +325,7 @@ def read_options(config: pytest.Config) -> PodchaosOptions:
         kind_cluster=setting_value(config, "podchaos_kind_cluster")[0],
         keep_namespace=_flag(config, "podchaos_keep_namespace"),
         api_outage_s=_duration(config, "podchaos_api_outage"),
+        dry_run=_flag(config, "podchaos_dry_run"),
     )
 
 

@@ -19,7 +19,7 @@ import pytest
 from podchaos.catalogue import discover, is_scenario_file, select
 from podchaos.errors import PodchaosError
 from podchaos.pytest_plugin import hookspecs
-from podchaos.pytest_plugin.collection import ScenarioFile, ScenarioItem
+from podchaos.pytest_plugin.collection import PLAN_SECTION, ScenarioFile, ScenarioItem
 from podchaos.pytest_plugin.fixtures import (  # noqa: F401  (fixtures are registered by being module attributes)
     chaos,
     podchaos_cluster,
@@ -219,6 +219,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if others:
         config.hook.pytest_deselected(items=others)
         items[:] = [item for item in items if isinstance(item, ScenarioItem)]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """--podchaos-dry-run: each scenario's plan, from its report (the setup's section)."""
+    if not config.stash[OPTIONS_KEY].dry_run:
+        return
+    plans = [
+        content
+        for report in terminalreporter.stats.get("passed", [])
+        if report.when == "call"
+        for title, content in report.sections
+        if PLAN_SECTION in title
+    ]
+    if plans:
+        terminalreporter.section("podchaos plan (dry run: no cluster was used)")
+        for plan in plans:
+            terminalreporter.write_line(plan)
+            terminalreporter.write_line("")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
