@@ -89,7 +89,9 @@ def api_requests(kube: Any) -> Counter[str]:
     """The apiserver's ``apiserver_request_total``, summed per verb."""
     from prometheus_client.parser import text_string_to_metric_families
 
-    method, url, headers, _body, _post = kube.param_serialize("GET", "/metrics", auth_settings=["BearerToken"])
+    method, url, headers, _body, _post = kube.param_serialize(
+        "GET", "/metrics", auth_settings=["BearerToken"]
+    )
     response = kube.call_api(method, url, headers)
     response.read()
     counts: Counter[str] = Counter()

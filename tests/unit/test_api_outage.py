@@ -41,8 +41,10 @@ def api_error(
 def refused() -> ApiUnreachable:
     with pytest.raises(ApiUnreachable) as info, translated("read pod x"):
         raise urllib3.exceptions.MaxRetryError(
-            None, "/api", ConnectionRefusedError(111, "Connection refused")
-        )  # type: ignore[arg-type]
+            None,  # type: ignore[arg-type]
+            "/api",
+            ConnectionRefusedError(111, "Connection refused"),
+        )
     return info.value
 
 
