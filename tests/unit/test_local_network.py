@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from collections.abc import Sequence
 from pathlib import Path
+
+import pytest
 
 from podchaos.cluster.local import components, config, network
 from podchaos.cluster.local.layout import ADDRESS_DEVICE, DNS_IP, OWN_NETWORKS, Layout
@@ -72,3 +75,59 @@ def test_kube_proxy_never_opens_node_ports_beyond_the_node_addresses() -> None:
     assert "--nodeport-addresses=10.250.0.0/24" in argv
     assert f"--proxy-mode={components.PROXY_MODE}" in argv
     assert "--cluster-cidr=10.251.0.0/16" in argv
+
+
+def test_each_pod_bridge_has_its_own_locally_administered_unicast_address() -> None:
+    macs = [network.bridge_mac(node.pod_gateway) for node in LAYOUT.nodes]
+    assert len(set(macs)) == len(macs), macs
+    for mac in macs:
+        octets = [int(part, 16) for part in mac.split(":")]
+        assert len(octets) == 6, mac
+        assert all(0 <= octet <= 255 for octet in octets), mac
+        assert octets[0] & 0x02, f"{mac} is not locally administered"
+        assert not octets[0] & 0x01, f"{mac} is a multicast address"
+    assert network.bridge_mac("10.251.1.1") == "02:50:43:fb:01:01"
+
+
+def _device(sys_net: Path, name: str, address: str, assign_type: int) -> None:
+    (sys_net / name).mkdir(parents=True)
+    (sys_net / name / "address").write_text(address + "\n")
+    (sys_net / name / "addr_assign_type").write_text(f"{assign_type}\n")
+
+
+def test_a_bridge_address_counts_as_fixed_only_when_it_was_set(tmp_path: Path) -> None:
+    mac = network.bridge_mac("10.251.1.1")
+    _device(tmp_path, "set", mac, network.NET_ADDR_SET)
+    # Equal by chance but taken from a port (NET_ADDR_STOLEN) or random: it would change with the ports.
+    _device(tmp_path, "stolen", mac, 2)
+    _device(tmp_path, "random", mac, 1)
+    _device(tmp_path, "other", "02:50:43:fb:02:01", network.NET_ADDR_SET)
+    assert network.bridge_mac_fixed("set", mac, tmp_path)
+    for name in ("stolen", "random", "other", "missing"):
+        assert not network.bridge_mac_fixed(name, mac, tmp_path), name
+
+
+def test_bridges_get_their_fixed_address_once_and_announce_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sys_net, sysctl = tmp_path / "net", tmp_path / "sys"
+    first, second = LAYOUT.nodes[0], LAYOUT.nodes[1]
+    _device(sys_net, first.bridge, "5a:00:00:00:00:07", 2)
+    _device(sys_net, second.bridge, network.bridge_mac(second.pod_gateway), network.NET_ADDR_SET)
+    for node in (first, second):
+        (sysctl / f"net/ipv4/conf/{node.bridge}").mkdir(parents=True)
+    ran: list[list[str]] = []
+    monkeypatch.setattr(network, "SYS_NET", sys_net)
+    monkeypatch.setattr(network, "SYSCTL", sysctl)
+
+    def run(argv: Sequence[str], **_: object) -> str:
+        ran.append(list(argv))
+        return ""
+
+    monkeypatch.setattr(network, "run", run)
+    assert network.fix_bridge_addresses(LAYOUT) == [first.bridge]
+    assert ran == [
+        ["ip", "link", "set", "dev", first.bridge, "address", network.bridge_mac(first.pod_gateway)]
+    ]
+    for node in (first, second):
+        assert (sysctl / f"net/ipv4/conf/{node.bridge}/arp_notify").read_text() == "1\n"

@@ -299,7 +299,8 @@ class LocalCluster:
     def _refresh_running(self) -> None:
         """Bring a running cluster that an older podchaos started up to this one's configuration:
         the stateless controller-manager and scheduler are restarted when their command lines differ
-        (a flag added since), and the storage every cluster has is put in place."""
+        (a flag added since), pod bridges get their fixed addresses, and the storage every cluster has
+        is put in place."""
         ports = {"kube-controller-manager": CONTROLLER_MANAGER_PORT, "kube-scheduler": SCHEDULER_PORT}
         for daemon in self.control_plane()[2:]:
             argv = daemon.running_argv()
@@ -308,6 +309,8 @@ class LocalCluster:
                 daemon.stop()
                 health = f"https://127.0.0.1:{ports[daemon.name]}/healthz"
                 self._start(daemon, partial(http_ok, health), f"{daemon.name} healthy")
+        for bridge in network.fix_bridge_addresses(self.layout):
+            self.progress(f"gave pod bridge {bridge} its fixed address")
         self._ensure_storage()
 
     def _ensure_storage(self) -> None:

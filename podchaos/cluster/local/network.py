@@ -7,6 +7,13 @@ the ``FORWARD`` chain: pod to pod is accepted, anything else entering or leaving
 network is dropped. The cluster's address ranges are routed to the port-less address device, so a
 packet for an unused cluster address is dropped here instead of following the default route away.
 
+Each bridge has an address of its own. A Linux bridge without one takes the lowest address of its
+ports and changes it whenever the pod holding that one is deleted (or a pod with a lower one starts);
+pods keep the gateway's old address in their ARP cache for up to a minute, and their packets to it are
+flooded instead of delivered to this host. Service traffic survives that (the bridge rewrites the
+destination of packets kube-proxy translated), but nothing else does: DNS queries to the cluster DNS
+and pod to pod across nodes are lost for 5 to 15 s after each such change while pods come and go.
+
 Everything added is found again by name: the chain, the devices (their routes go with them), the
 kube-proxy tables, and the forwarding switches (saved before the first change, restored by ``down``).
 """
@@ -26,6 +33,7 @@ FORWARD_CHAIN = "PODCHAOS-FORWARD"
 # The tables kube-proxy's nftables mode keeps all of its rules in (pkg/proxy/nftables/proxier.go).
 PROXY_TABLES = (("ip", "kube-proxy"), ("ip6", "kube-proxy"))
 SYSCTL = Path("/proc/sys")
+SYS_NET = Path("/sys/class/net")
 IP_FORWARD = "net/ipv4/ip_forward"
 
 
@@ -63,8 +71,34 @@ def forward_rules(layout: Layout) -> list[list[str]]:
     return rules
 
 
+def bridge_mac(gateway: str) -> str:
+    """The fixed, locally administered unicast address of the pod bridge whose address is ``gateway``.
+
+    ``02:50:43`` then the gateway's last three bytes: one per node, and never a veth's (the kernel
+    gives those random addresses, which could collide with it once in 2**40).
+    """
+    octets = [int(part) for part in gateway.split(".")]
+    return "02:50:43:" + ":".join(f"{octet:02x}" for octet in octets[1:])
+
+
 def _sysctl(name: str) -> Path:
     return SYSCTL / name
+
+
+# /sys/class/net/<device>/addr_assign_type of an address set by hand (linux/netdevice.h NET_ADDR_SET):
+# the only kind a bridge keeps when its ports change.
+NET_ADDR_SET = 3
+
+
+def bridge_mac_fixed(bridge: str, mac: str, sys_net: Path | None = None) -> bool:
+    """True when ``bridge`` has the address ``mac`` and it was set, so it stays when ports come and go."""
+    device = (SYS_NET if sys_net is None else sys_net) / bridge
+    try:
+        address = (device / "address").read_text().strip()
+        assign_type = int((device / "addr_assign_type").read_text())
+    except (OSError, ValueError):
+        return False
+    return address == mac and assign_type == NET_ADDR_SET
 
 
 def _forwarding_saved(layout: Layout) -> Path:
@@ -83,12 +117,13 @@ def ensure(layout: Layout) -> None:
         saved.write_text(_sysctl(IP_FORWARD).read_text())
     for node in layout.nodes:
         if run(["ip", "-o", "link", "show", node.bridge], check=False).strip() == "":
-            run(["ip", "link", "add", node.bridge, "type", "bridge"])
+            run(["ip", "link", "add", node.bridge, "address", bridge_mac(node.pod_gateway), "type", "bridge"])
         present = run(["ip", "-o", "-4", "addr", "show", "dev", node.bridge])
         if f" {node.pod_gateway}/" not in present:
             run(["ip", "addr", "add", f"{node.pod_gateway}/24", "dev", node.bridge])
         run(["ip", "link", "set", node.bridge, "up"])
         _sysctl(f"net/ipv4/conf/{node.bridge}/forwarding").write_text("1\n")
+    fix_bridge_addresses(layout)
     for network in OWN_NETWORKS:
         run(["ip", "route", "replace", network, "dev", ADDRESS_DEVICE])
     if not succeeds(["iptables", "-t", "filter", "-n", "-L", FORWARD_CHAIN]):
@@ -98,6 +133,24 @@ def ensure(layout: Layout) -> None:
         run(["iptables", "-t", "filter", "-A", FORWARD_CHAIN, *rule])
     if not succeeds(["iptables", "-t", "filter", "-C", "FORWARD", "-j", FORWARD_CHAIN]):
         run(["iptables", "-t", "filter", "-I", "FORWARD", "1", "-j", FORWARD_CHAIN])
+
+
+def fix_bridge_addresses(layout: Layout) -> list[str]:
+    """Give every existing pod bridge its fixed address (idempotent); returns the bridges changed.
+
+    A bridge of a cluster started before the addresses were fixed changes once, here; arp_notify has
+    the kernel announce the change with a gratuitous ARP, so that its pods take the new address at once.
+    """
+    changed = []
+    for node in layout.nodes:
+        if not (SYS_NET / node.bridge).exists():
+            continue
+        _sysctl(f"net/ipv4/conf/{node.bridge}/arp_notify").write_text("1\n")
+        mac = bridge_mac(node.pod_gateway)
+        if not bridge_mac_fixed(node.bridge, mac):
+            run(["ip", "link", "set", "dev", node.bridge, "address", mac])
+            changed.append(node.bridge)
+    return changed
 
 
 @dataclass(frozen=True)
