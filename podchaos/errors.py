@@ -7,6 +7,7 @@ calls them, with ``raise ... from`` so the cause stays visible.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -80,6 +81,42 @@ class ObjectNotFound(ApiError):
 
 class Conflict(ApiError):
     """HTTP 409: the object already exists, or changed since it was read."""
+
+
+class Forbidden(ApiError):
+    """HTTP 403: the account lacks a permission. ``verb`` and ``resource`` (``nodes``, ``pods/eviction``,
+    ``leases.coordination.k8s.io``) name it when the API said which (it does for RBAC denials)."""
+
+    def __init__(
+        self, action: str, status: int, reason: str, message: str, causes: tuple[tuple[str, str], ...] = ()
+    ) -> None:
+        super().__init__(action, status, reason, message, causes)
+        self.user, self.verb, self.resource, self.scope = _denial(message)
+        if self.verb:
+            where = f" ({self.scope})" if self.scope else ""
+            self.args = (
+                f"{action}: forbidden: {self.user or 'the account'} lacks the permission to {self.verb} "
+                f"{self.resource}{where}; `podchaos rbac` prints the roles a run needs",
+            )
+        else:
+            self.args = (
+                f"{action}: forbidden (HTTP 403): {message}; `podchaos rbac` prints the roles a run needs",
+            )
+
+
+def _denial(message: str) -> tuple[str, str, str, str]:
+    """(user, verb, resource, scope) of an RBAC denial message; empty strings when it is not one."""
+    found = re.search(
+        r'User "(?P<user>[^"]*)" cannot (?P<verb>[a-z]+) resource "(?P<resource>[^"]+)"'
+        r'(?: in API group "(?P<group>[^"]*)")?(?P<scope> in the namespace "[^"]*"| at the cluster scope)?',
+        message,
+    )
+    if found is None:
+        return "", "", "", ""
+    group = found["group"] or ""
+    resource = f"{found['resource']}.{group}" if group else found["resource"]
+    scope = (found["scope"] or "").strip().replace("the namespace ", "namespace ").replace('"', "")
+    return found["user"], found["verb"], resource, scope
 
 
 class TooManyRequests(ApiError):

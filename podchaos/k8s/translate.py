@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import urllib3.exceptions
 from kubernetes.client.exceptions import ApiException
 
-from podchaos.errors import ApiError, ApiUnreachable, Conflict, ObjectNotFound, TooManyRequests
+from podchaos.errors import ApiError, ApiUnreachable, Conflict, Forbidden, ObjectNotFound, TooManyRequests
 from podchaos.k8s.outage import SLOW_S, ApiHealth
 from podchaos.model.timeline import DISRUPTION_BUDGET_CAUSE
 from podchaos.waiting import retry_transient
@@ -28,7 +28,12 @@ TRANSIENT_STATUSES = {500, 502, 503, 504}
 # A websocket (exec) that could not be opened says why only in words (status 0).
 _TRANSIENT_WORDS = ("connection refused", "connection reset", "timed out", "handshake status 5", "eof")
 
-_BY_STATUS: dict[int, type[ApiError]] = {404: ObjectNotFound, 409: Conflict, 429: TooManyRequests}
+_BY_STATUS: dict[int, type[ApiError]] = {
+    403: Forbidden,
+    404: ObjectNotFound,
+    409: Conflict,
+    429: TooManyRequests,
+}
 
 
 def _status(exc: ApiException) -> tuple[str, str, tuple[tuple[str, str], ...]]:
@@ -61,6 +66,9 @@ def translated(action: str) -> Iterator[None]:
     except ApiException as exc:
         status = int(exc.status or 0)
         reason, message, causes = _status(exc)
+        if status == 0 and "handshake status 403" in reason.lower():
+            # An exec refused before its websocket opened says so only in words.
+            raise Forbidden(action, 403, "Forbidden", reason) from exc
         raise _BY_STATUS.get(status, ApiError)(action, status, reason, message, causes) from exc
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise ApiUnreachable(f"{action}: cannot reach the Kubernetes API: {exc}") from exc

@@ -1,0 +1,66 @@
+"""A 403 from the API becomes Forbidden, naming the missing permission (verb and resource)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from kubernetes.client.exceptions import ApiException
+
+from podchaos.errors import Forbidden
+from podchaos.k8s.translate import CallPolicy, transient_wait, translated
+
+
+def _denied(message: str) -> ApiException:
+    exc = ApiException(status=403, reason="Forbidden")
+    exc.body = json.dumps({"kind": "Status", "reason": "Forbidden", "message": message, "code": 403})
+    return exc
+
+
+NODE = (
+    'nodes "podchaos-node-1" is forbidden: User "system:serviceaccount:chaos:runner" cannot patch '
+    'resource "nodes" in API group "" at the cluster scope'
+)
+LEASE = (
+    'leases.coordination.k8s.io is forbidden: User "system:serviceaccount:chaos:runner" cannot create '
+    'resource "leases" in API group "coordination.k8s.io" in the namespace "default"'
+)
+
+
+def test_a_denied_patch_names_verb_and_resource() -> None:
+    with pytest.raises(Forbidden) as caught, translated("cordon node podchaos-node-1"):
+        raise _denied(NODE)
+    error = caught.value
+    assert (error.verb, error.resource, error.scope) == ("patch", "nodes", "at the cluster scope")
+    assert str(error) == (
+        "cordon node podchaos-node-1: forbidden: system:serviceaccount:chaos:runner lacks the permission "
+        "to patch nodes (at the cluster scope); `podchaos rbac` prints the roles a run needs"
+    )
+
+
+def test_a_denied_lease_names_group_and_namespace() -> None:
+    with pytest.raises(Forbidden) as caught, translated("create lease default/podchaos-node-faults"):
+        raise _denied(LEASE)
+    assert caught.value.resource == "leases.coordination.k8s.io"
+    assert caught.value.scope == "in namespace default"
+    assert "to create leases.coordination.k8s.io (in namespace default)" in str(caught.value)
+
+
+def test_forbidden_is_final_not_retried() -> None:
+    calls = 0
+
+    def call() -> None:
+        nonlocal calls
+        calls += 1
+        raise _denied(NODE)
+
+    with pytest.raises(Forbidden):
+        CallPolicy(outage_s=5).call("cordon node podchaos-node-1", call)
+    assert calls == 1
+    assert transient_wait(Forbidden("x", 403, "Forbidden", NODE)) is None
+
+
+def test_a_refused_exec_websocket_is_forbidden_too() -> None:
+    exc = ApiException(status=0, reason="Handshake status 403 Forbidden -+-+- {} -+-+- b'forbidden'")
+    with pytest.raises(Forbidden, match="exec in ns/pod/c: forbidden"), translated("exec in ns/pod/c"):
+        raise exc
