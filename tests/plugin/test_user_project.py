@@ -2,10 +2,10 @@
 into a fresh venv outside this repository, the project copied next to it, and there pytest's collection,
 ``--podchaos-list-scenarios`` and (when podchaos has it) ``--podchaos-dry-run``.
 
-Nothing here runs a scenario: collection and listing only. As a guard, the environment points podchaos
-at an existing cluster whose kubeconfig does not exist, so a run that slipped through would error out
-instead of starting the local cluster. The venv is made once for the module (about a minute; pip's
-cache is reused, and the dependencies come from the package index)."""
+Nothing here runs a scenario: collection, listing and the dry run's plan only. As a guard, the
+environment points podchaos at an existing cluster whose kubeconfig does not exist, so a run that
+slipped through would error out instead of starting the local cluster. The venv is made once for the
+module (a minute or two; pip's cache is reused, and the dependencies come from the package index)."""
 
 from __future__ import annotations
 
@@ -144,6 +144,8 @@ def test_dry_run_plans_the_projects_scenarios_only(user_project: UserProject) ->
         pytest.skip("this podchaos has no --podchaos-dry-run")
     result = user_project.pytest("--podchaos-dry-run", "--scenario=*")
     assert result.returncode == 0, result.stdout + result.stderr
-    for node_id in SCENARIOS:
-        assert node_id.rsplit("::", 1)[1] in result.stdout
+    planned = re.findall(r"^scenario (\S+) \(", result.stdout, flags=re.MULTILINE)
+    assert sorted(planned) == sorted(node_id.rsplit("::", 1)[1] for node_id in SCENARIOS)
+    # The objects come from chaos/web.yaml, the workload file next to the scenarios.
+    assert result.stdout.count("Deployment/web") == len(SCENARIOS)
     assert not re.search(r"(?<![\w-])(sidecar-kill|pod-delete-graceful)(?![\w-])", result.stdout)
