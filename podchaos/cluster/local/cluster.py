@@ -326,20 +326,25 @@ class LocalCluster:
         When every daemon runs but a node is not Ready yet, waits for it a little first: tearing a
         running cluster down would break every other session using it.
         """
-        if current.server_version != KUBERNETES_VERSION or len(current.nodes) != self.layout.node_count:
-            return None
-        if current.healthy:
-            return current
+        if current.healthy and current.server_version == KUBERNETES_VERSION:
+            return current if len(current.nodes) == self.layout.node_count else None
         if not all(component.pid for component in current.components):
             return None
+        if current.server_version and current.server_version != KUBERNETES_VERSION:
+            return None
+        # Every daemon runs: an API that does not answer this once (busy, or restarting) or a node
+        # not Ready yet is waited for, since tearing a running cluster down would break every other
+        # session using it.
         self.progress(
-            f"every component runs but not every node is Ready: waiting up to {NODE_READY_GRACE:g}s"
+            f"every component runs but the API or a node is not ready: waiting up to {NODE_READY_GRACE:g}s"
         )
         try:
             self._wait_nodes_ready(NODE_READY_GRACE)
         except (ClusterSetupError, WaitTimeout):
             return None
         current = self.status()
+        if current.server_version != KUBERNETES_VERSION or len(current.nodes) != self.layout.node_count:
+            return None
         return current if current.healthy else None
 
     def _data_is_current(self) -> bool:
