@@ -19,6 +19,9 @@ from podchaos.cluster.local.layout import Layout
 from podchaos.loader import load_scenario
 from podchaos.model import Scenario
 
+# Read at import, before pytester points HOME at a temporary directory (Layout.default() follows HOME).
+BUILD_CACHE = Layout.default().cache
+
 CONTAINER_KILLS = ("main-kill-restart-always", "shellless-container-kill")
 ENDPOINT_REMOVED = "pod-delete-graceful"
 REPLACED = "pod-delete-force"
@@ -45,7 +48,7 @@ def test_a_real_catalogue_run_reports_and_exports_what_it_measured(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, pushgateway: str
 ) -> None:
     # pytester points HOME at a temporary directory; keep the cluster's build cache where it is.
-    monkeypatch.setenv("PODCHAOS_CACHE_DIR", str(Layout.default().cache))
+    monkeypatch.setenv("PODCHAOS_CACHE_DIR", str(BUILD_CACHE))
     result = pytester.runpytest_subprocess(
         "-p",
         "no:cacheprovider",

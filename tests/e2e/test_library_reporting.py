@@ -16,6 +16,9 @@ from host_tools import SampleKey, key, samples_of
 
 from podchaos.cluster.local.layout import Layout
 
+# Read at import, before pytester points HOME at a temporary directory (Layout.default() follows HOME).
+BUILD_CACHE = Layout.default().cache
+
 LIBRARY_TESTS = '''
 from podchaos.model import LastTerminated, PodReady, RestartCount
 
@@ -71,7 +74,7 @@ def test_chaos_fixture_tests_are_reported_and_counted(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # pytester points HOME at a temporary directory; keep the cluster's build cache where it is.
-    monkeypatch.setenv("PODCHAOS_CACHE_DIR", str(Layout.default().cache))
+    monkeypatch.setenv("PODCHAOS_CACHE_DIR", str(BUILD_CACHE))
     pytester.makepyfile(test_library=LIBRARY_TESTS)
     result = pytester.runpytest_subprocess(
         "-p",

@@ -12,6 +12,9 @@ import yaml
 from podchaos.cluster.local.layout import Layout
 from podchaos.loader import load_scenario, parse_scenario
 
+# Read at import, before pytester points HOME at a temporary directory (Layout.default() follows HOME).
+BUILD_CACHE = Layout.default().cache
+
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 
@@ -26,7 +29,7 @@ def test_library_example_passes_on_the_cluster(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, example: str
 ) -> None:
     # pytester points HOME at a temporary directory; keep the cluster's build cache where it is.
-    monkeypatch.setenv("PODCHAOS_CACHE_DIR", str(Layout.default().cache))
+    monkeypatch.setenv("PODCHAOS_CACHE_DIR", str(BUILD_CACHE))
     pytester.makepyfile(test_readme_example=example)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
     result.assert_outcomes(passed=1)
