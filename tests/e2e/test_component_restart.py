@@ -137,14 +137,17 @@ def test_a_run_rides_out_a_component_restart_and_records_the_gap(
     outages = timeline.of_type(ApiOutage)
     shown = format_timeline(timeline)
     assert verdict.passed, f"{[(r.expected, r.seen) for r in verdict.failures()]}\n{shown}"
-    assert outages, f"no gap recorded in the timeline although {name} was down:\n{shown}"
+    if name != "etcd":
+        # While etcd restarts the apiserver answers reads from its watch cache and a slow write may
+        # finish under the threshold: the run must pass, a gap is not always there to see.
+        assert outages, f"no gap recorded in the timeline although {name} was down:\n{shown}"
     for outage in outages:
         assert outage.until is not None, f"gap never ended: {outage.describe()}"
         print(f"{name}: {outage.describe()}")
-    assert "GAP " in shown
-    print(
-        f"{name}: run took {elapsed:.1f}s; longest gap {max(o.until - o.at for o in outages if o.until):.1f}s"
-    )
+    if outages:
+        assert "GAP " in shown
+        longest = max(o.until - o.at for o in outages if o.until)
+        print(f"{name}: run took {elapsed:.1f}s; longest gap {longest:.1f}s")
     # Nothing left behind: the namespace is gone (the run waited for it) and the cluster is healthy.
     with_new = Kube.from_kubeconfig(local_cluster.kubeconfig, local_cluster.context)
     try:

@@ -363,6 +363,8 @@ def test_the_status_command_prints_every_component_and_both_nodes_ready(
         "kube-controller-manager",
         "kube-scheduler",
         *(f"{daemon}-{node}" for daemon in ("containerd", "kubelet") for node in NODE_NAMES),
+        "kube-proxy",
+        "coredns",
     }, lines
     assert all(words[1:3] == ["running", "(pid"] for words in components), lines
     rows = [line.split() for line in lines]
