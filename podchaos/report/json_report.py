@@ -42,6 +42,7 @@ from podchaos.model import (
     Traffic,
     Verdict,
 )
+from podchaos.model.controllers import JobSnapshot
 from podchaos.model.timeline import (
     ApiOutage,
     CgroupOomKills,
@@ -77,6 +78,7 @@ ENTRY_KINDS: dict[str, type[TimelineEntry]] = {
         EvictionRecord,
         CgroupOomKills,
         RequestRecord,
+        JobSnapshot,
     )
 }
 

@@ -246,3 +246,15 @@ def test_tokens_are_read_back_from_the_faulted_pod_or_the_one_that_took_its_name
     assert token_target(living, fault).pod.pod_uid == "uid-old"
     replaced = [state("web-a", "uid-a"), state("web-z", "uid-z")]
     assert token_target(replaced, fault).pod.pod == "web-a"
+
+
+def test_every_timeline_entry_kind_round_trips_through_the_run_document() -> None:
+    from typing import get_args
+
+    from podchaos.model.controllers import JobSnapshot
+    from podchaos.model.timeline import TimelineEntry
+    from podchaos.report.json_report import ENTRY_KINDS, entry_from_dict, entry_to_dict
+
+    assert set(ENTRY_KINDS.values()) == set(get_args(TimelineEntry))
+    job = JobSnapshot(3.0, "work", "uid-j", 0, 0, 2, 1, "Failed", "BackoffLimitExceeded")
+    assert entry_from_dict(entry_to_dict(job)) == job
