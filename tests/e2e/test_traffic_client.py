@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import statistics
+import urllib.request
 from typing import Any
 
 import pytest
@@ -81,7 +82,23 @@ def web(podchaos_cluster: ClusterAccess, core: client.CoreV1Api, e2e: Any, names
         },
     )
     e2e.wait_pod_ready(core, namespace, "web", 90)
+    # kube-proxy programs a brand-new Service a moment after its endpoint is Ready, and a SYN that meets
+    # the switch from "reject" to "DNAT" can be blackholed (kubernetes#48719): under load three requests
+    # once timed out that way. The client's own behaviour is what is tested here, so the run starts only
+    # once the Service answers through kube-proxy's rules, which this machine's root namespace shares.
+    cluster_ip = core.read_namespaced_service("web", namespace).spec.cluster_ip
+    e2e.wait("Service web to answer through its cluster IP", 30).until(
+        lambda waiter: _answers_from_host(f"http://{cluster_ip}/index.html")
+    )
     return namespace
+
+
+def _answers_from_host(url: str) -> bool | None:
+    try:
+        with urllib.request.urlopen(url, timeout=0.5) as response:
+            return response.status == 200 or None
+    except OSError:
+        return None
 
 
 def test_each_request_is_one_json_line_and_a_summary_ends_the_run(
@@ -97,12 +114,7 @@ def test_each_request_is_one_json_line_and_a_summary_ends_the_run(
     assert abs(len(records) - RATE * SECONDS) <= 2, f"{len(records)} requests in {SECONDS}s at {RATE}/s"
     assert all(set(record) == KEYS for record in records), records[:3]
     assert sorted(record["seq"] for record in records) == list(range(len(records)))
-    # kube-proxy programs a brand-new Service's rules a moment after its endpoint is Ready: until then
-    # the client is refused, and nothing else may fail.
-    first_ok = next(index for index, record in enumerate(records) if record["outcome"] == "ok")
-    assert first_ok <= RATE, f"no success in the first second: {records[:first_ok]}"
-    assert all(record["outcome"] == "refused" for record in records[:first_ok]), records[:first_ok]
-    failed = [record for record in records[first_ok:] if (record["outcome"], record["status"]) != ("ok", 200)]
+    failed = [record for record in records if (record["outcome"], record["status"]) != ("ok", 200)]
     assert not failed, f"failed requests: {failed}"
     sends = [record["t"] for record in sorted(records, key=lambda record: record["seq"])]
     # Open loop at a fixed rate: request n leaves n x 50 ms after the first, give or take the scheduler
