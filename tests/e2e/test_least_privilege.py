@@ -1,0 +1,133 @@
+"""Scenarios run through a least-privileged account: a ServiceAccount bound to exactly what
+``podchaos rbac`` prints, its token from the TokenRequest API, in a kubeconfig of its own. Two catalogue
+scenarios (a container kill through the privileged node agent, a pod delete) pass; with the same roles,
+which have no node permissions, a node fault ends in an error naming the missing permission."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from kubernetes import client
+
+from podchaos.catalogue import builtin_scenario_dir
+from podchaos.cluster.local.layout import Layout
+
+SCENARIOS = ("main-kill-restart-always", "pod-delete-force")
+NODE_FAULT = "node-cordon-reschedule"
+CONTEXT = "podchaos-e2e-least-privilege"
+ACCOUNT = "runner"
+
+
+@dataclass(frozen=True)
+class Account:
+    namespace: str
+    kubeconfig: Path
+    roles: str
+
+
+def rbac_documents(namespace: str, name: str) -> list[dict[str, Any]]:
+    """What ``podchaos rbac`` prints for SCENARIOS, bound to the account."""
+    files = [str(builtin_scenario_dir() / f"{scenario}.scenario.yaml") for scenario in SCENARIOS]
+    command = [sys.executable, "-m", "podchaos.cli", "rbac", *files]
+    printed = subprocess.run(
+        [*command, f"--service-account={namespace}/{ACCOUNT}", f"--name={name}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert "privileged pod with hostPID" in printed.stderr
+    return [doc for doc in yaml.safe_load_all(printed.stdout) if doc]
+
+
+def account_kubeconfig(path: Path, token: str) -> None:
+    """A kubeconfig for the token, with the admin kubeconfig's server and CA."""
+    admin = yaml.safe_load(Layout.default().kubeconfig.read_text())
+    cluster = admin["clusters"][0]["cluster"]
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": CONTEXT, "cluster": cluster}],
+        "users": [{"name": CONTEXT, "user": {"token": token}}],
+        "contexts": [{"name": CONTEXT, "context": {"cluster": CONTEXT, "user": CONTEXT}}],
+        "current-context": CONTEXT,
+    }
+    path.write_text(json.dumps(config))
+
+
+@pytest.fixture
+def account(
+    e2e: Any, core: client.CoreV1Api, api_client: client.ApiClient, tmp_path: Path
+) -> Iterator[Account]:
+    rbac = client.RbacAuthorizationV1Api(api_client)
+    namespace = e2e.namespace_name("least-privilege")
+    name = f"podchaos-e2e-{uuid.uuid4().hex[:6]}"
+    e2e.create_namespace(core, namespace)
+    try:
+        core.create_namespaced_service_account(
+            namespace, client.V1ServiceAccount(metadata=client.V1ObjectMeta(name=ACCOUNT))
+        )
+        documents = rbac_documents(namespace, name)
+        assert [doc["kind"] for doc in documents] == ["ClusterRole", "ClusterRoleBinding"]
+        # The client sends plain dicts as they are: exactly what `podchaos rbac` printed.
+        role: Any = documents[0]
+        binding: Any = documents[1]
+        rbac.create_cluster_role(role)
+        rbac.create_cluster_role_binding(binding)
+        request = client.AuthenticationV1TokenRequest(
+            spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=3600)
+        )
+        issued: Any = core.create_namespaced_service_account_token(ACCOUNT, namespace, request)
+        token = str(issued.status.token)
+        kubeconfig = tmp_path / "kubeconfig"
+        account_kubeconfig(kubeconfig, token)
+        yield Account(namespace, kubeconfig, yaml.safe_dump_all(documents))
+    finally:
+        for delete in (rbac.delete_cluster_role_binding, rbac.delete_cluster_role):
+            try:
+                delete(name)
+            except client.ApiException as exc:
+                if exc.status != 404:
+                    raise
+        e2e.delete_namespace(core, namespace)
+
+
+def run_as(
+    pytester: pytest.Pytester, account: Account, scenarios: tuple[str, ...], *extra: str
+) -> pytest.RunResult:
+    return pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        *extra,
+        *(f"--scenario={name}" for name in scenarios),
+        "--podchaos-cluster=existing",
+        f"--podchaos-kubeconfig={account.kubeconfig}",
+        f"--podchaos-allow-context={CONTEXT}",
+        "--podchaos-report-dir=out",
+        timeout=300,
+    )
+
+
+@pytest.mark.e2e
+def test_scenarios_pass_with_exactly_the_printed_roles(
+    pytester: pytest.Pytester, account: Account, core: client.CoreV1Api
+) -> None:
+    result = run_as(pytester, account, SCENARIOS, "-n", "2")
+    result.assert_outcomes(passed=len(SCENARIOS))
+
+    # The same roles have no node permissions: a node fault is refused, and says what is missing.
+    refused = run_as(pytester, account, (NODE_FAULT,))
+    refused.assert_outcomes(errors=1)
+    output = refused.stdout.str() + refused.stderr.str()
+    assert f"system:serviceaccount:{account.namespace}:{ACCOUNT} lacks the permission to" in output
+    assert "podchaos rbac" in output
+    assert "Traceback" not in output
