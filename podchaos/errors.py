@@ -135,6 +135,10 @@ class FaultError(PodchaosError):
     """A fault could not be injected, or did not take effect."""
 
 
+class TokenError(PodchaosError):
+    """A file token cannot be written or read: its path cannot be reached in the container."""
+
+
 class WaitTimeout(PodchaosError):
     """A condition was not reached in time; says what was awaited and what was last seen."""
 

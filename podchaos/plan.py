@@ -18,6 +18,7 @@ from typing import Any
 from podchaos.faults.node_lease import LEASE_NAME, LEASE_NAMESPACE
 from podchaos.model import Scenario
 from podchaos.model.faults import ContainerKill, NodeCordon, NodeDrain, OomKill, ProbeFail
+from podchaos.tokens import file_checks
 
 ROLE_NAME = "podchaos"
 READ = ("get", "list", "watch")
@@ -104,6 +105,8 @@ def permissions(scenarios: Iterable[Scenario]) -> Permissions:
             group, plural = resource_of(manifest.kind, manifest.api_version)
             # Create only: reading them back is not needed (and reading Secrets cluster-wide is a lot).
             add(Rule(group, plural, ("create",), "the scenario's objects"))
+        # File tokens are written and read from the node too (exec only where the agent cannot run).
+        agent = agent or bool(file_checks(scenario.expectations))
         for fault in scenario.faults:
             agent = agent or isinstance(fault, AGENT_FAULTS)
             if isinstance(fault, NODE_FAULTS):
@@ -205,8 +208,9 @@ def rbac_yaml(perms: Permissions, service_account: str = "podchaos/podchaos", na
 
 
 AGENT_NOTE = (
-    "The node agent (container-kill, oom-kill, probe-fail) runs as a privileged pod with hostPID and a "
-    "hostPath volume (/sys/fs/cgroup) in a namespace podchaos creates (pc-agents-<id>): Pod Security "
+    "The node agent (container-kill, oom-kill, probe-fail, the emptyDir and claim file tokens) runs as "
+    "a privileged pod with hostPID and a hostPath volume (/sys/fs/cgroup) in a namespace podchaos "
+    "creates (pc-agents-<id>): Pod Security "
     "admission must allow privileged pods there (no enforce label, or pod-security.kubernetes.io/"
     "enforce=privileged as the namespace default), and no policy engine may refuse them."
 )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from podchaos import tokens
 from podchaos.engine.phases import PhaseClock
-from podchaos.k8s.client import Kube
 from podchaos.model import Expectation, FaultRecord, Verdict
 from podchaos.model.timeline import PodState
 from podchaos.observe import Recorder
@@ -51,8 +50,7 @@ def quiet(pods: list[PodState]) -> bool:
 
 
 def observe_until_decided(
-    kube: Kube,
-    namespace: str,
+    files: tokens.ContainerFiles,
     recorder: Recorder,
     expectations: tuple[Expectation, ...],
     fault: FaultRecord,
@@ -75,7 +73,7 @@ def observe_until_decided(
         if not read_back and recovered(recorder.live_pods()):
             target = token_target(recorder.live_pods(), fault)
             for container, path in checks:
-                recorder.add(tokens.read_file(kube, namespace, target, container, path, recorder.clock()))
+                recorder.add(tokens.read_file(files, target, container, path, recorder.clock()))
             read_back = True
         verdict = judge_all(expectations, recorder.timeline(), recorder.clock(), final=False)
         now = recorder.clock()

@@ -86,6 +86,9 @@ class Recording:
         self.context = FaultContext(
             run.kube, run.namespace, self.selector, tuple(targets), recorder, run.agents
         )
+        # File tokens go through the node agent, as the faults do; exec in the container only where
+        # the agent cannot run.
+        self.files = tokens.AgentFiles(run.agents.on, tokens.ExecFiles(run.kube, run.namespace))
         self._injected: list[Fault] = []
 
     def inject(self, spec: FaultSpec) -> FaultRecord:
@@ -106,9 +109,7 @@ class Recording:
         """Write a token before a fault, so emptydir-kept / emptydir-lost can check it afterwards."""
         with self.run.phases.timing("steady"):
             self.recorder.add(
-                tokens.write_token(
-                    self.run.kube, self.run.namespace, self.targets[0], container, path, self.recorder.clock()
-                )
+                tokens.write_token(self.files, self.targets[0], container, path, self.recorder.clock())
             )
 
     def observe(
@@ -118,8 +119,7 @@ class Recording:
         if not self.faults:
             raise FaultError("inject a fault before expecting its effects")
         verdict = observe_until_decided(
-            self.run.kube,
-            self.run.namespace,
+            self.files,
             self.recorder,
             tuple(expectations),
             self.faults[0],

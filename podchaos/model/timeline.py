@@ -152,7 +152,8 @@ class FileToken:
 
     ``content`` is None when the file is absent, or when podchaos could not write or read it: then
     ``error`` says why (no shell in the image, exec refused, not a readable file). An empty ``error``
-    with None content means the file really does not exist.
+    with None content means the file really does not exist. ``via`` says how the file was reached:
+    ``node agent`` (the container's root seen from its node) or ``exec`` (a shell in the container).
     """
 
     at: float
@@ -163,6 +164,7 @@ class FileToken:
     content: str | None
     phase: Literal["before-fault", "after-recovery"]
     error: str = ""
+    via: str = ""
 
     @property
     def absent(self) -> bool:

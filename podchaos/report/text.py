@@ -51,7 +51,8 @@ def describe_entry(entry: TimelineEntry) -> str | None:
         case FileToken():
             shown = "absent" if entry.content is None else repr(entry.content[:40])
             shown = f"unreadable: {entry.error[:80]}" if entry.error else shown
-            return f"  probe {entry.phase} {entry.pod}/{entry.container}:{entry.path} = {shown}"
+            via = f" (via {entry.via})" if entry.via else ""
+            return f"  probe {entry.phase} {entry.pod}/{entry.container}:{entry.path} = {shown}{via}"
         case EndpointsSnapshot():
             if entry.deleted:
                 return f"  endpoints {entry.slice}: slice deleted"

@@ -19,7 +19,7 @@ from podchaos.model.controllers import (
 from podchaos.model.timeline import FaultRecord, PodGone, PodSnapshot, Timeline
 from podchaos.model.verdict import Outcome
 from podchaos.verdict.common import Judgement
-from podchaos.verdict.files import tokens
+from podchaos.verdict.files import read_back
 
 _ORDINAL_RE = re.compile(r"^(?P<set>.+)-(?P<ordinal>\d+)$")
 
@@ -53,35 +53,22 @@ def pvc_kept(e: PvcKept, timeline: Timeline) -> Judgement:
     expected = (
         f"{e.path} in {e.container} read back unchanged in a replacement pod (new UID) with the same claim"
     )
-    before, after = tokens(timeline, e.container, e.path)
-    if before is None or before.content is None:
-        why = f": {before.error}" if before is not None and before.error else ""
-        return Judgement(Outcome.FAILED, expected, f"podchaos could not write {e.path} before the fault{why}")
-    if after is None:
-        return Judgement(Outcome.PENDING, expected, "not read back yet")
-    written = _claims(timeline, before.pod_uid)
-    read = _claims(timeline, after.pod_uid)
-    same_pod = after.pod_uid == before.pod_uid
-    where = (
-        f"the same pod {after.pod} (UID {after.pod_uid[:8]})"
-        if same_pod
-        else f"new pod {after.pod} (UID {after.pod_uid[:8]}, token written in UID {before.pod_uid[:8]})"
-    )
-    if after.error:
-        return Judgement(Outcome.FAILED, expected, f"could not read {e.path} in {where}: {after.error}")
-    if after.absent:
-        seen = f"absent in {where}: the data did not outlive the pod"
-    elif after.content != before.content:
-        seen = f"different content in {where}: {(after.content or '')[:60]!r}"
-    else:
-        seen = f"same content in {where}"
+    found = read_back(timeline, e.container, e.path, expected)
+    if isinstance(found, Judgement):
+        return found
+    written = _claims(timeline, found.before.pod_uid)
+    read = _claims(timeline, found.after.pod_uid)
+    same_pod = found.same_pod
+    seen = found.content()
+    if found.after.absent:
+        seen += ": the data did not outlive the pod"
     shared = set(written) & set(read)
     seen += f"; claims {_listed(shared) if shared else f'{_listed(written)} then {_listed(read)}'}"
-    ok = not same_pod and after.content == before.content and bool(shared)
+    ok = not same_pod and found.unchanged and bool(shared)
     if same_pod:
         seen += ": the pod was not replaced"
     elif not written:
-        seen += f": pod {before.pod} mounts no PersistentVolumeClaim"
+        seen += f": pod {found.before.pod} mounts no PersistentVolumeClaim"
     elif not shared:
         seen += ": the new pod mounts none of the claims of the pod the token was written in"
     return Judgement(Outcome.PASSED if ok else Outcome.FAILED, expected, seen)
