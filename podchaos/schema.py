@@ -50,6 +50,8 @@ def _field_schema(hint: Any, name: str) -> dict[str, Any]:
         return {"type": "integer", "minimum": least, "maximum": most}
     if hint is str:
         return {"type": "string", "minLength": 1}
+    if origin is tuple:  # tuple[X, ...]: a list of X
+        return {"type": "array", "items": _field_schema(get_args(hint)[0], name)}
     raise TypeError(f"no schema for field {name} of type {hint!r}")
 
 

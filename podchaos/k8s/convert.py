@@ -31,6 +31,7 @@ def _termination(terminated: Any) -> Termination | None:
         exit_code=int(terminated.exit_code if terminated.exit_code is not None else -1),
         started_at=_stamp(terminated.started_at),
         finished_at=_stamp(terminated.finished_at),
+        message=str(terminated.message or ""),
     )
 
 
@@ -61,6 +62,26 @@ def roles(pod: Any) -> dict[str, ContainerRole]:
     for container in pod.spec.containers or []:
         result[container.name] = "main"
     return result
+
+
+def _restart_rules(container: Any) -> str:
+    """A container's own restartPolicy and restartPolicyRules in words, ``Never; Restart on exit codes
+    In [42]``; empty when it has neither (a cluster without ContainerRestartRules drops both)."""
+    rules = [
+        f"{rule.action} on exit codes {rule.exit_codes.operator} {list(rule.exit_codes.values or [])}"
+        for rule in getattr(container, "restart_policy_rules", None) or []
+        if rule.exit_codes is not None
+    ]
+    policy = getattr(container, "restart_policy", None)
+    return "; ".join([*([str(policy)] if policy and rules else []), *rules])
+
+
+def container_specs(pod: Any) -> dict[str, tuple[str, str]]:
+    """Container name -> (terminationMessagePolicy, restart rules in words) as the API holds them."""
+    return {
+        container.name: (str(container.termination_message_policy or ""), _restart_rules(container))
+        for container in [*(pod.spec.init_containers or []), *(pod.spec.containers or [])]
+    }
 
 
 def pod_ready(pod: Any) -> bool:
@@ -138,6 +159,7 @@ def job_snapshot(job: Any, at: float) -> JobSnapshot:
 def container_snapshots(pod: Any, at: float) -> list[ContainerSnapshot]:
     """Every container status of a pod (init, sidecar and main)."""
     kinds = roles(pod)
+    specs = container_specs(pod)
     statuses = [*(pod.status.init_container_statuses or []), *(pod.status.container_statuses or [])]
     snapshots = []
     for status in statuses:
@@ -157,6 +179,8 @@ def container_snapshots(pod: Any, at: float) -> list[ContainerSnapshot]:
                 container_id=str(status.container_id or ""),
                 last_termination=current_termination if state == "terminated" else last,
                 message=message,
+                message_policy=specs.get(status.name, ("", ""))[0],
+                restart_rules=specs.get(status.name, ("", ""))[1],
             )
         )
     return snapshots

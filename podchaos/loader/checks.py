@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from podchaos.loader.fields import Reader
+from podchaos.loader.lifecycle import check_lifecycle
 from podchaos.loader.workload import PodTemplate
 from podchaos.model import EmptyDirKept, EmptyDirLost, FaultSpec, PodDelete, RestartCount, Workload
 from podchaos.model.controllers import PvcKept
@@ -29,6 +30,7 @@ def check_scenario(
     _check_container_names(reader, templates, expectations, "expect")
     _check_evictions(reader, expectations)
     _check_contradictions(reader, expectations)
+    check_lifecycle(reader, workload, templates, expectations)
 
 
 def _check_target(reader: Reader, workload: Workload, templates: list[PodTemplate]) -> None:

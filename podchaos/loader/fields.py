@@ -150,13 +150,19 @@ class Reader:
             values[spec_field.name] = value
         return cls(**values)
 
+    def compound(self, value: Any, hint: Any, path: str, name: str) -> Any:
+        """An optional value (``X | None``: YAML null is None) or a list (``tuple[X, ...]``)."""
+        if get_origin(hint) is tuple:
+            item_hint = get_args(hint)[0]
+            items = self.sequence(value, path)
+            return tuple(self.typed(item, item_hint, f"{path}[{i}]", name) for i, item in enumerate(items))
+        options = [arg for arg in get_args(hint) if arg is not type(None)]
+        return None if value is None else self.typed(value, options[0], path, name)
+
     def typed(self, value: Any, hint: Any, path: str, name: str) -> Any:
         origin = get_origin(hint)
-        if origin in (typing.Union, types.UnionType):
-            options = [arg for arg in get_args(hint) if arg is not type(None)]
-            if value is None:
-                return None
-            return self.typed(value, options[0], path, name)
+        if origin in (typing.Union, types.UnionType, tuple):
+            return self.compound(value, hint, path, name)
         if origin is Literal:
             choices = get_args(hint)
             if not isinstance(value, str) or value not in choices:

@@ -17,6 +17,7 @@ from podchaos.model.controllers import (
     SameIdentity,
     SameNode,
 )
+from podchaos.model.lifecycle import NotReadyFor, RestartRule, TerminationMessage, TerminationOrder
 
 EndpointCondition = Literal["not-ready", "terminating", "ready"]
 PodPhaseName = Literal["Pending", "Running", "Succeeded", "Failed"]
@@ -232,6 +233,10 @@ Expectation = (
     | DisruptionTarget
     | PodKept
     | SameNode
+    | TerminationMessage
+    | TerminationOrder
+    | NotReadyFor
+    | RestartRule
 )
 
 TRAFFIC_EXPECTATIONS = (Availability, FailedRequests, LongestOutage, Latency)
@@ -266,5 +271,9 @@ EXPECTATION_TYPES: dict[str, type[Expectation]] = {
         DisruptionTarget,
         PodKept,
         SameNode,
+        TerminationMessage,
+        TerminationOrder,
+        NotReadyFor,
+        RestartRule,
     )
 }

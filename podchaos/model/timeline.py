@@ -21,6 +21,8 @@ class Termination:
     exit_code: int
     started_at: str = ""
     finished_at: str = ""
+    message: str = ""
+    """The termination message Kubernetes reported (``terminationMessagePolicy`` decides its source)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,13 @@ class ContainerSnapshot:
     container_id: str
     last_termination: Termination | None = None
     message: str = ""
+    message_policy: str = ""
+    """The container's ``terminationMessagePolicy`` as the API holds it (``File``,
+    ``FallbackToLogsOnError``)."""
+    restart_rules: str = ""
+    """The container's own ``restartPolicy`` and ``restartPolicyRules`` as the API holds them
+    (``Never; Restart on exit codes In [42]``); empty when it has none, as when a cluster without
+    ContainerRestartRules dropped them."""
 
 
 @dataclass(frozen=True)

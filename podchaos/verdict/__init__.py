@@ -41,9 +41,21 @@ from podchaos.model.expectations import (
     RestartCount,
     TerminationDuration,
 )
+from podchaos.model.lifecycle import NotReadyFor, RestartRule, TerminationMessage, TerminationOrder
 from podchaos.model.timeline import FaultRecord, Timeline
 from podchaos.model.verdict import ExpectationResult, Outcome, Verdict
-from podchaos.verdict import containers, controllers, endpoints, files, gaps, pods, traffic
+from podchaos.verdict import (
+    containers,
+    controllers,
+    endpoints,
+    files,
+    gaps,
+    pods,
+    readiness,
+    restart_rules,
+    termination,
+    traffic,
+)
 from podchaos.verdict.common import Judgement
 from podchaos.verdict.containers import backoff_delays
 
@@ -77,6 +89,10 @@ RULES: dict[type[Expectation], Rule] = {
     DisruptionTarget: lambda e, t, f, _now: controllers.disruption_target(e, t, f),
     PodKept: controllers.pod_kept,
     SameNode: controllers.same_node,
+    TerminationMessage: lambda e, t, f, _now: termination.termination_message(e, t, f),
+    TerminationOrder: lambda e, t, f, _now: termination.termination_order(e, t, f),
+    NotReadyFor: readiness.not_ready_for,
+    RestartRule: restart_rules.restart_rule,
 }
 
 

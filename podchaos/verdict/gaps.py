@@ -20,12 +20,23 @@ from podchaos.model.expectations import (
     PodPhase,
     RestartCount,
 )
+from podchaos.model.lifecycle import TerminationMessage
 from podchaos.model.timeline import ApiOutage, FaultRecord, Timeline
 from podchaos.model.verdict import ExpectationResult, Outcome
 
 # Judged from state a re-list restores, or from what podchaos itself recorded (files, evictions).
 SEEN_THROUGH_GAPS: frozenset[type[Expectation]] = frozenset(
-    {RestartCount, LastTerminated, OomKilled, PodPhase, EventSeen, Eviction, EmptyDirKept, EmptyDirLost}
+    {
+        RestartCount,
+        LastTerminated,
+        OomKilled,
+        PodPhase,
+        EventSeen,
+        Eviction,
+        EmptyDirKept,
+        EmptyDirLost,
+        TerminationMessage,
+    }
 )
 
 
