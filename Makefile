@@ -5,8 +5,11 @@ PY := $(VENV)/bin/python
 SCENARIO ?= sidecar-kill
 PYTEST_ARGS ?=
 WORKERS ?= 4
+# The Kubernetes release the targets bring the local cluster up on: default, or 1.36.3, 1.36 ...
+KUBERNETES ?= default
 
-.PHONY: setup test-tools test-lowest scenario test lint cluster-up cluster-down cluster-status bench clean
+.PHONY: setup test-tools test-lowest scenario test lint cluster-up cluster-down cluster-status bench clean \
+	compare-versions
 
 # Building the local cluster needs Go 1.21+: the one on PATH, else one fetched from the Go module proxy
 # into ~/.cache/podchaos (.ci/ensure-go). Recipes that may start the cluster run with it on PATH.
@@ -40,7 +43,7 @@ test-tools:
 
 ## scenario: run one scenario (default sidecar-kill) on the embedded local cluster
 scenario: setup
-	$(WITH_GO) $(VENV)/bin/podchaos cluster up
+	$(WITH_GO) $(VENV)/bin/podchaos cluster up --kubernetes $(KUBERNETES)
 	$(WITH_GO) $(VENV)/bin/pytest --scenario=$(SCENARIO) -p no:cacheprovider $(PYTEST_ARGS)
 
 ## lint: ruff, formatting, mypy --strict (podchaos, tests, the example project) and the import-linter contracts
@@ -81,12 +84,17 @@ test-lowest: $(LOWEST_VENV)/.installed
 
 ## test: quality gates; unit, plugin and e2e tests; then the whole catalogue in parallel, as nightly runs do
 test: lint test-tools test-lowest
-	$(WITH_GO) $(VENV)/bin/podchaos cluster up
+	$(WITH_GO) $(VENV)/bin/podchaos cluster up --kubernetes $(KUBERNETES)
 	$(call run_pytest,tests $(PYTEST_ARGS))
 	$(call run_pytest,--scenario='*' -n $(WORKERS) --podchaos-report-dir=reports $(PYTEST_ARGS))
 
+## compare-versions: the whole catalogue on each tested Kubernetes version in turn on the local cluster,
+## then one comparison report (reports/compare-versions.md, .html); not part of `make test` (about an hour)
+compare-versions: setup
+	$(WITH_GO) .ci/compare-versions
+
 cluster-up: setup
-	$(WITH_GO) $(VENV)/bin/podchaos cluster up
+	$(WITH_GO) $(VENV)/bin/podchaos cluster up --kubernetes $(KUBERNETES)
 
 cluster-down: setup
 	$(VENV)/bin/podchaos cluster down
@@ -96,6 +104,6 @@ cluster-status: setup
 
 ## bench: speed and memory numbers (pure code, then the running local cluster)
 bench: setup
-	$(WITH_GO) $(VENV)/bin/podchaos cluster up
+	$(WITH_GO) $(VENV)/bin/podchaos cluster up --kubernetes $(KUBERNETES)
 	$(PY) bench/run.py --cluster
 	$(WITH_GO) $(PY) bench/engine.py

@@ -13,6 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from podchaos import __version__
+from podchaos.cluster.local.versions import (
+    DEFAULT_KUBERNETES_VERSION,
+    KUBERNETES_ENV,
+    TESTED_KUBERNETES_VERSIONS,
+)
 from podchaos.errors import PodchaosError, ReportError
 
 if TYPE_CHECKING:
@@ -47,7 +52,11 @@ def _cluster(args: argparse.Namespace) -> int:
     from podchaos.cluster.local.cluster import LocalCluster
     from podchaos.errors import ClusterSetupError
 
-    cluster = LocalCluster(progress=_progress)
+    if args.kubernetes and args.action != "up":
+        raise ClusterSetupError(f"--kubernetes goes with cluster up, not cluster {args.action}")
+    # The environment's version is for up only: a session that sets it can still ask for the status.
+    wanted = (args.kubernetes or os.environ.get(KUBERNETES_ENV, "").strip()) if args.action == "up" else ""
+    cluster = LocalCluster(progress=_progress, kubernetes=wanted or None)
     if args.action == "up":
         _print_status(cluster.up())
     elif args.action == "restart":
@@ -122,6 +131,31 @@ def _report(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else results.parent / "report.html"
     _write(output, render_html(report))
     print(output)
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from podchaos.catalogue import builtin_scenario_dir, discover, load
+    from podchaos.report.compare import compare, render_html, render_markdown
+    from podchaos.report.json_report import RESULTS_FILE, load_report
+
+    reports = []
+    for given in args.results:
+        path = Path(given)
+        reports.append((load_report(path), str(path / RESULTS_FILE if path.is_dir() else path)))
+    # The scenarios' requires: say why one did not run on a version.
+    found = discover([builtin_scenario_dir(), *(Path(d) for d in args.scenario_dir)])
+    comparison = compare(reports, {name: load(path).requires for name, path in found.items()})
+    if not args.output:
+        sys.stdout.write(render_markdown(comparison))
+        return 0
+    for output in args.output:
+        target = Path(output)
+        _write(
+            target,
+            render_html(comparison) if target.suffix in {".html", ".htm"} else render_markdown(comparison),
+        )
+        print(target)
     return 0
 
 
@@ -223,6 +257,9 @@ scheduler) and two nodes (kubelet and containerd each), kube-proxy and cluster D
           with apt-get, builds Kubernetes and etcd from Go modules (about 8 minutes on two cores; cached
           under ~/.cache/podchaos) and creates network devices, routes and nftables rules that only
           reach addresses on this machine. State goes to /var/lib/podchaos.
+          --kubernetes VERSION (or $PODCHAOS_KUBERNETES) runs that release: 1.36.3, a tested minor
+          (1.36), or default; a cluster running another release is rebuilt on it with empty data.
+          Without it: the release the cluster last ran, else the default.
   down    stop everything it started and remove its mounts, devices, routes and rules.
           With --purge also delete the cluster's data (etcd, node state).
   status  components with PIDs and logs, nodes and the kubeconfig; exit 1 when not healthy.
@@ -255,6 +292,13 @@ example from a CI artifact: the HTML page (default: report.html beside the JSON)
 only the output file.
 """
 
+COMPARE_HELP = """\
+Compare catalogue runs made on different Kubernetes versions (make compare-versions makes them):
+per scenario the outcome on each version (or skipped, with its requires:), the scenarios whose verdict
+differs, and the recovery times that differ. Each RESULTS is a run directory (reports/<run-id>) or
+its results.json; runs are labelled and ordered by the cluster version they ran on. Writes Markdown
+to stdout, or each -o FILE (.html: one self-contained page; anything else: Markdown). Needs no cluster.
+"""
 SCHEMA_HELP = """\
 Print the JSON Schema of scenario files (or write it with -o), generated from podchaos's model. Editors
 with yaml-language-server use it through a first line such as
@@ -329,6 +373,12 @@ def build_parser() -> argparse.ArgumentParser:
     cluster.add_argument(
         "--purge", action="store_true", help="with down: also delete the cluster's data (etcd, node state)"
     )
+    cluster.add_argument(
+        "--kubernetes",
+        metavar="VERSION",
+        help=f"with up: the Kubernetes release to run (env: {KUBERNETES_ENV}; default: the one the cluster "
+        f"last ran, else {DEFAULT_KUBERNETES_VERSION}; tested: {', '.join(TESTED_KUBERNETES_VERSIONS)})",
+    )
     cluster.set_defaults(handler=_cluster)
     scenarios = commands.add_parser(
         "scenarios",
@@ -375,6 +425,26 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", metavar="FILE", help="file to write (html default: report.html beside the JSON)"
     )
     report.set_defaults(handler=_report)
+    compare = commands.add_parser(
+        "compare",
+        help="compare catalogue runs on different Kubernetes versions (no cluster)",
+        description=COMPARE_HELP,
+        formatter_class=_Formatter,
+    )
+    compare.add_argument(
+        "results", nargs="+", metavar="RESULTS", help="run directories or results.json files"
+    )
+    compare.add_argument(
+        "-o", "--output", action="append", default=[], metavar="FILE", help="file to write (repeatable)"
+    )
+    compare.add_argument(
+        "--scenario-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="your scenario directories, for the requires: of scenarios not in the catalogue",
+    )
+    compare.set_defaults(handler=_compare)
     schema = commands.add_parser(
         "schema",
         help="print the JSON Schema of scenario files (no cluster)",

@@ -258,6 +258,11 @@ def describe_plan(scenario: Scenario) -> list[str]:
     lines = [
         f"scenario {scenario.name} ({scenario.source})",
         f"  namespace: pc-{scenario.name}-<run id> (created for the run, deleted after it)",
+        *(
+            [f"  requires: Kubernetes {scenario.requires.kubernetes} (skipped on other clusters)"]
+            if scenario.requires.kubernetes is not None
+            else []
+        ),
         "  objects to create:",
         *(f"    {manifest.kind}/{manifest.name}" for manifest in scenario.workload.manifests),
         f"  target: pods labelled {target}",

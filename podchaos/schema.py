@@ -21,6 +21,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from podchaos.loader.fields import _DURATION_FIELDS, _INT_RANGE_DEFAULT, _INT_RANGES, MAX_DURATION, camel
 from podchaos.model import EXPECTATION_TYPES, FAULT_TYPES
+from podchaos.model.versions import VERSION_SPEC_PATTERN
 
 SCHEMA_ID = "https://podchaos.dev/schemas/scenario.schema.json"
 
@@ -133,6 +134,19 @@ def scenario_schema() -> dict[str, Any]:
             "traffic": {"description": "a traffic probe (checked by the loader)", "type": "object"},
             "faults": {"type": "array", "minItems": 1, "items": _one_of(FAULT_TYPES)},
             "expect": {"type": "array", "minItems": 1, "items": _one_of(EXPECTATION_TYPES)},
+            "requires": {
+                "description": "what the scenario needs of the cluster; on a cluster without it the "
+                "scenario is skipped with the reason",
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "kubernetes": {
+                        "description": 'Kubernetes versions, such as ">=1.35" or ">=1.34, <1.37" (quoted)',
+                        "type": "string",
+                        "pattern": VERSION_SPEC_PATTERN,
+                    }
+                },
+            },
             "timeouts": {
                 "type": "object",
                 "additionalProperties": False,

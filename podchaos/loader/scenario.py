@@ -7,13 +7,24 @@ from pathlib import Path
 
 from podchaos.loader.checks import check_scenario
 from podchaos.loader.fields import Reader, describe
+from podchaos.loader.requires import read_requires
 from podchaos.loader.traffic import check_traffic_expectations, read_traffic
 from podchaos.loader.workload import read_workload
 from podchaos.loader.yamlsafe import load_one, read_text
 from podchaos.model import EXPECTATION_TYPES, FAULT_TYPES, Scenario
 
 _NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_SCENARIO_KEYS = {"name", "description", "workload", "traffic", "faults", "expect", "timeouts", "tags"}
+_SCENARIO_KEYS = {
+    "name",
+    "description",
+    "workload",
+    "traffic",
+    "faults",
+    "expect",
+    "timeouts",
+    "tags",
+    "requires",
+}
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -66,4 +77,5 @@ def parse_scenario(text: str, source: str, base_dir: Path | None = None) -> Scen
         settle=reader.duration(timeouts.get("settle", 3), "timeouts.settle"),
         tags=tuple(reader.string(tag, f"tags[{i}]") for i, tag in enumerate(tags)),
         traffic=traffic,
+        requires=read_requires(reader, data.get("requires")),
     )

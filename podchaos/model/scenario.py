@@ -10,6 +10,7 @@ from typing import Any
 from podchaos.model.expectations import Expectation
 from podchaos.model.faults import FaultSpec
 from podchaos.model.traffic import Traffic
+from podchaos.model.versions import Requirements
 
 
 def freeze(value: Any) -> Any:
@@ -73,3 +74,5 @@ class Scenario:
     settle: float = 3.0
     tags: tuple[str, ...] = field(default=())
     traffic: Traffic | None = None
+    # The Kubernetes versions the scenario is written for; on other clusters it is skipped.
+    requires: Requirements = field(default_factory=Requirements)

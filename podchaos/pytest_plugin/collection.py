@@ -96,6 +96,10 @@ class ScenarioItem(pytest.Item):
         if session.options.dry_run:
             self.print_plan()
             return
+        unmet = self.unmet_requirement()
+        if unmet is not None:
+            # Reported at the scenario file, as a skip marker's reason is, not at this line.
+            raise pytest.skip.Exception(unmet, _use_item_location=True)
         options = runner.RunOptions(keep_namespace=session.options.keep_namespace, run_id=deploy.new_run_id())
         # Whatever goes wrong, a cluster that does not come up included, is the result's error, and
         # the run still counts in the reports and metrics.
@@ -112,6 +116,17 @@ class ScenarioItem(pytest.Item):
         self.finished(result)
         if result.error:
             raise ScenarioFailed(result)
+
+    def unmet_requirement(self) -> str | None:
+        """Why the session's cluster cannot run this scenario (its ``requires:``), or None."""
+        if self.scenario.requires.kubernetes is None:
+            return None
+        try:
+            session_services(self.config)
+            version = self.config.stash[SESSION_KEY].server_version()
+        except PodchaosError:
+            return None  # the run itself reports, as its error, what is wrong with the cluster
+        return self.scenario.requires.unmet(version)
 
     def print_plan(self) -> None:
         """--podchaos-dry-run: the plan goes into the setup report (the terminal summary prints it, from
@@ -145,7 +160,8 @@ class ScenarioItem(pytest.Item):
         return described if described is not None else str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"scenario: {self.scenario.name}"
+        # Line 0, the file's start: a skip for an unmet requires: is reported at the scenario file.
+        return self.path, 0, f"scenario: {self.scenario.name}"
 
 
 def headline(result: RunResult) -> str:

@@ -13,6 +13,7 @@ paths in the ini file are relative to the ini file.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,16 @@ SETTINGS: tuple[Setting, ...] = (
         "PODCHAOS_CONTEXT",
         "",
         "kubeconfig context to use (default: the current context)",
+    ),
+    Setting(
+        "podchaos_kubernetes",
+        "--podchaos-kubernetes",
+        "podchaos_kubernetes",
+        "PODCHAOS_KUBERNETES",
+        "",
+        "the Kubernetes release the embedded local cluster runs (1.36.3, a tested minor such as 1.36, or "
+        "default); a running cluster of another release is rebuilt on it with empty data; without it, "
+        "the release the cluster runs (local provider only)",
     ),
     Setting(
         "podchaos_kind_cluster",
@@ -143,6 +154,7 @@ METAVARS = {
     "podchaos_cluster": "{auto,local,kind,existing}",
     "podchaos_kubeconfig": "PATH",
     "podchaos_context": "NAME",
+    "podchaos_kubernetes": "VERSION",
     "podchaos_kind_cluster": "NAME",
     "podchaos_report_dir": "DIR",
     "podchaos_pushgateway": "URL",
@@ -171,6 +183,7 @@ class PodchaosOptions:
     keep_namespace: bool
     api_outage_s: float = 60.0
     dry_run: bool = False
+    kubernetes: str | None = None
 
     @property
     def resolved_provider(self) -> Literal["local", "kind", "existing"]:
@@ -300,6 +313,27 @@ def _path(config: pytest.Config, dest: str) -> Path | None:
     return (config.invocation_params.dir / os.path.expanduser(value)).resolve()
 
 
+def _kubernetes(config: pytest.Config, provider: str) -> str | None:
+    """The local cluster's release, checked now: a bad one is a usage error, not a failed run."""
+    from podchaos.cluster.local.versions import resolve_kubernetes_version
+    from podchaos.errors import ClusterSetupError
+
+    value, source = setting_value(config, "podchaos_kubernetes")
+    if not value:
+        return None
+    setting = BY_DEST["podchaos_kubernetes"]
+    name = {"ini": setting.ini, "environment": setting.env}.get(source, setting.option)
+    if provider != "local":
+        raise pytest.UsageError(
+            f"{name}: picks the release of the embedded local cluster; a {provider} cluster runs its own "
+            "(scenarios' requires: are checked against it)"
+        )
+    try:
+        return resolve_kubernetes_version(value)
+    except ClusterSetupError as exc:
+        raise pytest.UsageError(f"{name}: {exc}") from None
+
+
 def read_options(config: pytest.Config) -> PodchaosOptions:
     """The options as given, with the built-in catalogue (unless left out) first among the scenario
     directories."""
@@ -312,7 +346,7 @@ def read_options(config: pytest.Config) -> PodchaosOptions:
     context, _ = setting_value(config, "podchaos_context")
     allowed = [str(name) for name in config.getini(ALLOW_CONTEXTS_INI)]
     allowed += config.getoption("podchaos_allow_context")
-    return PodchaosOptions(
+    options = PodchaosOptions(
         scenarios=tuple(config.getoption("scenario")),
         scenario_dirs=tuple(dict.fromkeys(directories)),
         user_scenario_dirs=user_dirs,
@@ -327,6 +361,7 @@ def read_options(config: pytest.Config) -> PodchaosOptions:
         api_outage_s=_duration(config, "podchaos_api_outage"),
         dry_run=_flag(config, "podchaos_dry_run"),
     )
+    return dataclasses.replace(options, kubernetes=_kubernetes(config, options.resolved_provider))
 
 
 @dataclass(frozen=True)

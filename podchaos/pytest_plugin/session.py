@@ -30,7 +30,7 @@ def provider_for(options: PodchaosOptions) -> ClusterProvider:
         case "local":
             from podchaos.cluster.local.provider import LocalProvider
 
-            return LocalProvider(progress=_progress)
+            return LocalProvider(progress=_progress, kubernetes=options.kubernetes)
         case "kind":
             from podchaos.cluster.kind import KindProvider
 
@@ -52,6 +52,7 @@ class ClusterSession:
         self._kube: Kube | None = None
         self._services: Services | None = None
         self._agents_namespace = ""
+        self._server_version: str | None = None
 
     @property
     def provider(self) -> ClusterProvider:
@@ -78,6 +79,12 @@ class ClusterSession:
             access = self.access()
             self._kube = Kube.from_kubeconfig(access.kubeconfig, access.context, self.options.api_outage_s)
         return self._kube
+
+    def server_version(self) -> str:
+        """The cluster's Kubernetes version (``v1.36.3``), read once per process."""
+        if self._server_version is None:
+            self._server_version = self.kube().server_version()
+        return self._server_version
 
     def services(self) -> Services:
         """What every run of this process shares: node agents started once per node in a namespace

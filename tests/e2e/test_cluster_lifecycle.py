@@ -96,7 +96,8 @@ def test_status_lists_every_component_with_its_log_and_the_kubeconfig(
     assert status.kubeconfig.is_file(), f"kubeconfig {status.kubeconfig} does not exist"
     assert status.log_dir.is_dir(), f"log dir {status.log_dir} missing"
     assert status.state_dir.is_dir(), f"state dir {status.state_dir} missing"
-    assert status.server_version == "v1.35.4", f"server version {status.server_version!r}"
+    wanted = LocalCluster().layout.kubernetes_version
+    assert status.server_version == wanted, f"server version {status.server_version!r}, not {wanted}"
     assert {n.name for n in status.nodes} == NODE_NAMES, f"nodes: {status.nodes}"
     assert status.healthy, f"status not healthy: {status}"
 

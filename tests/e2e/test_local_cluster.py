@@ -17,9 +17,11 @@ import pytest
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from podchaos.cluster.local.cluster import LocalCluster
 from podchaos.cluster.provider import ClusterAccess
 
-KUBERNETES_VERSION = "v1.35.4"
+# The release the cluster runs: the one `podchaos cluster up` last started it with (the default first).
+KUBERNETES_VERSION = LocalCluster().layout.kubernetes_version
 NODE_NAMES = ("podchaos-node-1", "podchaos-node-2")
 POD_TIMEOUT = 90.0
 

@@ -19,8 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from podchaos.cluster.local.layout import COREDNS_VERSION, ETCD_VERSION, KUBERNETES_VERSION, Layout
+from podchaos.cluster.local import kubemod
+from podchaos.cluster.local.layout import COREDNS_VERSION, ETCD_VERSION, Layout
 from podchaos.errors import ClusterSetupError
+from podchaos.model.versions import KubeVersion
 
 SOURCES = Path(__file__).resolve().parent / "gosrc"
 
@@ -35,24 +37,31 @@ class GoBinary:
     output: Path
     ldflags: str
     cgo: bool = False
+    # For the kube binary: the Kubernetes release whose go.mod is generated (see kubemod).
+    kubernetes: KubeVersion | None = None
 
     def source_hash(self) -> str:
         digest = hashlib.sha256()
         for path in sorted((SOURCES / self.module).iterdir()):
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
         digest.update(self.ldflags.encode())
+        if self.kubernetes is not None:
+            digest.update(f"{self.kubernetes} {KUBE_MODULE_RECIPE}".encode())
         return digest.hexdigest()[:16]
 
 
-def _kube_ldflags() -> str:
-    major, minor = KUBERNETES_VERSION.lstrip("v").split(".")[:2]
+# Changes when kubemod writes the module differently, so binaries built the old way are rebuilt.
+KUBE_MODULE_RECIPE = 1
+
+
+def _kube_ldflags(version: KubeVersion) -> str:
     base = "k8s.io/component-base/version"
     return " ".join(
         [
             "-s -w",
-            f"-X {base}.gitVersion={KUBERNETES_VERSION}",
-            f"-X {base}.gitMajor={major}",
-            f"-X {base}.gitMinor={minor}",
+            f"-X {base}.gitVersion={version}",
+            f"-X {base}.gitMajor={version.major}",
+            f"-X {base}.gitMinor={version.minor}",
             f"-X {base}.gitTreeState=clean",
             f"-X {base}.buildDate=1970-01-01T00:00:00Z",
         ]
@@ -62,6 +71,12 @@ def _kube_ldflags() -> str:
 def traffic(layout: Layout) -> GoBinary:
     """The traffic probe's client, standard library only."""
     return GoBinary("traffic", layout.traffic_binary, "-s -w")
+
+
+def kube(layout: Layout) -> GoBinary:
+    """The one binary of the Kubernetes components, for the layout's Kubernetes release."""
+    version = KubeVersion.parse(layout.kubernetes_version)
+    return GoBinary("kube", layout.kube_binary, _kube_ldflags(version), kubernetes=version)
 
 
 def binaries(layout: Layout) -> tuple[GoBinary, ...]:
@@ -77,7 +92,7 @@ def binaries(layout: Layout) -> tuple[GoBinary, ...]:
             layout.coredns_binary,
             f"-s -w -X github.com/coredns/coredns/coremain.GitCommit={COREDNS_VERSION}",
         ),
-        GoBinary("kube", layout.kube_binary, _kube_ldflags()),
+        kube(layout),
     )
 
 
@@ -133,8 +148,9 @@ def ensure_built(binary: GoBinary, progress: Progress) -> Path:
     env = {
         **os.environ,
         "CGO_ENABLED": "1" if binary.cgo else "0",
-        # An older go fetches the release the go.mod names from the module proxy instead of failing.
-        "GOTOOLCHAIN": "auto",
+        # An older go fetches the release the go.mod names from the module proxy instead of failing;
+        # a toolchain the user chose (GOTOOLCHAIN=go1.27.3) is kept.
+        "GOTOOLCHAIN": os.environ.get("GOTOOLCHAIN") or "auto",
         "GOFLAGS": "-mod=readonly",
     }
     started = time.monotonic()
@@ -142,6 +158,12 @@ def ensure_built(binary: GoBinary, progress: Progress) -> Path:
         shutil.copytree(SOURCES / binary.module, work, dirs_exist_ok=True)
         partial = binary.output.with_name(binary.output.name + ".partial")
         log = binary.output.with_name(binary.output.name + ".build.log")
+        if binary.kubernetes is not None:
+            progress(f"writing the Go module of Kubernetes {binary.kubernetes} (go mod tidy)")
+            kubemod.write_module(binary.kubernetes, Path(work), go, env, log)
+            # Kept next to the binary: which dependency versions it was built from.
+            for name in ("go.mod", "go.sum"):
+                shutil.copyfile(Path(work) / name, binary.output.with_name(name))
         returncode = _run_build(
             [go, "build", "-trimpath", "-ldflags", binary.ldflags, "-o", str(partial), "."],
             work,

@@ -10,6 +10,8 @@ started empty. Certificates are always kept, so existing kubeconfigs stay valid.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -34,7 +36,6 @@ from podchaos.cluster.local.layout import (
     ETCD_VERSION,
     KUBE_PROXY_HEALTHZ_PORT,
     KUBE_PROXY_METRICS_PORT,
-    KUBERNETES_VERSION,
     SCHEDULER_PORT,
     SERVICE_IP,
     Layout,
@@ -42,6 +43,7 @@ from podchaos.cluster.local.layout import (
 )
 from podchaos.cluster.local.pki import CertificateAuthority, CertRequest
 from podchaos.cluster.local.process import Daemon, pids_matching
+from podchaos.cluster.local.versions import resolve_kubernetes_version
 from podchaos.cluster.lock import exclusive
 from podchaos.errors import ClusterSetupError, WaitTimeout
 from podchaos.waiting import wait_for
@@ -51,8 +53,21 @@ Progress = Callable[[str], None]
 START_TIMEOUT = 120.0
 # A node whose daemons all run may be NotReady for a few seconds (a kubelet that just restarted).
 NODE_READY_GRACE = 60.0
-# What the data directories were written by: other versions start from empty data.
-DATA_VERSION = f"kubernetes {KUBERNETES_VERSION}, etcd {ETCD_VERSION}"
+_DATA_VERSION_RE = re.compile(r"^kubernetes (v\S+), etcd ")
+
+
+def data_version(kubernetes_version: str) -> str:
+    """What the data directories were written by: other versions start from empty data."""
+    return f"kubernetes {kubernetes_version}, etcd {ETCD_VERSION}"
+
+
+def recorded_kubernetes_version(state: Path) -> str | None:
+    """The Kubernetes release the cluster in ``state`` was last started with, if it was started."""
+    try:
+        match = _DATA_VERSION_RE.match((state / "data-version").read_text().strip())
+    except OSError:
+        return None
+    return match.group(1) if match else None
 
 
 @dataclass(frozen=True)
@@ -138,8 +153,19 @@ def required_ports(layout: Layout) -> list[tuple[str, int, str]]:
 class LocalCluster:
     """A real multi-node Kubernetes here: etcd, the control plane, and per node containerd + kubelet."""
 
-    def __init__(self, layout: Layout | None = None, progress: Progress | None = None) -> None:
-        self.layout = layout or Layout.default()
+    def __init__(
+        self, layout: Layout | None = None, progress: Progress | None = None, kubernetes: str | None = None
+    ) -> None:
+        """``kubernetes`` names the release to run (``1.36.3``, ``default``; ClusterSetupError for one
+        that is not a release); without it, the release the cluster was last started with, else the
+        layout's (the default)."""
+        base = layout or Layout.default()
+        version = (
+            resolve_kubernetes_version(kubernetes)
+            if kubernetes
+            else recorded_kubernetes_version(base.state) or base.kubernetes_version
+        )
+        self.layout = dataclasses.replace(base, kubernetes_version=version)
         self.progress: Progress = progress or (lambda _message: None)
         self.ca = CertificateAuthority(self.layout.pki)
 
@@ -279,6 +305,14 @@ class LocalCluster:
         installed = host.ensure_packages(self.progress)
         if installed:
             self.progress(f"installed Debian packages: {', '.join(installed)}")
+        wanted = self.layout.kubernetes_version
+        if current.server_version and current.server_version != wanted:
+            # Build before stopping anything: the running cluster serves its users meanwhile.
+            self.progress(
+                f"switching the local cluster from Kubernetes {current.server_version} to {wanted}: "
+                "it restarts on empty data (etcd data does not move between minors)"
+            )
+            build.ensure_all(self.layout, self.progress)
         stale = any(c.pid for c in current.components) or self.layout.run.exists()
         keep_data = self._data_is_current()
         if stale:
@@ -299,8 +333,8 @@ class LocalCluster:
     def _refresh_running(self) -> None:
         """Bring a running cluster that an older podchaos started up to this one's configuration:
         the stateless controller-manager and scheduler are restarted when their command lines differ
-        (a flag added since), pod bridges get their fixed addresses, and the storage every cluster has
-        is put in place."""
+        (a flag added since), pod bridges get their fixed addresses, kubelets get the settings added
+        to their configuration since, and the storage every cluster has is put in place."""
         ports = {"kube-controller-manager": CONTROLLER_MANAGER_PORT, "kube-scheduler": SCHEDULER_PORT}
         for daemon in self.control_plane()[2:]:
             argv = daemon.running_argv()
@@ -313,7 +347,26 @@ class LocalCluster:
                 self._start(daemon, partial(http_ok, health), f"{daemon.name} healthy")
         for bridge in network.fix_bridge_addresses(self.layout):
             self.progress(f"gave pod bridge {bridge} its fixed address")
+        for node in self.layout.nodes:
+            self._refresh_kubelet(node)
         self._ensure_storage()
+
+    def _refresh_kubelet(self, node: NodeLayout) -> None:
+        """A kubelet started without a setting this podchaos gives it (the crash-loop back-off cap)
+        gets it and is restarted to read it; its pods keep running."""
+        try:
+            text = node.kubelet_config.read_text()
+        except FileNotFoundError:
+            return
+        refreshed = config.refreshed_kubelet(text, self.layout.kubernetes_version)
+        if refreshed is None:
+            return
+        node.kubelet_config.write_text(refreshed)
+        daemon = components.kubelet(self.layout, node)
+        self.progress(f"restarting {daemon.name}: its configuration changed")
+        daemon.stop()
+        ready, what = self._serving(daemon.name)
+        self._start(daemon, ready, what)
 
     def _ensure_storage(self) -> None:
         """The provisioner's volume directory under the state directory, and the default StorageClass."""
@@ -328,11 +381,12 @@ class LocalCluster:
         When every daemon runs but a node is not Ready yet, waits for it a little first: tearing a
         running cluster down would break every other session using it.
         """
-        if current.healthy and current.server_version == KUBERNETES_VERSION:
+        wanted = self.layout.kubernetes_version
+        if current.healthy and current.server_version == wanted:
             return current if len(current.nodes) == self.layout.node_count else None
         if not all(component.pid for component in current.components):
             return None
-        if current.server_version and current.server_version != KUBERNETES_VERSION:
+        if current.server_version and current.server_version != wanted:
             return None
         # Every daemon runs: an API that does not answer this once (busy, or restarting) or a node
         # not Ready yet is waited for, since tearing a running cluster down would break every other
@@ -345,7 +399,7 @@ class LocalCluster:
         except (ClusterSetupError, WaitTimeout):
             return None
         current = self.status()
-        if current.server_version != KUBERNETES_VERSION or len(current.nodes) != self.layout.node_count:
+        if current.server_version != wanted or len(current.nodes) != self.layout.node_count:
             return None
         return current if current.healthy else None
 
@@ -355,7 +409,7 @@ class LocalCluster:
         Data of unknown origin is tried: a restart that fails on it purges it anyway.
         """
         try:
-            return self._data_version_file.read_text().strip() == DATA_VERSION
+            return self._data_version_file.read_text().strip() == data_version(self.layout.kubernetes_version)
         except FileNotFoundError:
             return True
 
@@ -367,7 +421,7 @@ class LocalCluster:
         )
         network.ensure(self.layout)
         self._start_control_plane()
-        self._data_version_file.write_text(DATA_VERSION + "\n")
+        self._data_version_file.write_text(data_version(self.layout.kubernetes_version) + "\n")
         archives = images.write_archives(
             self.layout.images, self.layout.bin / "pause" / "pause", self.layout.traffic_binary
         )
@@ -446,7 +500,9 @@ class LocalCluster:
                 )
             )
             node.kubelet_config.write_text(
-                config.kubelet(node, pki / "ca.crt", serving_cert, serving_key, resolv)
+                config.kubelet(
+                    node, pki / "ca.crt", serving_cert, serving_key, resolv, layout.kubernetes_version
+                )
             )
             node.containerd_config.write_text(config.containerd(node))
             (node.cni_conf_dir / "10-podchaos.conflist").write_text(config.cni(node))

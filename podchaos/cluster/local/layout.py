@@ -11,9 +11,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-KUBERNETES_VERSION = "v1.35.4"
+from podchaos.cluster.local.versions import DEFAULT_KUBERNETES_VERSION
+
 ETCD_VERSION = "v3.6.16"
-# The release whose Kubernetes client matches KUBERNETES_VERSION: the two builds share compiled packages.
+# The release whose Kubernetes client matches the default Kubernetes: the two builds share compiled packages.
 COREDNS_VERSION = "v1.14.7"
 
 # Addresses that exist only on this machine: one device carries the control-plane and node
@@ -146,6 +147,8 @@ class Layout:
     run: Path
     cache: Path
     node_count: int = 2
+    # The Kubernetes release (vX.Y.Z) whose binaries the daemons run; each has its own build directory.
+    kubernetes_version: str = DEFAULT_KUBERNETES_VERSION
 
     @classmethod
     def default(cls) -> Layout:
@@ -200,7 +203,7 @@ class Layout:
 
     @property
     def kube_binary(self) -> Path:
-        return self.bin / f"kubernetes-{KUBERNETES_VERSION}" / "kube"
+        return self.bin / f"kubernetes-{self.kubernetes_version}" / "kube"
 
     @property
     def etcd_binary(self) -> Path:

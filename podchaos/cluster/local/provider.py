@@ -16,8 +16,11 @@ class LocalProvider:
 
     name = "local"
 
-    def __init__(self, layout: Layout | None = None, progress: Progress | None = None) -> None:
-        self.cluster = LocalCluster(layout, progress)
+    def __init__(
+        self, layout: Layout | None = None, progress: Progress | None = None, kubernetes: str | None = None
+    ) -> None:
+        """``kubernetes``: the release to run (see ``LocalCluster``); without it, the one running."""
+        self.cluster = LocalCluster(layout, progress, kubernetes)
 
     def ensure(self) -> ClusterAccess:
         status = self.cluster.up()
