@@ -179,13 +179,7 @@ def markdown_summary(report: RunReport) -> str:
     icon = {"passed": "passed", "failed": "**failed**", "error": "**error**"}
     for run in report.runs:
         result = run.result
-        problem = ""
-        if result.error:
-            problem = result.error.splitlines()[0] if result.error.strip() else "error"
-        elif result.verdict.failures():
-            first = result.verdict.failures()[0]
-            problem = f"{first.expectation.type}: expected {first.expected}; seen {first.seen}"
-        cell = problem.replace("|", "\\|")
+        cell = result.first_problem.replace("|", "\\|")
         outcome = icon.get(run.outcome.value, run.outcome.value)
         lines.append(f"| {result.scenario} | {outcome} | {result.duration_s:.1f} s | {cell} |")
     if report.leftovers:

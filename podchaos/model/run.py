@@ -77,6 +77,18 @@ class RunResult:
         """True when the run finished without error and every expectation passed."""
         return self.outcome is RunOutcome.PASSED
 
+    @property
+    def first_problem(self) -> str:
+        """One line: the error's first line, else the first failed expectation, expected vs seen;
+        empty for a run that passed."""
+        if self.error:
+            return self.error.strip().splitlines()[0] if self.error.strip() else "error"
+        failures = self.verdict.failures()
+        if not failures:
+            return ""
+        first = failures[0]
+        return f"{first.expectation.type}: expected {first.expected}; seen {first.seen}"
+
 
 @dataclass(frozen=True)
 class ClusterInfo:

@@ -120,13 +120,7 @@ def _version_key(column: tuple[str, RunReport, str]) -> tuple[int, int, int, str
 
 def _cell(run: ScenarioRun) -> Cell:
     result = run.result
-    problem = ""
-    if result.error:
-        problem = result.error.strip().splitlines()[0] if result.error.strip() else "error"
-    elif result.verdict.failures():
-        first = result.verdict.failures()[0]
-        problem = f"{first.expectation.type}: expected {first.expected}; seen {first.seen}"
-    return Cell(run.outcome.value, problem, result.duration_s, measure(result.timeline).items())
+    return Cell(run.outcome.value, result.first_problem, result.duration_s, measure(result.timeline).items())
 
 
 def _absent(version: str, requires: Requirements | None) -> Cell:
