@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 from podchaos.cluster.local.layout import (
     CLUSTER_DOMAIN,
@@ -17,6 +19,7 @@ from podchaos.cluster.local.layout import (
 from podchaos.model.toolbox import TOOLBOX_IMAGE, TRAFFIC_IMAGE
 
 __all__ = [
+    "CRASH_LOOP_CAP",
     "SANDBOX_IMAGE",
     "SHELLLESS_IMAGE",
     "TOOLBOX_IMAGE",
@@ -24,8 +27,10 @@ __all__ = [
     "cni",
     "containerd",
     "corefile",
+    "crash_loop_back_off",
     "kubeconfig",
     "kubelet",
+    "refreshed_kubelet",
 ]
 SANDBOX_IMAGE = "localhost/podchaos/pause:1"
 # A public image with no shell (only /pause): the local sandbox image carries this tag too.
@@ -126,8 +131,48 @@ def cni(node: NodeLayout) -> str:
     )
 
 
-def kubelet(node: NodeLayout, ca: Path, serving_cert: Path, serving_key: Path, resolv_conf: Path) -> str:
-    """KubeletConfiguration for one node of several on the same machine (own ports, cgroup root, dirs)."""
+CRASH_LOOP_CAP = "20s"
+"""The local kubelets' crash-loop back-off cap (300 s by default). Small enough that a scenario sees the
+waits plateau in CI time (10 s, 20 s, 20 s, ...), large enough that they still double once first, as
+the default does, so three restarts wait 0, 10 and 20 s as on any node."""
+CRASH_LOOP_CAP_SINCE = (1, 35)
+"""KubeletCrashLoopBackOffMax is beta and on by default from 1.35; in 1.32 to 1.34 it is alpha and off,
+and the kubelet refuses ``crashLoopBackOff.maxContainerRestartPeriod`` while its gate is off."""
+
+
+def crash_loop_back_off(kubernetes_version: str) -> dict[str, Any]:
+    """The kubelet setting that caps the crash-loop back-off at CRASH_LOOP_CAP, on a release where it
+    is on by default; nothing on an older one (an alpha gate is not turned on: the node then behaves as
+    such a release does for its users). ``""`` is the default release, which has it."""
+    found = re.match(r"^v?(\d+)\.(\d+)", kubernetes_version)
+    if found is not None and (int(found[1]), int(found[2])) < CRASH_LOOP_CAP_SINCE:
+        return {}
+    return {"crashLoopBackOff": {"maxContainerRestartPeriod": CRASH_LOOP_CAP}}
+
+
+def refreshed_kubelet(text: str, kubernetes_version: str) -> str | None:
+    """A kubelet configuration written by an older podchaos with what this one adds to it (the
+    crash-loop back-off cap), or None when it has it already (or is not JSON: then it is left alone)."""
+    try:
+        current = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(current, dict):
+        return None
+    wanted = {**current, **crash_loop_back_off(kubernetes_version)}
+    return None if wanted == current else json.dumps(wanted, indent=2)
+
+
+def kubelet(
+    node: NodeLayout,
+    ca: Path,
+    serving_cert: Path,
+    serving_key: Path,
+    resolv_conf: Path,
+    kubernetes_version: str = "",
+) -> str:
+    """KubeletConfiguration for one node of several on the same machine (own ports, cgroup root, dirs),
+    for the kubelet of ``kubernetes_version`` ("": the default release)."""
     config = {
         "apiVersion": "kubelet.config.k8s.io/v1beta1",
         "kind": "KubeletConfiguration",
@@ -162,6 +207,7 @@ def kubelet(node: NodeLayout, ca: Path, serving_cert: Path, serving_key: Path, r
         "serializeImagePulls": False,
         "localStorageCapacityIsolation": True,
         "maxPods": 60,
+        **crash_loop_back_off(kubernetes_version),
     }
     return json.dumps(config, indent=2)
 
