@@ -19,6 +19,7 @@ from podchaos.errors import ApiError, ClusterError, Conflict, ObjectNotFound
 from podchaos.k8s.convert import endpoints_snapshot, event_record, job_snapshot, pod_state
 from podchaos.k8s.outage import SLOW_S, ApiHealth
 from podchaos.k8s.streams import LogStream, Stopper
+from podchaos.k8s.timeouts import READ_S, bound_requests
 from podchaos.k8s.translate import DEFAULT_OUTAGE_S, CallPolicy, translated
 from podchaos.k8s.watch import SYNCED, HeldWindow, watch_collection
 from podchaos.model.controllers import JobSnapshot
@@ -56,7 +57,10 @@ class ExecResult:
 class Kube:
     """A connection to one cluster (kubeconfig + context)."""
 
-    def __init__(self, api_client: client.ApiClient, outage_s: float = DEFAULT_OUTAGE_S) -> None:
+    def __init__(
+        self, api_client: client.ApiClient, outage_s: float = DEFAULT_OUTAGE_S, read_timeout_s: float = READ_S
+    ) -> None:
+        bound_requests(api_client, read_s=read_timeout_s)
         self.policy = CallPolicy(outage_s)
         self._call = self.policy.call
         self._api = api_client

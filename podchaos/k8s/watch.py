@@ -15,6 +15,7 @@ from kubernetes import client, watch
 
 from podchaos.errors import PodchaosError
 from podchaos.k8s.streams import Stopper
+from podchaos.k8s.timeouts import watch_timeout
 from podchaos.k8s.translate import CallPolicy, transient_wait, translated
 
 # How long one watch request lasts before it is renewed from the last resourceVersion. Stopping does
@@ -120,6 +121,7 @@ def watch_collection(
                         *args,
                         resource_version=state.resource_version or None,
                         timeout_seconds=WATCH_WINDOW_S,
+                        _request_timeout=watch_timeout(WATCH_WINDOW_S),
                         allow_watch_bookmarks=True,
                         **kwargs,
                     ):
