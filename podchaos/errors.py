@@ -139,6 +139,11 @@ class TokenError(PodchaosError):
     """A file token cannot be written or read: its path cannot be reached in the container."""
 
 
+class TriggerNotReached(FaultError):
+    """A fault's trigger never saw its moment (within its time, or the pod went first): the fault did
+    not fire, so the run tested nothing and fails."""
+
+
 class WaitTimeout(PodchaosError):
     """A condition was not reached in time; says what was awaited and what was last seen."""
 

@@ -17,7 +17,16 @@ from typing import Any
 
 from podchaos.faults.node_lease import LEASE_NAME, LEASE_NAMESPACE
 from podchaos.model import Scenario
-from podchaos.model.faults import ContainerKill, NodeCordon, NodeDrain, OomKill, ProbeFail
+from podchaos.model.faults import (
+    ContainerFreeze,
+    ContainerKill,
+    EmptyDirFill,
+    NodeCordon,
+    NodeDrain,
+    OomKill,
+    ProbeFail,
+    StartupProbeFail,
+)
 from podchaos.tokens import file_checks
 
 ROLE_NAME = "podchaos"
@@ -61,7 +70,7 @@ EVICTION_RULE = Rule("", "pods/eviction", ("create",), "drain through the Evicti
 LEASE_RULE = Rule(
     "coordination.k8s.io", "leases", ("create", "get", "delete"), "one node fault at a time cluster-wide"
 )
-AGENT_FAULTS = (ContainerKill, OomKill, ProbeFail)
+AGENT_FAULTS = (ContainerKill, OomKill, ProbeFail, StartupProbeFail, ContainerFreeze, EmptyDirFill)
 NODE_FAULTS = (NodeCordon, NodeDrain)
 
 

@@ -32,7 +32,13 @@ def run_scenario(
         try:
             run.open()
             run.apply([manifest.to_dict() for manifest in scenario.workload.manifests])
-            with run.record(scenario.workload.target, scenario.steady_timeout, scenario.traffic) as recording:
+            first = scenario.faults[0].when
+            with run.record(
+                scenario.workload.target,
+                scenario.steady_timeout,
+                scenario.traffic,
+                until_ready=first is None or not first.before_ready,
+            ) as recording:
                 for container, path in tokens.file_checks(scenario.expectations):
                     recording.write_token(container, path)
                 for spec in scenario.faults:

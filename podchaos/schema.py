@@ -53,14 +53,16 @@ def _field_schema(hint: Any, name: str) -> dict[str, Any]:
         return {"type": "string", "minLength": 1}
     if origin is tuple:  # tuple[X, ...]: a list of X
         return {"type": "array", "items": _field_schema(get_args(hint)[0], name)}
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return _object_schema(hint)  # a nested section: a fault's ``when``
     raise TypeError(f"no schema for field {name} of type {hint!r}")
 
 
-def spec_schema(kind: str, cls: type[Any]) -> dict[str, Any]:
-    """The schema of one fault or expectation type: ``type`` fixed, its fields, the required ones."""
+def _object_schema(cls: type[Any], fixed: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A dataclass as an object: its camelCase fields (after ``fixed`` ones), the required ones."""
     hints = typing.get_type_hints(cls)
-    properties: dict[str, Any] = {"type": {"const": kind}}
-    required = ["type"]
+    properties: dict[str, Any] = dict(fixed or {})
+    required = list(properties)
     for spec_field in dataclasses.fields(cls):
         key = camel(spec_field.name)
         properties[key] = _field_schema(hints[spec_field.name], spec_field.name)
@@ -68,13 +70,17 @@ def spec_schema(kind: str, cls: type[Any]) -> dict[str, Any]:
             required.append(key)
     doc = (cls.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
     return {
-        "title": kind,
         "description": doc,
         "type": "object",
         "properties": properties,
         "required": required,
         "additionalProperties": False,
     }
+
+
+def spec_schema(kind: str, cls: type[Any]) -> dict[str, Any]:
+    """The schema of one fault or expectation type: ``type`` fixed, its fields, the required ones."""
+    return {"title": kind, **_object_schema(cls, {"type": {"const": kind}})}
 
 
 def _one_of(registry: Mapping[str, type[Any]]) -> dict[str, Any]:

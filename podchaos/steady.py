@@ -79,8 +79,13 @@ def wait_steady(
     selector: str,
     timeout: float,
     existing: Callable[[], Mapping[str, Mapping[str, str]]] | None = None,
+    *,
+    ready: bool = True,
 ) -> list[PodState]:
     """Wait until at least one target pod exists and all are Ready; returns them, by name.
+
+    With ``ready=False``, until they are all scheduled on a node: a scenario whose first fault waits
+    for a moment before Ready (an init container running) cannot wait for Ready first.
 
     The watches answer: each change they record is checked at once, with no polling of the API.
     When no pod ever matched the target labels, the error says which pods do exist, with their
@@ -95,13 +100,18 @@ def wait_steady(
         problem = _hopeless(pods)
         if problem:
             raise WorkloadNotSteady(f"the workload cannot start: {problem}")
+        if not ready and pods and all(state.pod.node for state in pods):
+            return sorted(pods, key=lambda state: state.pod.pod)
         if pods and all(state.pod.ready for state in pods) and not _growing(view, pods):
             return sorted(pods, key=lambda state: state.pod.pod)
         return None
 
     try:
         return view.wait_until(
-            f"target pods ({selector}) Ready", all_ready, timeout, last_seen=lambda: describe(seen)
+            f"target pods ({selector}) {'Ready' if ready else 'scheduled'}",
+            all_ready,
+            timeout,
+            last_seen=lambda: describe(seen),
         )
     except WaitTimeout as exc:
         if seen or existing is None:

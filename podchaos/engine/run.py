@@ -16,6 +16,7 @@ from podchaos import cleanup, deploy, diagnostics, tokens
 from podchaos.cleanup import NamespaceCleaner
 from podchaos.engine.decide import observe_until_decided
 from podchaos.engine.phases import PhaseClock
+from podchaos.engine.trigger import await_trigger
 from podchaos.errors import FaultError, PodchaosError, ScenarioError, WaitTimeout
 from podchaos.faults import Fault, FaultContext, fault_for
 from podchaos.faults.agent import AgentPool
@@ -101,6 +102,10 @@ class Recording:
         self._injected.append(fault)
         self.specs.append(spec)
         with self.run.phases.timing("inject"):
+            if spec.when is not None:
+                # Looked for from the previous fault on, so a moment it caused is not missed.
+                since = self.faults[-1].at if self.faults else self.recorder.clock()
+                self.recorder.add(await_trigger(self.recorder, spec.type, self.targets[0], spec.when, since))
             record = fault.inject(self.context)
         self.faults.append(record)
         return record
@@ -208,11 +213,19 @@ class Run:
 
     @contextmanager
     def record(
-        self, target: Mapping[str, str], steady_timeout: float = 120.0, traffic: Traffic | None = None
+        self,
+        target: Mapping[str, str],
+        steady_timeout: float = 120.0,
+        traffic: Traffic | None = None,
+        *,
+        until_ready: bool = True,
     ) -> Iterator[Recording]:
         """Watch the target pods (those carrying all ``target`` labels), wait until they are Ready
         (and, with ``traffic``, until a client's requests to the Service succeed), and record a
-        timeline while the block runs; what its faults left in place is undone after."""
+        timeline while the block runs; what its faults left in place is undone after.
+
+        ``until_ready=False`` waits only until the target pods are scheduled: for a first fault whose
+        trigger comes before Ready (an init container running)."""
         if not target:
             raise ScenarioError("(test)", "labels", "expected at least one label to pick the target pods")
         selector = selector_of(target)
@@ -221,7 +234,11 @@ class Run:
             try:
                 with self.phases.timing("steady"):
                     targets = wait_steady(
-                        recorder, selector, steady_timeout, lambda: self.kube.pod_labels(self.namespace)
+                        recorder,
+                        selector,
+                        steady_timeout,
+                        lambda: self.kube.pod_labels(self.namespace),
+                        ready=until_ready,
                     )
                     if traffic is not None:
                         probe = self._start_traffic(recorder, traffic, steady_timeout)

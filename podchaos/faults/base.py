@@ -89,3 +89,14 @@ def confirm(
         return context.journal.wait_until(what, condition, timeout, last_seen)
     except WaitTimeout as exc:
         raise FaultError(failure(exc)) from exc
+
+
+def record_fault(
+    context: FaultContext, at: float, fault: str, target: PodState, container: str, detail: str
+) -> FaultRecord:
+    """Record in the run's timeline what a fault did to the target pod at ``at``, and return it."""
+    record = FaultRecord(
+        at=at, fault=fault, pod=target.pod.pod, pod_uid=target.pod.pod_uid, container=container, detail=detail
+    )
+    context.journal.add(record)
+    return record

@@ -15,23 +15,9 @@ from dataclasses import dataclass, field
 
 from podchaos.errors import FaultError, ObjectNotFound, PodchaosError, WaitTimeout
 from podchaos.faults.base import CONFIRM_TIMEOUT_S, FaultContext, running_container
+from podchaos.faults.hidden_file import HIDE, PUT_BACK
 from podchaos.model.faults import ProbeFail
 from podchaos.model.timeline import ContainerSnapshot, FaultRecord
-
-HIDDEN_SUFFIX = ".podchaos-hidden"
-
-# $1 host PID of the container's init process, $2 absolute path in the container.
-HIDE = r"""
-f="/proc/$1/root$2"
-[ -e "$f" ] || { echo "no file $2 in the container" >&2; exit 3; }
-mv "$f" "$f.podchaos-hidden"
-"""
-
-PUT_BACK = r"""
-f="/proc/$1/root$2"
-[ -e "$f.podchaos-hidden" ] || exit 0
-if [ -e "$f" ]; then rm -f "$f.podchaos-hidden"; else mv "$f.podchaos-hidden" "$f"; fi
-"""
 
 
 def _failing(spec: ProbeFail, before: ContainerSnapshot, now: ContainerSnapshot | None) -> bool:

@@ -179,6 +179,7 @@ def container_snapshots(pod: Any, at: float) -> list[ContainerSnapshot]:
                 container_id=str(status.container_id or ""),
                 last_termination=current_termination if state == "terminated" else last,
                 message=message,
+                started=status.started,
                 message_policy=specs.get(status.name, ("", ""))[0],
                 restart_rules=specs.get(status.name, ("", ""))[1],
             )

@@ -9,6 +9,7 @@ from typing import Any
 
 from podchaos.loader.fields import Reader
 from podchaos.loader.lifecycle import check_lifecycle
+from podchaos.loader.trigger_checks import check_triggers, init_kill_waits
 from podchaos.loader.workload import PodTemplate
 from podchaos.model import EmptyDirKept, EmptyDirLost, FaultSpec, PodDelete, RestartCount, Workload
 from podchaos.model.controllers import PvcKept
@@ -27,6 +28,7 @@ def check_scenario(
     _check_container_names(reader, templates, faults, "faults")
     _check_fault_containers(reader, workload, templates, faults)
     _check_pod_deletes(reader, faults)
+    check_triggers(reader, templates, faults)
     _check_container_names(reader, templates, expectations, "expect")
     _check_evictions(reader, expectations)
     _check_contradictions(reader, expectations)
@@ -73,12 +75,13 @@ def _check_fault_containers(
         name = getattr(fault, "container", None)
         containers = [c for t in templates for c in t.containers if c.name == name]
         for container in containers:
-            if container.init and not container.sidecar:
+            if container.init and not container.sidecar and not init_kill_waits(fault):
                 raise reader.fail(
                     f"faults[{index}].container",
                     f"{name!r} is a regular init container ({container.path}): it has run to completion"
                     " before the pod starts; faults take main containers and native sidecars"
-                    " (init containers with restartPolicy: Always)",
+                    " (init containers with restartPolicy: Always), and container-kill takes a regular"
+                    f" init container while it runs: when: {{moment: init-running, container: {name}}}",
                 )
             if isinstance(fault, OomKill) and not container.memory_limit and not limit_range:
                 raise reader.fail(

@@ -132,18 +132,21 @@ class Reader:
                 f"expected a {what} type, one of: {', '.join(registry)}; got {describe(kind)}"
                 f"{did_you_mean(kind, registry)}",
             )
-        cls = registry[kind]
+        return self.build(registry[kind], data, path, f"{what} {kind!r}", {"type"})
+
+    def build(self, cls: type[SpecT], data: Mapping[str, Any], path: str, what: str, keys: set[str]) -> SpecT:
+        """A frozen dataclass from a mapping of its camelCase fields (and ``keys`` read elsewhere)."""
         hints = typing.get_type_hints(cls)
         fields = {camel(f.name): f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        self.unknown_keys(data, {"type", *fields}, path)
+        self.unknown_keys(data, {*keys, *fields}, path)
         values: dict[str, Any] = {}
         for key, spec_field in fields.items():
             field_path = f"{path}.{key}"
             if key not in data:
                 if spec_field.default is dataclasses.MISSING:
-                    raise self.fail(field_path, f"required for {what} {kind!r}")
+                    raise self.fail(field_path, f"required for {what}")
                 continue
-            value = self.typed(data[key], hints[spec_field.name], field_path, spec_field.name)
+            value = self.field_value(data[key], hints[spec_field.name], field_path, spec_field.name)
             known = _KNOWN_VALUES.get((cls, spec_field.name))
             if known and isinstance(value, str) and (meant := misspelling_of(value, known)):
                 raise self.fail(field_path, f"unknown reason {value!r}; did you mean {meant}?")
@@ -158,6 +161,14 @@ class Reader:
             return tuple(self.typed(item, item_hint, f"{path}[{i}]", name) for i, item in enumerate(items))
         options = [arg for arg in get_args(hint) if arg is not type(None)]
         return None if value is None else self.typed(value, options[0], path, name)
+
+    def field_value(self, value: Any, hint: Any, path: str, name: str) -> Any:
+        """A field's value: a nested section (a fault's ``when``) is built with its own fields, checked
+        the same way; anything else is typed."""
+        nested = _nested_section(hint)
+        if nested is not None and value is not None:
+            return self.build(nested, self.mapping(value, path), path, path.rsplit(".", 1)[-1], set())
+        return self.typed(value, hint, path, name)
 
     def typed(self, value: Any, hint: Any, path: str, name: str) -> Any:
         origin = get_origin(hint)
@@ -190,3 +201,10 @@ class Reader:
         if hint is str:
             return self.string(value, path)
         raise self.fail(path, f"unsupported field type {hint!r}")  # a podchaos bug, not the user's
+
+
+def _nested_section(hint: Any) -> type[Any] | None:
+    """The dataclass a field of type ``X`` or ``X | None`` holds, if X is one."""
+    options = [arg for arg in get_args(hint) if arg is not type(None)] if get_origin(hint) else [hint]
+    first = options[0] if len(options) == 1 else None
+    return first if isinstance(first, type) and dataclasses.is_dataclass(first) else None

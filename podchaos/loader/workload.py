@@ -62,6 +62,9 @@ class Container:
     sidecar: bool
     """An init container with ``restartPolicy: Always`` (a native sidecar): it runs with the pod."""
     memory_limit: bool
+    startup_probe: bool = False
+    empty_dirs: tuple[tuple[str, str], ...] = ()
+    """The container's disk emptyDir mounts as (mountPath, sizeLimit or "" when it has none)."""
 
 
 @dataclass(frozen=True)
@@ -139,8 +142,11 @@ def _templates(reader: Reader, path: str, manifest: Manifest, body: Mapping[str,
     spec = reader.mapping(node["spec"], f"{path}.spec")
     metadata = reader.mapping(node.get("metadata", {}), f"{path}.metadata")
     labels = _labels(reader, metadata.get("labels", {}), f"{path}.metadata.labels")
+    empty_dirs = _empty_dirs(spec)
     containers = [
-        _container(reader, item, f"{path}.spec.{key}[{index}]", init=key == "initContainers")
+        _container(
+            reader, item, f"{path}.spec.{key}[{index}]", init=key == "initContainers", empty_dirs=empty_dirs
+        )
         for key in ("initContainers", "containers")
         for index, item in enumerate(reader.sequence(spec.get(key, []), f"{path}.spec.{key}"))
     ]
@@ -154,7 +160,30 @@ def _templates(reader: Reader, path: str, manifest: Manifest, body: Mapping[str,
     ]
 
 
-def _container(reader: Reader, raw: Any, path: str, *, init: bool) -> Container:
+def _empty_dirs(spec: Mapping[str, Any]) -> dict[str, str]:
+    """The pod's disk emptyDir volumes by name, with their sizeLimit ("" when none); a volume of the
+    wrong shape is left to the API server."""
+    found: dict[str, str] = {}
+    volumes = spec.get("volumes", [])
+    for volume in volumes if isinstance(volumes, list | tuple) else []:
+        empty_dir = volume.get("emptyDir") if isinstance(volume, Mapping) else None
+        if isinstance(empty_dir, Mapping) and empty_dir.get("medium", "") != "Memory":
+            found[str(volume.get("name"))] = str(empty_dir.get("sizeLimit") or "")
+    return found
+
+
+def _mounts(data: Mapping[str, Any], empty_dirs: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    mounts = data.get("volumeMounts", [])
+    return tuple(
+        (str(mount.get("mountPath")), empty_dirs[str(mount.get("name"))])
+        for mount in (mounts if isinstance(mounts, list | tuple) else [])
+        if isinstance(mount, Mapping) and str(mount.get("name")) in empty_dirs
+    )
+
+
+def _container(
+    reader: Reader, raw: Any, path: str, *, init: bool, empty_dirs: Mapping[str, str]
+) -> Container:
     data = reader.mapping(raw, path)
     resources = reader.mapping(data.get("resources", {}), f"{path}.resources")
     limits = reader.mapping(resources.get("limits", {}), f"{path}.resources.limits")
@@ -164,6 +193,8 @@ def _container(reader: Reader, raw: Any, path: str, *, init: bool) -> Container:
         init=init,
         sidecar=init and data.get("restartPolicy") == "Always",
         memory_limit=limits.get("memory") is not None,
+        startup_probe=data.get("startupProbe") is not None,
+        empty_dirs=_mounts(data, empty_dirs),
     )
 
 

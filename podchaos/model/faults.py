@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Literal
+
+from podchaos.model.triggers import Trigger
 
 Signal = Literal["SIGKILL", "SIGTERM"]
 Probe = Literal["readiness", "liveness"]
 
 
 @dataclass(frozen=True)
-class ContainerKill:
+class Triggered:
+    """What every fault has: ``when``, the timeline moment it waits for (None: it fires at once)."""
+
+    when: Trigger | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True)
+class ContainerKill(Triggered):
     """Send a signal to one container's main process from the node side (works without a shell)."""
 
     type: ClassVar[str] = "container-kill"
@@ -21,7 +30,7 @@ class ContainerKill:
 
 
 @dataclass(frozen=True)
-class PodDelete:
+class PodDelete(Triggered):
     """Delete the target pod; ``grace_period`` overrides the pod's own, ``force`` removes it at once."""
 
     type: ClassVar[str] = "pod-delete"
@@ -47,7 +56,7 @@ class PodDelete:
 
 
 @dataclass(frozen=True)
-class OomKill:
+class OomKill(Triggered):
     """Make the kernel OOM-kill one container: a memory hog joins the container's memory cgroup and the
     container's processes are made the preferred OOM victims. The container needs a memory limit."""
 
@@ -56,7 +65,7 @@ class OomKill:
 
 
 @dataclass(frozen=True)
-class ProbeFail:
+class ProbeFail(Triggered):
     """Make a container's readiness or liveness probe fail by hiding the file it checks (``path``, e.g.
     the page an httpGet probe fetches or the file an exec probe tests) for ``duration``, then restore it."""
 
@@ -68,14 +77,14 @@ class ProbeFail:
 
 
 @dataclass(frozen=True)
-class NodeCordon:
+class NodeCordon(Triggered):
     """Cordon the target pod's node (spec.unschedulable); it is uncordoned when the run ends."""
 
     type: ClassVar[str] = "node-cordon"
 
 
 @dataclass(frozen=True)
-class NodeDrain:
+class NodeDrain(Triggered):
     """Drain the run's pods from the target pod's node: cordon, then the Eviction API per pod, retrying
     HTTP 429 (a PodDisruptionBudget) until ``timeout``; the node is uncordoned when the run ends.
 
@@ -86,8 +95,61 @@ class NodeDrain:
     timeout: float = 60.0
 
 
-FaultSpec = ContainerKill | PodDelete | OomKill | ProbeFail | NodeCordon | NodeDrain
+@dataclass(frozen=True)
+class StartupProbeFail(Triggered):
+    """Fail a new container instance's startup probe: the file it checks (``path``) is hidden from that
+    instance (as soon as it appears) until kubelet kills the instance after the probe's
+    failureThreshold; the next instance finds it again. Needs ``when: {moment: container-started}``."""
+
+    type: ClassVar[str] = "startup-probe-fail"
+    container: str
+    path: str
+
+
+@dataclass(frozen=True)
+class ContainerFreeze(Triggered):
+    """Freeze every process of one container (the cgroup freezer) for ``duration``, then thaw it: a
+    hung app. A liveness probe may restart it meanwhile; otherwise it resumes where it stopped."""
+
+    type: ClassVar[str] = "container-freeze"
+    container: str
+    duration: float = 10.0
+
+
+@dataclass(frozen=True)
+class EmptyDirFill(Triggered):
+    """Write ``size`` (a Kubernetes quantity, e.g. ``48Mi``) of data into the emptyDir mounted at
+    ``path`` in ``container``, from the node side: past the volume's ``sizeLimit``, kubelet evicts the pod."""
+
+    type: ClassVar[str] = "emptydir-fill"
+    container: str
+    path: str
+    size: str
+
+
+FaultSpec = (
+    ContainerKill
+    | PodDelete
+    | OomKill
+    | ProbeFail
+    | NodeCordon
+    | NodeDrain
+    | StartupProbeFail
+    | ContainerFreeze
+    | EmptyDirFill
+)
 
 FAULT_TYPES: dict[str, type[FaultSpec]] = {
-    cls.type: cls for cls in (ContainerKill, PodDelete, OomKill, ProbeFail, NodeCordon, NodeDrain)
+    cls.type: cls
+    for cls in (
+        ContainerKill,
+        PodDelete,
+        OomKill,
+        ProbeFail,
+        NodeCordon,
+        NodeDrain,
+        StartupProbeFail,
+        ContainerFreeze,
+        EmptyDirFill,
+    )
 }

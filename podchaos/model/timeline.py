@@ -7,6 +7,7 @@ from typing import Literal, TypeVar
 
 from podchaos.model.controllers import JobSnapshot
 from podchaos.model.traffic import RequestRecord
+from podchaos.model.triggers import TriggerRecord
 
 ContainerState = Literal["waiting", "running", "terminated", "unknown"]
 ContainerRole = Literal["init", "sidecar", "main"]
@@ -41,6 +42,8 @@ class ContainerSnapshot:
     container_id: str
     last_termination: Termination | None = None
     message: str = ""
+    started: bool | None = None
+    """Kubernetes's ``started``: the instance passed its startup probe (None: not reported)."""
     message_policy: str = ""
     """The container's ``terminationMessagePolicy`` as the API holds it (``File``,
     ``FallbackToLogsOnError``)."""
@@ -285,6 +288,7 @@ TimelineEntry = (
     | LogLine
     | EvictionRecord
     | JobSnapshot
+    | TriggerRecord
 )
 
 

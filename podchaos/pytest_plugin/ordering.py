@@ -29,7 +29,7 @@ def backoff_seconds(restarts: int) -> float:
 def expected_seconds(scenario: Scenario) -> float:
     """A rough duration: what the scenario makes Kubernetes wait for, above a few seconds of start-up."""
     from podchaos.model.expectations import RestartBackoff, TerminationDuration
-    from podchaos.model.faults import ContainerKill, NodeDrain, ProbeFail
+    from podchaos.model.faults import ContainerKill, EmptyDirFill, NodeDrain, ProbeFail
 
     seconds = 5.0 + (scenario.traffic.steady + 2.0 if scenario.traffic else 0.0)
     for fault in scenario.faults:
@@ -40,6 +40,9 @@ def expected_seconds(scenario: Scenario) -> float:
             seconds += fault.duration + (20.0 if fault.probe == "liveness" else 0.0)
         elif isinstance(fault, NodeDrain):
             seconds += 10.0
+        elif isinstance(fault, EmptyDirFill):
+            # kubelet measures an emptyDir's usage about once a minute before it evicts for it.
+            seconds += 60.0
     for expectation in scenario.expectations:
         if isinstance(expectation, RestartBackoff):
             seconds += backoff_seconds(expectation.restarts)

@@ -53,6 +53,7 @@ from podchaos.model.timeline import (
     Termination,
 )
 from podchaos.model.traffic import RequestRecord, TrafficSummary
+from podchaos.model.triggers import Trigger, TriggerRecord
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -79,6 +80,7 @@ ENTRY_KINDS: dict[str, type[TimelineEntry]] = {
         CgroupOomKills,
         RequestRecord,
         JobSnapshot,
+        TriggerRecord,
     )
 }
 
@@ -98,7 +100,10 @@ def _plain(value: Any) -> Any:
 
 def _typed(spec: FaultSpec | Expectation) -> dict[str, Any]:
     # ``type`` is a ClassVar, so dataclass fields leave it out; it is the YAML discriminator.
-    return {"type": spec.type, **_plain(spec)}
+    data = {"type": spec.type, **_plain(spec)}
+    if "when" in data and data["when"] is None:
+        del data["when"]  # a fault that fired at once: written as before triggers existed
+    return data
 
 
 def entry_to_dict(entry: TimelineEntry) -> dict[str, Any]:
@@ -248,6 +253,9 @@ def _expectation(data: Any, where: str) -> Expectation:
 
 def _fault(data: Any, where: str) -> FaultSpec:
     spec: FaultSpec = _tagged(FAULT_TYPES, "type", data, where)
+    if isinstance(spec.when, Mapping):  # the trigger, a nested object
+        trigger = _build(Trigger, spec.when, f"{where}.when")
+        spec = dataclasses.replace(spec, when=trigger)
     return spec
 
 

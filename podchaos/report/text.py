@@ -20,6 +20,7 @@ from podchaos.model import (
     TimelineEntry,
 )
 from podchaos.model.controllers import JobSnapshot
+from podchaos.model.triggers import TriggerRecord
 
 # Events that repeat on every pod sync and say nothing about the fault.
 QUIET_EVENTS = frozenset({"MissingClusterDNS"})
@@ -77,6 +78,8 @@ def _describe_recorded(entry: TimelineEntry) -> str | None:
             return f"  job {entry.job}: {entry.describe()}"
         case ApiOutage():
             return f"GAP {entry.describe()}"
+        case TriggerRecord():
+            return f"TRIGGER {entry.fault} {entry.pod}: {entry.detail} (seen at {entry.seen_at:.3f}s)"
     return None
 
 

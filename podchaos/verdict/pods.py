@@ -27,14 +27,20 @@ from podchaos.verdict.common import Judgement, event_after
 def pod_ready(e: PodReady, timeline: Timeline, fault: FaultRecord, now: float) -> Judgement:
     expected = f"a target pod Ready again within {e.within:g}s of the fault"
     after = [entry for entry in timeline.entries if entry.at > fault.at]
-    lost_at = next(
-        (
-            entry.at
-            for entry in after
-            if (isinstance(entry, PodSnapshot) and (not entry.ready or entry.deleting))
-            or (isinstance(entry, PodGone))
-        ),
-        None,
+    # A pod not Ready when the fault came (a fault fired while an init container ran) has not stayed Ready.
+    at_fault = [s for s in timeline.of_type(PodSnapshot) if s.pod_uid == fault.pod_uid and s.at <= fault.at]
+    lost_at = (
+        fault.at
+        if at_fault and not at_fault[-1].ready
+        else next(
+            (
+                entry.at
+                for entry in after
+                if (isinstance(entry, PodSnapshot) and (not entry.ready or entry.deleting))
+                or (isinstance(entry, PodGone))
+            ),
+            None,
+        )
     )
     if lost_at is None:
         if now - fault.at >= e.within:
