@@ -22,6 +22,7 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.stream import stream
 
 from podchaos.cluster.provider import ClusterAccess
+from podchaos.k8s.client import Kube
 
 HERE = Path(__file__).resolve().parent
 MANAGED_BY = {"app.kubernetes.io/managed-by": "podchaos"}
@@ -99,6 +100,16 @@ def apps(api_client: client.ApiClient) -> client.AppsV1Api:
 @pytest.fixture(scope="session")
 def policy(api_client: client.ApiClient) -> client.PolicyV1Api:
     return client.PolicyV1Api(api_client)
+
+
+@pytest.fixture(scope="module")
+def kube(podchaos_cluster: ClusterAccess) -> Iterator[Kube]:
+    """podchaos's own client for the session's cluster, for tests that run scenarios through the engine."""
+    connection = Kube.from_kubeconfig(podchaos_cluster.kubeconfig, podchaos_cluster.context)
+    try:
+        yield connection
+    finally:
+        connection.close()
 
 
 @pytest.fixture

@@ -5,12 +5,8 @@ would have done) fails, saying what was seen."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from podchaos.cluster.provider import ClusterAccess
 from podchaos.engine import Services
 from podchaos.k8s.client import Kube
 from podchaos.loader import load_scenario
@@ -30,15 +26,6 @@ from podchaos.runner import run_scenario
 from podchaos.verdict import judge_all
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-
-
-@pytest.fixture(scope="module")
-def kube(podchaos_cluster: ClusterAccess) -> Iterator[Kube]:
-    connection = Kube.from_kubeconfig(podchaos_cluster.kubeconfig, podchaos_cluster.context)
-    try:
-        yield connection
-    finally:
-        connection.close()
 
 
 def run(kube: Kube, name: str, **changes: object) -> RunResult:
