@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from podchaos import cli
 from podchaos.cluster.local import build, kubemod
 from podchaos.cluster.local.cluster import LocalCluster, data_version, recorded_kubernetes_version
 from podchaos.cluster.local.layout import Layout
@@ -143,3 +144,58 @@ def test_a_bad_version_fails_before_anything_is_touched(tmp_path: Path) -> None:
     with pytest.raises(ClusterSetupError, match="Kubernetes version 'banana'"):
         LocalCluster(layout(tmp_path), kubernetes="banana")
     assert not (tmp_path / "state").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "problem"),
+    [
+        (["cluster", "up", "--kubernetes", "banana"], {}, "Kubernetes version 'banana': expected a release"),
+        (
+            ["cluster", "up"],
+            {"PODCHAOS_KUBERNETES": "1.33.0"},
+            "Kubernetes version '1.33.0': the local cluster",
+        ),
+        (
+            ["cluster", "status", "--kubernetes", "1.36.3"],
+            {},
+            "--kubernetes goes with cluster up, not cluster status",
+        ),
+    ],
+)
+def test_the_cluster_command_refuses_a_bad_version_before_touching_anything(
+    argv: list[str],
+    env: dict[str, str],
+    problem: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("PODCHAOS_STATE_DIR", str(tmp_path / "state"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    assert cli.main(argv) == 2
+
+    assert capsys.readouterr().err.startswith(f"podchaos: error: {problem}")
+    assert not (tmp_path / "state").exists()
+
+
+def test_the_environments_version_does_not_stop_a_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A session that exports PODCHAOS_KUBERNETES can still ask for the status: the variable is for up.
+    monkeypatch.setenv("PODCHAOS_KUBERNETES", "banana")
+    args = cli.build_parser().parse_args(["cluster", "status"])
+    asked: list[str | None] = []
+
+    class Recorder:
+        def __init__(self, progress: object = None, kubernetes: str | None = None) -> None:
+            asked.append(kubernetes)
+
+        def status(self) -> object:
+            raise SystemExit(0)
+
+    monkeypatch.setattr("podchaos.cluster.local.cluster.LocalCluster", Recorder)
+    with pytest.raises(SystemExit):
+        args.handler(args)
+    assert asked == [None]
