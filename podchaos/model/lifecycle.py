@@ -30,8 +30,8 @@ class TerminationOrder:
     """After the fault the listed containers of the faulted pod terminated in this order, each before
     the next: on a pod's deletion main containers stop before native sidecars, and native sidecars in
     the reverse of their start order. The order must be shown by the evidence (whole-second
-    ``finishedAt`` times, the order the status updates reported the terminations, lines the later
-    container printed after the earlier one was reported terminated); a pair it cannot tell apart fails."""
+    ``finishedAt`` times, or a status update that reported one terminated while the next still ran);
+    a pair it cannot tell apart fails."""
 
     type: ClassVar[str] = "termination-order"
     containers: tuple[str, ...]

@@ -115,7 +115,7 @@ def test_not_ready_stretches_of_pod_and_endpoint(kube: Kube) -> None:
         result,
         NotReadyFor("endpoint", at_most=3),
         NotReadyFor("pod", at_least=20),
-        NotReadyFor("pod", 6, 11),
+        NotReadyFor("pod", 6, 12),
     )
     assert endpoint_short is Outcome.FAILED
     assert seen.startswith("not ready from +")
