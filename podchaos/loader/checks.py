@@ -13,7 +13,7 @@ from podchaos.loader.trigger_checks import check_triggers, init_kill_waits
 from podchaos.loader.workload import PodTemplate
 from podchaos.model import EmptyDirKept, EmptyDirLost, FaultSpec, PodDelete, RestartCount, Workload
 from podchaos.model.controllers import PvcKept
-from podchaos.model.expectations import Eviction, Expectation, TerminationDuration
+from podchaos.model.expectations import Eviction, Expectation, RestartBackoff, TerminationDuration
 from podchaos.model.faults import OomKill
 
 
@@ -31,6 +31,7 @@ def check_scenario(
     check_triggers(reader, templates, faults)
     _check_container_names(reader, templates, expectations, "expect")
     _check_evictions(reader, expectations)
+    _check_backoff_caps(reader, expectations)
     _check_contradictions(reader, expectations)
     check_lifecycle(reader, workload, templates, expectations)
 
@@ -105,6 +106,16 @@ def _check_evictions(reader: Reader, expectations: tuple[Expectation, ...]) -> N
             raise reader.fail(
                 f"expect[{index}].refusedFirst",
                 "only with outcome 'evicted' (a refused eviction is refused at every attempt)",
+            )
+
+
+def _check_backoff_caps(reader: Reader, expectations: tuple[Expectation, ...]) -> None:
+    """A back-off cap the kubelet would refuse (it takes 1 s to 300 s) can never be the node's."""
+    for index, spec in enumerate(expectations):
+        if isinstance(spec, RestartBackoff) and spec.cap is not None and not 1.0 <= spec.cap <= 300.0:
+            raise reader.fail(
+                f"expect[{index}].cap",
+                f"expected a back-off cap from 1s to 300s (the kubelet's range), got {spec.cap:g}s",
             )
 
 

@@ -146,12 +146,20 @@ class MinAvailable:
 @dataclass(frozen=True)
 class RestartBackoff:
     """The container restarted ``restarts`` times after the fault with kubelet's exponential back-off:
-    from the second restart on, each wait before the restart is at least 1.5 times the previous one
-    (1 s tolerance) and the second is at least 5 s."""
+    from the second restart on, each wait before the restart is at least 4/3 of the previous one (the
+    kubelet doubles the wait and requeues the pod up to 50 % late; 1 s tolerance) and the second is at
+    least 5 s (or about the cap, if smaller), until the waits reach the node's cap; from then on every
+    wait stays on the cap (from 10 % under it to 1.5 times it).
+
+    ``cap`` is the node's back-off cap (kubelet ``crashLoopBackOff.maxContainerRestartPeriod``); it
+    is then also checked: at least two waits must sit on it. Without it, the kubelet's default of 300 s
+    is allowed for and need not be reached.
+    """
 
     type: ClassVar[str] = "restart-backoff"
     container: str
     restarts: int = 3
+    cap: float | None = None
 
 
 @dataclass(frozen=True)

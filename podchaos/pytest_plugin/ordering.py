@@ -21,9 +21,11 @@ BACKOFF_S = 10.0
 BACKOFF_CAP_S = 300.0
 
 
-def backoff_seconds(restarts: int) -> float:
-    """The kubelet's crash-loop waits before ``restarts`` restarts (the first is immediate)."""
-    return float(sum(min(BACKOFF_S * 2**index, BACKOFF_CAP_S) for index in range(max(0, restarts - 1))))
+def backoff_seconds(restarts: int, cap: float = BACKOFF_CAP_S) -> float:
+    """The kubelet's crash-loop waits before ``restarts`` restarts (the first is immediate) under a
+    back-off ``cap``."""
+    first = min(BACKOFF_S, cap)
+    return float(sum(min(first * 2**index, cap) for index in range(max(0, restarts - 1))))
 
 
 def expected_seconds(scenario: Scenario) -> float:
@@ -32,9 +34,12 @@ def expected_seconds(scenario: Scenario) -> float:
     from podchaos.model.faults import ContainerKill, EmptyDirFill, NodeDrain, ProbeFail
 
     seconds = 5.0 + (scenario.traffic.steady + 2.0 if scenario.traffic else 0.0)
+    # A back-off cap the scenario states is the nodes' (restart-backoff checks it).
+    caps = [e.cap for e in scenario.expectations if isinstance(e, RestartBackoff) and e.cap is not None]
+    cap = min(caps, default=BACKOFF_CAP_S)
     for fault in scenario.faults:
         if isinstance(fault, ContainerKill):
-            seconds += backoff_seconds(fault.repeat)
+            seconds += backoff_seconds(fault.repeat, cap)
         elif isinstance(fault, ProbeFail):
             # A failed liveness probe restarts the container after its failure threshold.
             seconds += fault.duration + (20.0 if fault.probe == "liveness" else 0.0)
@@ -45,7 +50,7 @@ def expected_seconds(scenario: Scenario) -> float:
             seconds += 40.0
     for expectation in scenario.expectations:
         if isinstance(expectation, RestartBackoff):
-            seconds += backoff_seconds(expectation.restarts)
+            seconds += backoff_seconds(expectation.restarts, cap)
         elif isinstance(expectation, TerminationDuration):
             seconds += expectation.at_least
     return seconds

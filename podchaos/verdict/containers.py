@@ -12,6 +12,7 @@ from podchaos.model.timeline import (
     Timeline,
 )
 from podchaos.model.verdict import Outcome
+from podchaos.verdict.backoff import DEFAULT_CAP_S, PLATEAU_ON_CAP, backoff_shape, ordinal
 from podchaos.verdict.common import Judgement, container_history
 
 
@@ -110,17 +111,35 @@ def backoff_delays(history: list[ContainerSnapshot], since: float) -> list[float
 
 
 def restart_backoff(e: RestartBackoff, timeline: Timeline, fault: FaultRecord) -> Judgement:
-    expected = (
-        f"{e.restarts} restarts of {e.container}, each back-off at least 1.5x the previous from the 2nd"
+    """``restarts`` restarts whose waits double up to the cap and then stay on it; with a stated
+    ``cap``, the plateau must be seen (two delays on it), so the node's cap is checked too."""
+    cap = e.cap if e.cap is not None else DEFAULT_CAP_S
+    expected = f"{e.restarts} restarts of {e.container}, each back-off growing from the 2nd" + (
+        f" up to the cap {e.cap:g}s, then on it" if e.cap is not None else f" (or on the {cap:g}s cap)"
     )
     delays = backoff_delays(container_history(timeline, fault.pod_uid, e.container), fault.at)
     seen = f"back-off delays {', '.join(f'{d:g}s' for d in delays) or 'none yet'}"
     if len(delays) < e.restarts:
         return Judgement(Outcome.PENDING, expected, seen)
     delays = delays[: e.restarts]
-    growing = all(delays[i] >= 1.5 * delays[i - 1] - 1.0 for i in range(1, len(delays)))
-    backed_off = len(delays) < 2 or delays[1] >= 5.0
-    return Judgement(Outcome.PASSED if growing and backed_off else Outcome.FAILED, expected, seen)
+    seen = f"back-off delays {', '.join(f'{d:g}s' for d in delays)}"
+    shape = backoff_shape(delays, cap)
+    if shape.problem:
+        lower = shape.stalled and e.cap is None
+        hint = " (does the node cap its back-off lower? say so with `cap`)" if lower else ""
+        return Judgement(Outcome.FAILED, expected, f"{seen}: {shape.problem}{hint}")
+    on_cap = shape.on_plateau(delays)
+    if e.cap is None:
+        return Judgement(Outcome.PASSED, expected, seen + (f"; {on_cap} on the cap" if on_cap else ""))
+    if on_cap < PLATEAU_ON_CAP:
+        return Judgement(
+            Outcome.FAILED,
+            expected,
+            f"{seen}: {on_cap} on the cap {e.cap:g}s, the plateau needs {PLATEAU_ON_CAP}"
+            + (" (more restarts?)" if on_cap else ""),
+        )
+    first = ordinal((shape.plateau_from or 0) + 1)
+    return Judgement(Outcome.PASSED, expected, f"{seen}; on the cap {e.cap:g}s from the {first} on")
 
 
 def log_seen(e: LogSeen, timeline: Timeline, fault: FaultRecord) -> Judgement:

@@ -184,6 +184,20 @@ def test_restart_backoff_restarts_must_be_from_1_to_100() -> None:
     assert error.problem == "expected an integer from 1 to 100, got 0"
 
 
+def test_restart_backoff_cap_is_a_duration_the_kubelet_accepts() -> None:
+    loaded = parse(scenario(expect="{type: restart-backoff, container: web, restarts: 4, cap: 20s}"))
+    assert loaded.expectations[1] == RestartBackoff(container="web", restarts=4, cap=20.0)
+    for cap, shown in (("500ms", "0.5s"), ("6m", "360s")):
+        error = rejected(scenario(expect=f"{{type: restart-backoff, container: web, cap: {cap}}}"))
+        assert error.field == "expect[1].cap"
+        assert error.problem == f"expected a back-off cap from 1s to 300s (the kubelet's range), got {shown}"
+    error = rejected(scenario(expect="{type: restart-backoff, container: web, cap: soon}"))
+    assert (error.field, error.problem) == (
+        "expect[1].cap",
+        "expected a duration (seconds, or '30s', '2m', '500ms'), got 'soon'",
+    )
+
+
 def test_restart_count_delta_zero_is_still_allowed() -> None:
     loaded = parse(scenario(expect="{type: restart-count, container: web, delta: 0}"))
     assert loaded.expectations[1].delta == 0  # type: ignore[union-attr]

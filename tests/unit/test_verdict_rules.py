@@ -434,7 +434,14 @@ def test_restart_backoff_growing_delays_pass() -> None:
 
 @pytest.mark.parametrize(
     ("delays", "seen"),
-    [((1, 1, 1), "1s, 1s, 1s"), ((0.5, 10, 10), "0.5s, 10s, 10s")],
+    [
+        ((1, 1, 1), "1s, 1s, 1s: the 2nd restart waited only 1s: not backed off"),
+        (
+            (0.5, 10, 10),
+            "0.5s, 10s, 10s: the 3rd back-off 10s did not grow from the previous 10s and is below the"
+            " cap 300s (does the node cap its back-off lower? say so with `cap`)",
+        ),
+    ],
     ids=["flat", "stops-growing"],
 )
 def test_restart_backoff_without_growing_delays_fails(delays: tuple[float, ...], seen: str) -> None:
