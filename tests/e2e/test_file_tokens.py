@@ -86,3 +86,15 @@ def test_a_directory_the_container_lacks_fails_the_write_from_the_node(kube: Kub
     assert seen(result)["restart-count"][0] is Outcome.PASSED
     assert outcome is Outcome.FAILED
     assert said.startswith("podchaos could not write /nonexistent-dir/podchaos-token before the fault: ")
+
+
+def test_a_memory_emptydir_outlives_a_container_restart(kube: Kube) -> None:
+    """The seed's web server with a content writer, its page on tmpfs: the killed server comes back to
+    the same files; "lost" judged on the same timeline fails."""
+    result = run(Services(kube), "web-content-writer-tmpfs")
+    assert result.passed, seen(result)
+    assert ways(result) == {"node agent"}
+    end = max(entry.at for entry in result.timeline.entries)
+    wrong = judge_all((EmptyDirLost("web", "/www/podchaos-token"),), result.timeline, end, final=True)
+    assert wrong.results[0].outcome is Outcome.FAILED
+    assert wrong.results[0].seen.startswith("same content in the same pod bulletin")
