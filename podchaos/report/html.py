@@ -26,6 +26,7 @@ from podchaos.model import (
     Timeline,
 )
 from podchaos.model.traffic import RequestRecord, TrafficSummary
+from podchaos.model.triggers import TriggerRecord
 from podchaos.report.lanes import Lane, build_lanes
 from podchaos.report.text import format_timeline
 
@@ -200,9 +201,12 @@ def render_timeline_svg(timeline: Timeline, title: str) -> str:
         body.append(_el("text", "no pod was observed", class_="empty", x=LABEL_WIDTH, y=y + LANE_HEIGHT - 4))
         y += LANE_HEIGHT + LANE_GAP
     bottom = y
+    fired_by = _fired_by(timeline)
     for index, fault in enumerate(timeline.of_type(FaultRecord)):
         x = x_of(fault.at)
-        tip = _tip(f"{fault.at:.2f}s {fault.fault} {fault.pod} {fault.container}: {fault.detail}")
+        trigger = fired_by.get(index)
+        when = f" (fired by its trigger at {trigger.at:.2f}s: {trigger.detail})" if trigger else ""
+        tip = _tip(f"{fault.at:.2f}s {fault.fault} {fault.pod} {fault.container}: {fault.detail}{when}")
         head = f"M{_num(x - 6)} {TOP - 22}L{_num(x + 6)} {TOP - 22}L{_num(x)} {TOP - 12}Z"
         # Alternate label heights so faults injected close together stay readable.
         label_y = TOP - 13 - 10 * (index % 2)
@@ -286,6 +290,25 @@ svg.timeline .fault-label { fill: #d0021b; font-weight: 700; }
 .m-event { stroke: #52606d; stroke-width: 2; }
 details { margin: 8px 0; } summary { cursor: pointer; color: var(--muted); }
 """
+
+
+def _fired_by(timeline: Timeline) -> dict[int, TriggerRecord]:
+    """Which fault (by its index among the fault records) each trigger released: the first record of
+    its fault kind at or after the trigger fired."""
+    faults = timeline.of_type(FaultRecord)
+    fired: dict[int, TriggerRecord] = {}
+    for trigger in timeline.of_type(TriggerRecord):
+        index = next(
+            (
+                i
+                for i, f in enumerate(faults)
+                if f.fault == trigger.fault and f.at >= trigger.at and i not in fired
+            ),
+            None,
+        )
+        if index is not None:
+            fired[index] = trigger
+    return fired
 
 
 def _describe_spec(spec: FaultSpec | Expectation) -> str:

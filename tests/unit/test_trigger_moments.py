@@ -4,6 +4,7 @@ that goes first failing the run."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
@@ -12,8 +13,12 @@ import pytest
 
 from podchaos.engine.trigger import await_trigger, moment_seen
 from podchaos.errors import TriggerNotReached, WaitTimeout
-from podchaos.model.timeline import ContainerSnapshot, PodSnapshot, PodState, Timeline
-from podchaos.model.triggers import Trigger
+from podchaos.model import RunResult, ScenarioRun, Verdict
+from podchaos.model.faults import ContainerKill
+from podchaos.model.timeline import ContainerSnapshot, FaultRecord, PodSnapshot, PodState, Timeline
+from podchaos.model.triggers import Trigger, TriggerRecord
+from podchaos.report.html import render_timeline_svg
+from podchaos.report.json_report import run_from_dict, run_to_dict
 
 T = TypeVar("T")
 POD = PodSnapshot(at=0.0, pod="web", pod_uid="u1", node="n1", phase="Running", ready=True, deleting=False)
@@ -146,3 +151,48 @@ def test_a_pod_gone_before_its_moment_fails_at_once() -> None:
     view = FakeView([([], Timeline())])
     with pytest.raises(TriggerNotReached, match="but the pod is gone"):
         await_trigger(view, "container-kill", pod, Trigger("pod-terminating"), since=0.0)
+
+
+def test_a_triggered_fault_and_its_trigger_record_round_trip_through_the_json_report() -> None:
+    result = RunResult(
+        scenario="s",
+        namespace="ns",
+        verdict=Verdict(()),
+        started_at="2026-01-01T00:00:00+00:00",
+        duration_s=5.0,
+        timeline=Timeline(
+            (
+                TriggerRecord(
+                    4.0, "container-kill", "init-running", "web", "u1", "setup", 1.0, 3.9, "init running"
+                ),
+            )
+        ),
+        faults=(
+            ContainerKill("setup", when=Trigger("init-running", "setup", within=30.0)),
+            ContainerKill("app"),
+        ),
+    )
+    document = run_to_dict(ScenarioRun(result=result))
+    assert document["faults"][0]["when"] == {
+        "moment": "init-running",
+        "container": "setup",
+        "restarts": None,
+        "within": 30.0,
+    }
+    assert "when" not in document["faults"][1]  # a fault that fires at once is written as before
+    assert run_from_dict(json.loads(json.dumps(document))).result == result
+
+
+def test_the_drawn_timeline_says_which_trigger_released_each_fault() -> None:
+    timeline = Timeline(
+        (
+            FaultRecord(2.0, "container-kill", "web", "u1", "app", "SIGKILL to host PID 7"),
+            TriggerRecord(
+                3.1, "startup-probe-fail", "container-started", "web", "u1", "app", 2.0, 3.0, "app started"
+            ),
+            FaultRecord(3.3, "startup-probe-fail", "web", "u1", "app", "startup probe: /tmp/started hidden"),
+        )
+    )
+    svg = render_timeline_svg(timeline, "run")
+    assert "startup probe: /tmp/started hidden (fired by its trigger at 3.10s: app started)" in svg
+    assert "SIGKILL to host PID 7</title>" in svg  # the first fault fired at once
