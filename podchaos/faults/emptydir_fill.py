@@ -2,11 +2,13 @@
 
 The node agent finds the volume's directory on the node, under the kubelet's pods dir
 (``<kubelet root>/pods/<pod UID>/volumes/kubernetes.io~empty-dir/<volume>``), from the container's
-mount table, checks that it is the very directory the container has at ``path``, and writes ``size``
-bytes of zeros into a file there (real blocks, as a workload's logs would be). The container's
-processes play no part, so images without a shell work. Should the node's directory not be reachable
-that way (the kubelet's dir on a file system of its own), the same directory is written through the
-container's root (/proc/<pid>/root) instead; the record says which.
+mount table; reaches it through the node's filesystem as the container's runtime shim (its parent,
+outside the container) sees it, ``/proc/<shim>/root``; checks that it is the very directory the
+container has at ``path``; and writes ``size`` bytes of zeros into a file there (real blocks, as a
+workload's logs would be). The container's processes play no part, so images without a shell work.
+Should the node's directory not be reachable that way (the kubelet's dir on a file system of its
+own), the same directory is written through the container's root (/proc/<pid>/root) instead; the
+record says which.
 
 Confirmed by the volume's usage (``du``) having passed ``size``. What kubelet does next (evict the pod
 once its eviction manager has measured the volume) is for the expectations to judge. ``restore``
@@ -40,10 +42,12 @@ node_dir=$(awk -v p="$2" '{
     }
   }
   END { if (best) print r rest }' "/proc/$1/mountinfo")
+# The node's filesystem as the runtime shim (the container's parent, outside the container) sees it.
+shim=$(sed -n 's/^PPid:[[:space:]]*//p' "/proc/$1/status")
 dir="$inside"
 case "$node_dir" in
   */pods/*/volumes/kubernetes.io~empty-dir/*)
-    [ "/proc/1/root$node_dir" -ef "$inside" ] && dir="/proc/1/root$node_dir" ;;
+    [ "/proc/$shim/root$node_dir" -ef "$inside" ] && dir="/proc/$shim/root$node_dir" ;;
 esac
 [ "$dir" = "$inside" ] && node_dir=-
 dd if=/dev/zero of="$dir/podchaos-fill" bs=1048576 count="$3" 2>/dev/null \
