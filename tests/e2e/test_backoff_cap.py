@@ -22,16 +22,14 @@ from podchaos.verdict.common import container_history
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "crashloop-backoff-cap.scenario.yaml"
 
 
-def test_the_back_off_plateaus_on_the_nodes_cap_and_another_cap_fails(local_cluster: ClusterAccess) -> None:
+def test_the_back_off_plateaus_on_the_nodes_cap_and_another_cap_fails(
+    local_cluster: ClusterAccess, kube: Kube
+) -> None:
     scenario = load_scenario(SCENARIO)
     stated = next(e for e in scenario.expectations if isinstance(e, RestartBackoff))
     cap = float(CRASH_LOOP_CAP.removesuffix("s"))
     assert stated.cap == cap, "the scenario states the local kubelets' cap"
-    kube = Kube.from_kubeconfig(local_cluster.kubeconfig, local_cluster.context)
-    try:
-        result = run_scenario(lambda: Services(kube), scenario)
-    finally:
-        kube.close()
+    result = run_scenario(lambda: Services(kube), scenario)
     assert not result.error, result.error
     assert result.passed, [(r.expectation.type, r.seen) for r in result.verdict.results]
     fault = result.timeline.of_type(FaultRecord)[0]

@@ -5,12 +5,8 @@ where the node agent cannot run, which a shell-less image cannot answer."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from podchaos.cluster.provider import ClusterAccess
 from podchaos.engine import Services
 from podchaos.faults.agent import AgentPool
 from podchaos.k8s.client import Kube
@@ -24,15 +20,6 @@ from podchaos.verdict import judge_all
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 # No namespace of that name exists, so the agent pod cannot be created: a cluster where it cannot run.
 NOWHERE = "pc-no-such-namespace"
-
-
-@pytest.fixture(scope="module")
-def kube(podchaos_cluster: ClusterAccess) -> Iterator[Kube]:
-    connection = Kube.from_kubeconfig(podchaos_cluster.kubeconfig, podchaos_cluster.context)
-    try:
-        yield connection
-    finally:
-        connection.close()
 
 
 def run(services: Services, name: str) -> RunResult:
@@ -49,15 +36,21 @@ def ways(result: RunResult) -> set[str]:
     return {token.via for token in result.timeline.of_type(FileToken)}
 
 
+def judged_lost(result: RunResult, container: str, path: str) -> tuple[Outcome, str]:
+    """The wrong variant, emptydir-lost, judged on the run's own timeline as the run ended."""
+    end = max(entry.at for entry in result.timeline.entries)
+    verdict = judge_all((EmptyDirLost(container, path),), result.timeline, end, final=True)
+    return verdict.results[0].outcome, verdict.results[0].seen
+
+
 def test_a_shellless_container_keeps_its_emptydir_seen_from_the_node(kube: Kube) -> None:
     result = run(Services(kube), "shellless-emptydir-kept")
     assert result.passed, seen(result)
     assert ways(result) == {"node agent"}
-    # Wrong variant, judged on the same timeline: the token is still there, so "lost" fails.
-    end = max(entry.at for entry in result.timeline.entries)
-    wrong = judge_all((EmptyDirLost("app", "/data/podchaos-token"),), result.timeline, end, final=True)
-    assert wrong.results[0].outcome is Outcome.FAILED
-    assert wrong.results[0].seen.startswith("same content in the same pod minimal-store")
+    # The token is still there, so "lost" fails.
+    outcome, said = judged_lost(result, "app", "/data/podchaos-token")
+    assert outcome is Outcome.FAILED
+    assert said.startswith("same content in the same pod minimal-store")
 
 
 def test_without_the_agent_tokens_go_through_exec_which_needs_a_shell(kube: Kube) -> None:
@@ -94,7 +87,6 @@ def test_a_memory_emptydir_outlives_a_container_restart(kube: Kube) -> None:
     result = run(Services(kube), "web-content-writer-tmpfs")
     assert result.passed, seen(result)
     assert ways(result) == {"node agent"}
-    end = max(entry.at for entry in result.timeline.entries)
-    wrong = judge_all((EmptyDirLost("web", "/www/podchaos-token"),), result.timeline, end, final=True)
-    assert wrong.results[0].outcome is Outcome.FAILED
-    assert wrong.results[0].seen.startswith("same content in the same pod bulletin")
+    outcome, said = judged_lost(result, "web", "/www/podchaos-token")
+    assert outcome is Outcome.FAILED
+    assert said.startswith("same content in the same pod bulletin")
