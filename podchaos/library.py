@@ -60,7 +60,8 @@ class ChaosRun:
         """Inject a fault into the first target pod; returns once it is confirmed to have taken effect.
 
         What the fault leaves in place (a cordoned node, a hidden probe file) is undone when the
-        ``record`` block ends.
+        ``record`` block ends. A spec with ``when`` (a :class:`~podchaos.model.triggers.Trigger`)
+        first waits for its moment, and raises TriggerNotReached when the moment does not come.
         """
         return self.recording.inject(spec)
 
@@ -143,15 +144,22 @@ class Chaos:
 
     @contextmanager
     def record(
-        self, timeout: float = 120.0, traffic: Traffic | None = None, **labels: str
+        self,
+        timeout: float = 120.0,
+        traffic: Traffic | None = None,
+        *,
+        until_ready: bool = True,
+        **labels: str,
     ) -> Iterator[ChaosRun]:
         """Wait for the labelled pods to be Ready and record a timeline while the block runs.
 
         With ``traffic``, a client in the namespace calls that Service from now until ``expect``
         ends, and its requests must succeed before any fault; ``Availability``, ``FailedRequests``,
-        ``LongestOutage`` and ``Latency`` judge what it saw.
+        ``LongestOutage`` and ``Latency`` judge what it saw. ``until_ready=False`` waits only until
+        the pods are scheduled, for a first fault whose trigger (``when``) comes before Ready: an
+        init container running.
         """
-        with self.run.record(labels, timeout, traffic) as recording:
+        with self.run.record(labels, timeout, traffic, until_ready=until_ready) as recording:
             yield ChaosRun(recording)
 
     def result(self, error: str = "") -> RunResult:
