@@ -19,10 +19,12 @@ import datetime
 from dataclasses import dataclass
 
 from podchaos.model.lifecycle import TerminationMessage, TerminationOrder
-from podchaos.model.timeline import ContainerSnapshot, FaultRecord, Termination, Timeline
+from podchaos.model.timeline import ContainerSnapshot, FaultRecord, LogLine, Termination, Timeline
 from podchaos.model.verdict import Outcome
 from podchaos.verdict.common import Judgement, container_history
 from podchaos.verdict.containers import first_termination_after
+
+FALLBACK = "FallbackToLogsOnError"
 
 
 def termination_message(e: TerminationMessage, timeline: Timeline, fault: FaultRecord) -> Judgement:
@@ -39,8 +41,16 @@ def termination_message(e: TerminationMessage, timeline: Timeline, fault: FaultR
     else:
         ok = e.contains is not None and e.contains in message
     shown = repr(message[-300:]) if message else "no message"
-    seen = f"{shown} (terminationMessagePolicy {policy}, exit code {termination.exit_code})"
-    return Judgement(Outcome.PASSED if ok else Outcome.FAILED, expected, seen)
+    seen = f"{shown} (terminationMessagePolicy {policy}, exit code {termination.exit_code}"
+    if policy == FALLBACK and termination.exit_code != 0 and message:
+        printed = [
+            line.text
+            for line in timeline.of_type(LogLine)
+            if line.pod_uid == fault.pod_uid and line.container == e.container
+        ]
+        if printed and printed[-1] and message.rstrip("\n").endswith(printed[-1]):
+            seen += ": its log's last line, so the file was empty"
+    return Judgement(Outcome.PASSED if ok else Outcome.FAILED, expected, seen + ")")
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,7 @@ def termination_order(e: TerminationOrder, timeline: Timeline, fault: FaultRecor
             )
     if unresolved:
         seen = "; ".join(told + [f"cannot tell the order: {u}" for u in unresolved])
+        seen += " (finishedAt has whole seconds: each needs a second or more to stop after the one before)"
         return Judgement(Outcome.FAILED, expected, seen)
     return Judgement(Outcome.PASSED, expected, "; ".join(told))
 

@@ -15,6 +15,7 @@ from podchaos.model.timeline import (
     EndpointsSnapshot,
     EndpointState,
     FaultRecord,
+    LogLine,
     PodGone,
     PodSnapshot,
     Termination,
@@ -90,6 +91,25 @@ def test_a_message_from_the_log_tail_passes_contains_and_names_the_policy() -> N
     assert result.outcome is Outcome.PASSED, result.seen
     assert "FallbackToLogsOnError" in result.seen
     assert "exit code 1" in result.seen
+
+
+def test_a_message_that_ends_with_the_last_log_line_is_said_to_come_from_the_log() -> None:
+    tail = "worker: started\nworker: 3 jobs still queued, giving up\n"
+    printed = (
+        LogLine(2, "svc", UID, "worker", "worker: started"),
+        LogLine(11, "svc", UID, "worker", "worker: 3 jobs still queued, giving up"),
+    )
+    entries = (running(1, "worker"), *printed, ended(12, "worker", "t", 1, tail, "FallbackToLogsOnError"))
+    seen = judged(TerminationMessage("worker", contains="queued"), *entries).seen
+    assert seen.endswith("exit code 1: its log's last line, so the file was empty)")
+    # The auditor's file won over its log: its last line is not the message, nothing is claimed.
+    sealed = (
+        running(1, "auditor"),
+        LogLine(11, "svc", UID, "auditor", "auditor: stopping"),
+        ended(12, "auditor", "t", 2, "audit log sealed\n", "FallbackToLogsOnError"),
+    )
+    seen = judged(TerminationMessage("auditor", equals="audit log sealed"), *sealed).seen
+    assert seen == "'audit log sealed\\n' (terminationMessagePolicy FallbackToLogsOnError, exit code 2)"
 
 
 def test_equals_ignores_the_trailing_newline_but_not_other_text() -> None:
