@@ -7,7 +7,7 @@ with up to 50 % jitter (pod_workers.go, ``workerBackOffPeriodJitterFactor``), so
 measures between about ``B`` and ``1.5 B``, seen by the watch a little late or early. Hence the bounds:
 before the cap, each delay is at least 4/3 of the previous (2 / 1.5: a doubled wait requeued on time
 after one requeued late), 1 s tolerance; on the cap, each delay lies between the cap (less 10 %, at
-least 2 s) and 1.5 times it (plus 3 s). The first restart after the fault comes at once and is not
+least 2 s) and 1.5 times it (plus 4 s). The first restart after the fault comes at once and is not
 judged.
 """
 
@@ -21,7 +21,7 @@ GROWTH = 4 / 3
 GROWTH_SLACK_S = 1.0
 JITTER = 1.5
 """The kubelet's pod worker requeues up to 50 % after the back-off's end."""
-LATE_SLACK_S = 3.0
+LATE_SLACK_S = 4.0
 SECOND_AT_LEAST_S = 5.0
 """The second restart must have waited at least this long (the kubelet's first wait is 10 s), or about
 the cap, whichever is smaller: a container restarted at once every time was not backed off at all."""

@@ -49,7 +49,7 @@ def test_doubling_then_the_plateau_is_the_kubelets_back_off(
         (
             [0.5, 10, 20, 40],
             20.0,
-            "the 4th back-off 40s is above the cap 20s (at most 33s with the kubelet's requeue jitter)",
+            "the 4th back-off 40s is above the cap 20s (at most 34s with the kubelet's requeue jitter)",
             False,
         ),
         (
@@ -70,8 +70,8 @@ def test_what_the_kubelet_would_not_do_is_named(
 
 
 def test_a_cap_is_measured_from_a_little_under_it_to_half_again_as_long() -> None:
-    assert cap_bounds(20.0) == (18.0, 33.0)
-    assert cap_bounds(300.0) == (270.0, 453.0)
+    assert cap_bounds(20.0) == (18.0, 34.0)
+    assert cap_bounds(300.0) == (270.0, 454.0)
 
 
 def test_ordinals() -> None:
