@@ -248,7 +248,7 @@ scheduler) and two nodes (kubelet and containerd each), kube-proxy and cluster D
 
   up      start it (idempotent; a running cluster is left as it is). Needs root and Linux. The first
           time it installs Debian packages (containerd, runc, CNI plugins, busybox-static, iptables)
-          with apt-get, builds Kubernetes and etcd from Go modules (about 8 minutes on two cores; cached
+          with apt-get, builds Kubernetes and etcd from Go modules (6 to 12 minutes on two cores; cached
           under ~/.cache/podchaos) and creates network devices, routes and nftables rules that only
           reach addresses on this machine. State goes to /var/lib/podchaos.
           --kubernetes VERSION (or $PODCHAOS_KUBERNETES) runs that release: 1.36.3, a tested minor

@@ -12,7 +12,7 @@ import re
 from podchaos.errors import ClusterSetupError
 from podchaos.model.versions import KubeVersion
 
-DEFAULT_KUBERNETES_VERSION = "v1.35.4"
+DEFAULT_KUBERNETES_VERSION = "v1.37.2"
 TESTED_KUBERNETES_VERSIONS = ("v1.35.4", "v1.36.3", "v1.37.2")
 # Native sidecars and PodDisruptionConditions are GA from 1.33/1.34, and the kubelet configuration
 # podchaos writes (failCgroupV1, ...) needs a current kubelet.
