@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from collections.abc import Callable
 
 from podchaos.errors import PodchaosError
@@ -13,12 +15,22 @@ from podchaos.model.timeline import LogLine, PodState, TimelineEntry
 
 Spawn = Callable[[str, Callable[[], None]], None]
 
+# A reopened stream starts this much before the last line read: the gap's lines come again, and the
+# lines already read are told apart by their runtime timestamps (see _add_line).
+REOPEN_OVERLAP_S = 2.0
+# The kubelet ends a stream when its container exits, and reports the exit in the pod's status up to
+# about a second later: a stream's end is judged after this pause, so an exit is not taken for a break.
+STATUS_LAG_S = 1.0
+
 
 class LogFollower:
     """Reads what target containers print, from :meth:`start` until :meth:`stop`.
 
-    Log lines are evidence for ``log-seen`` expectations; a stream that breaks is not an error of
-    the run (those expectations then say they saw nothing).
+    Log lines are evidence for ``log-seen`` expectations. A stream that ends while its container
+    instance still runs was broken (the apiserver restarted, a connection was reset): it is opened
+    again from just before its last line, so what the container printed meanwhile is still read. A
+    stream that cannot be reopened is not an error of the run (those expectations then say they saw
+    nothing).
     """
 
     def __init__(
@@ -38,6 +50,7 @@ class LogFollower:
         self._spawn = spawn
         self._lock = threading.Lock()
         self._stopped = False
+        self._stop = threading.Event()  # set with _stopped; wakes followers pausing before a reopen
         self._following = False
         self._streams: list[LogStream] = []
         # One stream per container instance (container ID).
@@ -71,7 +84,9 @@ class LogFollower:
                     continue
                 self._followed.add(key)
                 self._streams_of[state.pod.pod_uid] = self._streams_of.get(state.pod.pod_uid, 0) + 1
-            follow = self._follower(state.pod.pod, state.pod.pod_uid, container.container, since_seconds)
+            follow = self._follower(
+                state.pod.pod, state.pod.pod_uid, container.container, container.container_id, since_seconds
+            )
             self._spawn(f"podchaos-logs-{state.pod.pod}-{container.container}", follow)
 
     def gone(self, pod_uid: str) -> None:
@@ -85,15 +100,21 @@ class LogFollower:
         with self._lock:
             self._stopped = True
             streams, self._streams = self._streams, []
+        self._stop.set()
         for stream in streams:
             stream.close()
 
     def _follower(
-        self, pod: str, pod_uid: str, container: str, since_seconds: int | None
+        self, pod: str, pod_uid: str, container: str, container_id: str, since_seconds: int | None
     ) -> Callable[[], None]:
         def follow() -> None:
+            since = since_seconds
             try:
-                read(self._kube.open_logs(self._namespace, pod, container, since_seconds))
+                while True:
+                    last_read = read(self._kube.open_logs(self._namespace, pod, container, since))
+                    if last_read is None or not self._still_runs(pod, container, container_id):
+                        return
+                    since = math.ceil(time.monotonic() - last_read + REOPEN_OVERLAP_S)
             except PodchaosError:
                 return
             finally:
@@ -101,24 +122,39 @@ class LogFollower:
                     self._streams_of[pod_uid] -= 1
                     self._forget_lines(pod_uid)
 
-        def read(stream: LogStream) -> None:
+        def read(stream: LogStream) -> float | None:
+            """Read the stream to its end; returns when (monotonic) the last line, or the opening, was
+            (None: the follower was stopped before it could read)."""
+            last_read = time.monotonic()
             with self._lock:
                 stopped = self._stopped
                 if not stopped:
                     self._streams.append(stream)
             if stopped:
                 stream.close()
-                return
+                return None
             try:
                 for raw in stream.lines():
+                    last_read = time.monotonic()
                     self._add_line(pod, pod_uid, container, raw)
+            except PodchaosError:
+                pass  # broken mid-read: _still_runs decides whether to open it again
             finally:
                 with self._lock:
                     if stream in self._streams:
                         self._streams.remove(stream)
                 stream.close()
+            return last_read
 
         return follow
+
+    def _still_runs(self, pod: str, container: str, container_id: str) -> bool:
+        """Whether the instance a stream followed still runs, so its stream ended by breaking (a
+        stopped follower never reopens)."""
+        if self._stop.wait(STATUS_LAG_S):
+            return False
+        current = self._kube.pod(self._namespace, pod).container(container)
+        return current is not None and current.container_id == container_id and current.state == "running"
 
     def _add_line(self, pod: str, pod_uid: str, container: str, raw: str) -> None:
         received = self._clock()

@@ -25,6 +25,7 @@ from podchaos.cluster.provider import ClusterAccess
 from podchaos.k8s.client import Kube
 from podchaos.library import Chaos
 from podchaos.model import ApiOutage, LastTerminated, PodReady, RestartCount
+from podchaos.model.timeline import LogLine
 from podchaos.report.text import format_timeline
 
 pytestmark = pytest.mark.disruptive
@@ -41,6 +42,22 @@ POD = {
                 "image": "docker.io/library/busybox:1.35",
                 "imagePullPolicy": "IfNotPresent",
                 "command": ["sleep", "3600"],
+            }
+        ],
+    },
+}
+TICKER = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "ticker", "labels": {"app": "ticker"}},
+    "spec": {
+        "terminationGracePeriodSeconds": 1,
+        "containers": [
+            {
+                "name": "app",
+                "image": "docker.io/library/busybox:1.35",
+                "imagePullPolicy": "IfNotPresent",
+                "command": ["sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done"],
             }
         ],
     },
@@ -155,3 +172,36 @@ def test_a_run_rides_out_a_component_restart_and_records_the_gap(
     finally:
         with_new.close()
     assert cluster.status().healthy
+
+
+def test_a_followed_log_reads_on_across_an_apiserver_restart(
+    cluster: LocalCluster, local_cluster: ClusterAccess
+) -> None:
+    """The apiserver's restart breaks every followed log; the follower opens each again from just before
+    its last line, so what the container printed while the API was down is in the timeline, once."""
+    kube = Kube.from_kubeconfig(local_cluster.kubeconfig, local_cluster.context)
+    try:
+        with Chaos.namespace_for(kube, "outage-logs") as chaos:
+            chaos.apply([TICKER])
+            with chaos.record(app="ticker") as run:
+                time.sleep(1)
+                disruption = Disruption("kube-apiserver", DOWN_FOR["kube-apiserver"])
+                disruption.start()
+                restarted = disruption.finish()
+                time.sleep(3)
+                timeline = run.timeline
+    finally:
+        kube.close()
+    assert restarted.returncode == 0, f"cluster restart kube-apiserver failed:\n{restarted.stderr}"
+    lines = [entry for entry in timeline.of_type(LogLine) if entry.text.startswith("tick ")]
+    ticks = [int(entry.text.split()[1]) for entry in lines]
+    assert ticks, f"no log line recorded:\n{format_timeline(timeline)}"
+    assert len(ticks) == len(set(ticks)), f"lines read twice: {sorted(ticks)}"
+    missing = sorted(set(range(min(ticks), max(ticks) + 1)) - set(ticks))
+    assert not missing, f"lines printed while the API was down were lost: {missing}"
+    # The stream broke when the apiserver went down; lines printed after it came back are read too.
+    gaps = [outage for outage in timeline.of_type(ApiOutage) if outage.until is not None]
+    assert gaps, f"no gap recorded although kube-apiserver was down:\n{format_timeline(timeline)}"
+    back = max(outage.until for outage in gaps if outage.until is not None)
+    last = max(entry.at for entry in lines)
+    assert last >= back + 1.5, f"last line read at +{last:.1f} s; the API was back at +{back:.1f} s"
