@@ -199,3 +199,22 @@ def test_the_environments_version_does_not_stop_a_status(
     with pytest.raises(SystemExit):
         args.handler(args)
     assert asked == [None]
+
+
+def test_the_release_last_run_is_read_again_before_acting(tmp_path: Path) -> None:
+    # A session made its LocalCluster while the cluster ran 1.36.3; another process has since switched
+    # it to 1.37.2. Acting on the release read first would switch the cluster back.
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "data-version").write_text(data_version("v1.36.3") + "\n")
+    waiting = LocalCluster(layout(tmp_path))
+    asked = LocalCluster(layout(tmp_path), kubernetes="1.36.3")
+    (state / "data-version").write_text(data_version("v1.37.2") + "\n")
+
+    waiting._follow_recorded()
+    asked._follow_recorded()
+
+    assert waiting.layout.kubernetes_version == "v1.37.2"
+    assert waiting.layout.kube_binary.parent.name == "kubernetes-v1.37.2"
+    # A release named explicitly stays what was asked for.
+    assert asked.layout.kubernetes_version == "v1.36.3"

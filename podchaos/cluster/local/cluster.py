@@ -160,14 +160,22 @@ class LocalCluster:
         that is not a release); without it, the release the cluster was last started with, else the
         layout's (the default)."""
         base = layout or Layout.default()
-        version = (
-            resolve_kubernetes_version(kubernetes)
-            if kubernetes
-            else recorded_kubernetes_version(base.state) or base.kubernetes_version
-        )
-        self.layout = dataclasses.replace(base, kubernetes_version=version)
+        self._requested = resolve_kubernetes_version(kubernetes) if kubernetes else None
+        self._fallback = base.kubernetes_version
+        self.layout = base
+        self._follow_recorded()
         self.progress: Progress = progress or (lambda _message: None)
         self.ca = CertificateAuthority(self.layout.pki)
+
+    def _follow_recorded(self) -> None:
+        """Point the layout at the asked-for release, else at the one the cluster last ran.
+
+        Read again under the cluster lock before acting: another process may have switched the cluster
+        since this object was made (an xdist worker, a session waiting for its turn), and acting on the
+        release read earlier would switch it back.
+        """
+        version = self._requested or recorded_kubernetes_version(self.layout.state) or self._fallback
+        self.layout = dataclasses.replace(self.layout, kubernetes_version=version)
 
     # --- daemons -----------------------------------------------------------------------------
     def control_plane(self) -> list[Daemon]:
@@ -244,8 +252,10 @@ class LocalCluster:
         daemons = {daemon.name: daemon for daemon in self.all_daemons()}
         if name not in daemons:
             raise ClusterSetupError(f"no component {name!r}; components: {', '.join(daemons)}")
-        daemon = daemons[name]
         with self._exclusive(f"cluster restart {name}"):
+            self._follow_recorded()
+            # The daemon of the release running now, whose binary is the one to start again.
+            daemon = {d.name: d for d in self.all_daemons()}[name]
             if not daemon.running():
                 raise ClusterSetupError(
                     f"{name} is not running: bring the cluster up first (podchaos cluster up)"
@@ -290,6 +300,7 @@ class LocalCluster:
         """Make sure the cluster runs with every node Ready; returns its status."""
         host.check_platform()
         with self._exclusive("cluster up"):
+            self._follow_recorded()
             return self._up()
 
     def _up(self) -> LocalStatus:
@@ -623,6 +634,7 @@ class LocalCluster:
         """
         host.check_platform()
         with self._exclusive("cluster down"):
+            self._follow_recorded()
             self._down(purge_data)
 
     def _down(self, purge_data: bool) -> None:
