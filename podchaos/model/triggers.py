@@ -22,9 +22,10 @@ class Trigger:
 
     ``container-started``: a new instance of ``container`` is running (its container ID differs from
     the one that ran when the wait began). ``init-running``: the init container ``container`` is
-    running now (before the pod is Ready). ``pod-terminating``: the pod's deletion began (it carries a
-    deletionTimestamp: preStop hooks and the grace period run), and ``container``, when given, still
-    runs. ``restarted``: ``container`` has restarted at least ``restarts`` times (its restartCount).
+    running now (before the pod is Ready). ``pod-terminating``: the pod's deletion began and kubelet
+    has begun stopping ``container`` (its Killing event: the preStop hook, then TERM, within the grace
+    period), which still runs; without ``container``, any of the pod's. ``restarted``: ``container``
+    has restarted at least ``restarts`` times (its restartCount).
     """
 
     moment: Moment
@@ -51,8 +52,7 @@ class Trigger:
             case "init-running":
                 return f"init container {who} running"
             case "pod-terminating":
-                still = f" while {self.container} runs" if self.container else ""
-                return f"pod terminating (deletion began){still}"
+                return f"pod terminating, kubelet stopping {self.container or 'its containers'}"
             case "restarted":
                 return f"container {who} restarted {self.restarts or 1} times"
 

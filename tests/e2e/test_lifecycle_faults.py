@@ -146,7 +146,9 @@ def test_a_fault_after_the_nth_restart_fires_once_the_count_is_reached(engine: K
 def test_a_container_killed_during_its_pods_termination_is_not_restarted(engine: Kube) -> None:
     result = passing(engine, "sidecar-kill-during-prestop")
     [trigger] = result.timeline.of_type(TriggerRecord)
-    assert trigger.detail.endswith("deletion began, log-agent still running"), trigger.detail
+    assert trigger.detail.endswith("kubelet: Stopping container log-agent, log-agent still running"), (
+        trigger.detail
+    )
     # Wrong variant: what a kill outside termination gets (a restart).
     outcome, seen = rejudged(result, RestartCount("log-agent", 1))
     assert outcome is Outcome.FAILED, seen

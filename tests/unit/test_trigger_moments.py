@@ -15,7 +15,14 @@ from podchaos.engine.trigger import await_trigger, moment_seen
 from podchaos.errors import TriggerNotReached, WaitTimeout
 from podchaos.model import RunResult, ScenarioRun, Verdict
 from podchaos.model.faults import ContainerKill
-from podchaos.model.timeline import ContainerSnapshot, FaultRecord, PodSnapshot, PodState, Timeline
+from podchaos.model.timeline import (
+    ContainerSnapshot,
+    EventRecord,
+    FaultRecord,
+    PodSnapshot,
+    PodState,
+    Timeline,
+)
 from podchaos.model.triggers import Trigger, TriggerRecord
 from podchaos.report.html import render_timeline_svg
 from podchaos.report.json_report import run_from_dict, run_to_dict
@@ -64,7 +71,7 @@ def test_container_started_is_a_new_instance_after_the_wait_began() -> None:
     assert moment_seen(STARTED, timeline, now, since=6.0) is None
 
 
-def test_init_running_restarted_and_terminating_are_states_of_the_pod_now() -> None:
+def test_init_running_and_restarted_are_states_of_the_pod_now() -> None:
     empty = Timeline()
     setup = Trigger("init-running", "setup")
     assert moment_seen(setup, empty, state(container(2.0, name="setup")), 0.0) is not None
@@ -72,12 +79,32 @@ def test_init_running_restarted_and_terminating_are_states_of_the_pod_now() -> N
     twice = Trigger("restarted", "app", restarts=2)
     assert moment_seen(twice, empty, state(container(3.0, restarts=1)), 0.0) is None
     assert moment_seen(twice, empty, state(container(3.0, restarts=2)), 0.0) is not None
+
+
+def killing(at: float, container: str, until: float | None = None) -> EventRecord:
+    return EventRecord(at, "web", "Killing", f"Stopping container {container}", "Normal", until=until)
+
+
+def test_pod_terminating_waits_for_kubelet_to_begin_stopping_the_container() -> None:
     terminating = Trigger("pod-terminating", "app")
-    assert moment_seen(terminating, empty, state(container(3.0)), 0.0) is None
-    assert moment_seen(terminating, empty, state(container(3.0), deleting=True), 0.0) is not None
+    deleting = state(container(3.0), deleting=True)
+    assert moment_seen(terminating, Timeline(), state(container(3.0)), 0.0) is None
+    # The API marked the pod, but kubelet has not acted yet: a container that died now would restart.
+    assert moment_seen(terminating, Timeline(), deleting, 2.0) is None
+    # Kubelet stopping another container, or a Killing from before the wait, is not this moment.
+    assert moment_seen(terminating, Timeline((killing(4.0, "sidecar"),)), deleting, 2.0) is None
+    assert moment_seen(terminating, Timeline((killing(1.0, "app", until=2.0),)), deleting, 2.0) is None
+    seen = moment_seen(terminating, Timeline((killing(2.0, "app", until=3.0),)), deleting, 2.5)
+    assert seen is not None
+    assert seen.detail == "deletion began, kubelet: Stopping container app, app still running"
     # The container named has ended: its preStop and grace period are over.
-    assert moment_seen(terminating, empty, state(container(3.0, "terminated"), deleting=True), 0.0) is None
-    assert moment_seen(Trigger("pod-terminating"), empty, state(deleting=True), 0.0) is not None
+    ended = state(container(3.0, "terminated"), deleting=True)
+    assert moment_seen(terminating, Timeline((killing(4.0, "app"),)), ended, 2.0) is None
+    any_container = Trigger("pod-terminating")
+    assert (
+        moment_seen(any_container, Timeline((killing(4.0, "sidecar"),)), state(deleting=True), 2.0)
+        is not None
+    )
 
 
 @dataclass
