@@ -5,12 +5,8 @@ have shown) fails, and a fault that did nothing, or a trigger whose moment never
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from podchaos.cluster.provider import ClusterAccess
 from podchaos.engine import Services
 from podchaos.k8s.client import Kube
 from podchaos.loader import load_scenario
@@ -25,21 +21,12 @@ from podchaos.verdict import judge_all
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
-@pytest.fixture(scope="module")
-def engine(podchaos_cluster: ClusterAccess) -> Iterator[Kube]:
-    connection = Kube.from_kubeconfig(podchaos_cluster.kubeconfig, podchaos_cluster.context)
-    try:
-        yield connection
-    finally:
-        connection.close()
-
-
 def scenario(name: str) -> Scenario:
     return load_scenario(SCENARIOS / f"{name}.scenario.yaml")
 
 
-def passing(engine: Kube, name: str) -> RunResult:
-    result = run_scenario(lambda: Services(engine), scenario(name))
+def passing(kube: Kube, name: str) -> RunResult:
+    result = run_scenario(lambda: Services(kube), scenario(name))
     assert not result.error, result.error
     assert result.passed, [(r.expectation.type, r.seen) for r in result.verdict.results]
     return result
@@ -57,8 +44,8 @@ def rejudged(result: RunResult, wrong: Expectation) -> tuple[Outcome, str]:
     return judged.outcome, judged.seen
 
 
-def test_startup_probe_fail_restarts_the_new_instance_after_its_trigger(engine: Kube) -> None:
-    result = passing(engine, "startup-probe-fail-restart")
+def test_startup_probe_fail_restarts_the_new_instance_after_its_trigger(kube: Kube) -> None:
+    result = passing(kube, "startup-probe-fail-restart")
     [trigger] = result.timeline.of_type(TriggerRecord)
     kill, hide = injected(result)
     assert kill.at < trigger.seen_at <= trigger.at <= hide.at, (kill, trigger, hide)
@@ -70,21 +57,21 @@ def test_startup_probe_fail_restarts_the_new_instance_after_its_trigger(engine: 
     assert "(+2)" in seen
 
 
-def test_a_startup_probe_fail_on_a_file_the_probe_does_not_check_fails_the_run(engine: Kube) -> None:
+def test_a_startup_probe_fail_on_a_file_the_probe_does_not_check_fails_the_run(kube: Kube) -> None:
     original = scenario("startup-probe-fail-restart")
     kill, hide = original.faults
     assert isinstance(hide, StartupProbeFail)
     wrong = dataclasses.replace(original, faults=(kill, dataclasses.replace(hide, path="/etc/hostname")))
-    result = run_scenario(lambda: Services(engine), wrong)
+    result = run_scenario(lambda: Services(kube), wrong)
     assert "startup-probe-fail did nothing: the startup probe of app passed" in result.error, result.error
 
 
-def test_a_trigger_whose_moment_never_comes_fails_the_run(engine: Kube) -> None:
+def test_a_trigger_whose_moment_never_comes_fails_the_run(kube: Kube) -> None:
     original = scenario("startup-probe-fail-restart")
     _, hide = original.faults
     # Without the kill before it, no new instance of app starts: the fault never fires.
     waiting = dataclasses.replace(hide, when=Trigger("container-started", "app", within=8.0))
-    result = run_scenario(lambda: Services(engine), dataclasses.replace(original, faults=(waiting,)))
+    result = run_scenario(lambda: Services(kube), dataclasses.replace(original, faults=(waiting,)))
     assert not result.passed
     assert result.error.startswith(
         "TriggerNotReached: trigger never happened: startup-probe-fail waited 8s"
@@ -92,26 +79,26 @@ def test_a_trigger_whose_moment_never_comes_fails_the_run(engine: Kube) -> None:
     assert "last seen: pod Running ready=True, app running" in result.error
 
 
-def test_an_init_container_killed_while_it_runs_is_rerun_or_fails_the_pod(engine: Kube) -> None:
-    rerun = passing(engine, "init-container-kill-always")
+def test_an_init_container_killed_while_it_runs_is_rerun_or_fails_the_pod(kube: Kube) -> None:
+    rerun = passing(kube, "init-container-kill-always")
     [trigger] = rerun.timeline.of_type(TriggerRecord)
     assert (trigger.moment, trigger.container) == ("init-running", "setup")
     # Wrong variant: what restartPolicy Never would have done.
     outcome, seen = rejudged(rerun, PodPhase("Failed"))
     assert outcome is Outcome.FAILED, seen
 
-    failed = passing(engine, "init-container-kill-never")
+    failed = passing(kube, "init-container-kill-never")
     outcome, seen = rejudged(failed, RestartCount("setup", 1))
     assert outcome is Outcome.FAILED, seen
     assert "restartCount 0 -> 0" in seen
 
 
-def test_a_frozen_container_is_restarted_by_its_liveness_probe_or_resumes(engine: Kube) -> None:
-    killed = passing(engine, "container-freeze-liveness-restart")
+def test_a_frozen_container_is_restarted_by_its_liveness_probe_or_resumes(kube: Kube) -> None:
+    killed = passing(kube, "container-freeze-liveness-restart")
     outcome, seen = rejudged(killed, LogSeen("app", "resumed after"))
     assert outcome is not Outcome.PASSED, seen
 
-    resumed = passing(engine, "container-freeze-resumes")
+    resumed = passing(kube, "container-freeze-resumes")
     thawed = [f for f in resumed.timeline.entries if getattr(f, "detail", "").startswith("recover: cgroup")]
     assert thawed, "the freeze was not undone while the run went on"
     # Wrong variant: a liveness restart, which a 6 s freeze under this probe does not cause.
@@ -119,8 +106,8 @@ def test_a_frozen_container_is_restarted_by_its_liveness_probe_or_resumes(engine
     assert outcome is not Outcome.PASSED, seen
 
 
-def test_an_emptydir_filled_past_its_limit_gets_the_pod_evicted_and_replaced_empty(engine: Kube) -> None:
-    evicted = passing(engine, "emptydir-fill-evicted")
+def test_an_emptydir_filled_past_its_limit_gets_the_pod_evicted_and_replaced_empty(kube: Kube) -> None:
+    evicted = passing(kube, "emptydir-fill-evicted")
     [fill] = injected(evicted)
     assert "kubernetes.io~empty-dir/scratch" in fill.detail, fill.detail
     # Wrong variants: the data kept (as after a container restart), no eviction but a kill.
@@ -130,21 +117,21 @@ def test_an_emptydir_filled_past_its_limit_gets_the_pod_evicted_and_replaced_emp
     assert outcome is Outcome.FAILED, seen
 
 
-def test_a_fault_after_the_nth_restart_fires_once_the_count_is_reached(engine: Kube) -> None:
+def test_a_fault_after_the_nth_restart_fires_once_the_count_is_reached(kube: Kube) -> None:
     original = scenario("main-kill-restart-always")
     [kill] = original.faults
     # The second kill waits until the first one's restart is counted, then kills the new instance.
     again = dataclasses.replace(kill, when=Trigger("restarted", "worker", restarts=1, within=30.0))
     twice = dataclasses.replace(original, faults=(kill, again), expectations=(RestartCount("worker", 2),))
-    result = run_scenario(lambda: Services(engine), twice)
+    result = run_scenario(lambda: Services(kube), twice)
     assert not result.error, result.error
     assert result.passed, [(r.expectation.type, r.seen) for r in result.verdict.results]
     [trigger] = result.timeline.of_type(TriggerRecord)
     assert "restartCount 1 (>= 1)" in trigger.detail
 
 
-def test_a_container_killed_during_its_pods_termination_is_not_restarted(engine: Kube) -> None:
-    result = passing(engine, "sidecar-kill-during-prestop")
+def test_a_container_killed_during_its_pods_termination_is_not_restarted(kube: Kube) -> None:
+    result = passing(kube, "sidecar-kill-during-prestop")
     [trigger] = result.timeline.of_type(TriggerRecord)
     assert trigger.detail.endswith("kubelet: Stopping container log-agent, log-agent still running"), (
         trigger.detail
