@@ -18,10 +18,10 @@ from typing import Any
 from podchaos.faults.node_lease import LEASE_NAME, LEASE_NAMESPACE
 from podchaos.model import Scenario
 from podchaos.model.faults import (
+    NODE_FAULTS,
     ContainerFreeze,
     ContainerKill,
     EmptyDirFill,
-    NodeCordon,
     NodeDrain,
     OomKill,
     ProbeFail,
@@ -71,7 +71,6 @@ LEASE_RULE = Rule(
     "coordination.k8s.io", "leases", ("create", "get", "delete"), "one node fault at a time cluster-wide"
 )
 AGENT_FAULTS = (ContainerKill, OomKill, ProbeFail, StartupProbeFail, ContainerFreeze, EmptyDirFill)
-NODE_FAULTS = (NodeCordon, NodeDrain)
 
 
 def resource_of(manifest_kind: str, api_version: str) -> tuple[str, str]:

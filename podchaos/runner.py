@@ -31,19 +31,20 @@ def run_scenario(
     try:
         try:
             run.open()
-            run.apply([manifest.to_dict() for manifest in scenario.workload.manifests])
-            first = scenario.faults[0].when
-            with run.record(
-                scenario.workload.target,
-                scenario.steady_timeout,
-                scenario.traffic,
-                until_ready=first is None or not first.before_ready,
-            ) as recording:
-                for container, path in tokens.file_checks(scenario.expectations):
-                    recording.write_token(container, path)
-                for spec in scenario.faults:
-                    recording.inject(spec)
-                recording.observe(scenario.expectations, scenario.observe_timeout, scenario.settle)
+            with run.node_faults_reserved(scenario.faults):
+                run.apply([manifest.to_dict() for manifest in scenario.workload.manifests])
+                first = scenario.faults[0].when
+                with run.record(
+                    scenario.workload.target,
+                    scenario.steady_timeout,
+                    scenario.traffic,
+                    until_ready=first is None or not first.before_ready,
+                ) as recording:
+                    for container, path in tokens.file_checks(scenario.expectations):
+                        recording.write_token(container, path)
+                    for spec in scenario.faults:
+                        recording.inject(spec)
+                    recording.observe(scenario.expectations, scenario.observe_timeout, scenario.settle)
             run.explain_failures()
         except Exception as exc:
             # Not only podchaos's own errors: a bug, or a library error no boundary expected, still

@@ -10,7 +10,7 @@ from typing import Literal
 
 from podchaos.model import PhaseTimes
 
-Phase = Literal["deploy", "steady", "inject", "observe", "settle", "restore", "cleanup"]
+Phase = Literal["queued", "deploy", "steady", "inject", "observe", "settle", "restore", "cleanup"]
 
 
 class PhaseClock:

@@ -18,10 +18,11 @@ from podchaos.engine.decide import observe_until_decided
 from podchaos.engine.phases import PhaseClock
 from podchaos.engine.trigger import await_trigger
 from podchaos.errors import FaultError, PodchaosError, ScenarioError, WaitTimeout
-from podchaos.faults import Fault, FaultContext, fault_for
+from podchaos.faults import Fault, FaultContext, fault_for, node_lease
 from podchaos.faults.agent import AgentPool
 from podchaos.k8s.client import Kube
 from podchaos.model import Expectation, FaultRecord, FaultSpec, RunResult, Timeline, Traffic, Verdict
+from podchaos.model.faults import NODE_FAULTS
 from podchaos.model.timeline import PodState
 from podchaos.model.traffic import TrafficSummary
 from podchaos.observe import Recorder
@@ -204,6 +205,22 @@ class Run:
             deploy.create_namespace(self.kube, self.namespace, self.name, self.run_id)
             self._created = True
         return self
+
+    @contextmanager
+    def node_faults_reserved(self, faults: Sequence[FaultSpec]) -> Iterator[None]:
+        """For a run with a node fault, hold the cluster's node-fault lease from before its objects
+        are deployed until its faults are undone. Taken only at the cordon, another run's cordon could
+        be in place while this run's pods are scheduled (so they all land on one node, and the drain
+        finds none of them on its node), and the wait for it would eat this run's time to observe."""
+        if not any(isinstance(fault, NODE_FAULTS) for fault in faults):
+            yield
+            return
+        with self.phases.timing("queued"):
+            node_lease.acquire(self.kube, self.namespace)
+        try:
+            yield
+        finally:
+            node_lease.release(self.kube, self.namespace)
 
     def apply(self, manifests: Sequence[Mapping[str, Any]]) -> None:
         """Create the objects in the run's namespace, in order."""

@@ -8,6 +8,7 @@ and is taken over.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 
 from podchaos.errors import Conflict, FaultError, ObjectNotFound, WaitTimeout
 from podchaos.k8s.client import Kube
@@ -74,6 +75,16 @@ def release(kube: Kube, holder: str) -> None:
         current, _left, version = kube.lease_holder(LEASE_NAMESPACE, LEASE_NAME)
         if current == holder:
             kube.delete_lease(LEASE_NAMESPACE, LEASE_NAME, version)
+
+
+@contextlib.contextmanager
+def held(kube: Kube, holder: str) -> Iterator[None]:
+    """Hold the Lease for ``holder`` while the block runs (a cordon inside it takes it again at once)."""
+    acquire(kube, holder)
+    try:
+        yield
+    finally:
+        release(kube, holder)
 
 
 def release_leftover(kube: Kube) -> str | None:

@@ -153,3 +153,8 @@ FAULT_TYPES: dict[str, type[FaultSpec]] = {
         EmptyDirFill,
     )
 }
+
+
+# Faults that take a node away from the scheduler. One runs at a time on a cluster: a cordon moves
+# where every run's new pods go, so a run with one deploys only once no other run has a node away.
+NODE_FAULTS: tuple[type[Triggered], ...] = (NodeCordon, NodeDrain)

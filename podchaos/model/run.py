@@ -26,13 +26,16 @@ class RunOutcome(StrEnum):
 class PhaseTimes:
     """Seconds the run spent in each phase of the flow, wall clock.
 
-    ``deploy``: namespace and objects created; ``steady``: waiting for the targets to be Ready (with
+    ``queued``: waiting, before deploying, for another run's node fault to end (a run with a node
+    fault holds the cluster's node-fault lease from then on); ``deploy``: namespace and objects
+    created; ``steady``: waiting for the targets to be Ready (with
     file tokens written); ``inject``: faults injected and confirmed; ``observe``: watching until every
     expectation is decided; ``settle``: watching on after that, in case something changes a verdict;
     ``restore``: faults undone; ``cleanup``: the namespace's deletion started (its end is confirmed at
     session end, not waited for here).
     """
 
+    queued: float = 0.0
     deploy: float = 0.0
     steady: float = 0.0
     inject: float = 0.0

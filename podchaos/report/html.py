@@ -384,6 +384,7 @@ def _measurements_table(measurements: Measurements) -> str:
 
 
 PHASE_LABELS = {
+    "queued": "queued (another run's node fault)",
     "deploy": "deploy (namespace, objects)",
     "steady": "steady (targets Ready, tokens written)",
     "inject": "inject (faults, confirmed)",
