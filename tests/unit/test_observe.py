@@ -398,6 +398,9 @@ class FakeKube:
         self.delete = threading.Event()
         self.opened: list[tuple[str, str, int | None]] = []
         self.latest: dict[tuple[str, str], str] = {}
+        # How many more times a stream of the current instance ends by breaking (the instance still
+        # runs, as when the apiserver restarts); otherwise a stream that ends is an instance that ended.
+        self.breaks = 0
 
     def watch_pods(
         self, _ns: str, _sel: str, stop: threading.Event, clock: Any
@@ -422,6 +425,13 @@ class FakeKube:
     def watch_endpoint_slices(self, _ns: str, stop: threading.Event, _clock: Any) -> Iterator[Any]:
         stop.wait()
         yield from ()
+
+    def pod(self, _ns: str, name: str) -> PodState:
+        container_id = next(cid for (pod, _c), cid in self.latest.items() if pod == name)
+        if self.breaks:
+            self.breaks -= 1
+            return state(name, "uid", container_id, 0)
+        return state(name, "uid", container_id, 0, run="terminated")
 
     def open_logs(self, _ns: str, pod: str, container: str, since_seconds: int | None) -> FakeStream:
         self.opened.append((pod, container, since_seconds))
@@ -515,6 +525,28 @@ def test_lines_are_told_apart_by_the_runtime_nanoseconds_and_forgotten_with_thei
         "tick",
         "tick",
     ]
+
+
+def test_a_stream_that_breaks_while_its_instance_runs_is_opened_again_and_no_line_is_read_twice() -> None:
+    web = state("web", "uid-1", "containerd://c1", 0)
+    kube = FakeKube(batches=[[web]], logs={})
+    kube.breaks = 1
+    recorder = Recorder(kube, "ns", "app=web")  # type: ignore[arg-type]
+    printed = recorder.wall_origin + 0.05
+    kube.logs["containerd://c1"] = [f"{rfc3339(printed)} one", f"{rfc3339(printed + 0.01)} two"]
+    with recorder:
+        wait_until(lambda: bool(recorder.live_pods()))
+        recorder.follow_logs([web])
+        # The first stream ends while c1 still runs: reopened from just before its last line, it
+        # reads both lines again, which are dropped; then c1 has ended and nothing reopens.
+        wait_until(lambda: len(kube.opened) == 2)
+        time.sleep(1.5)
+    (first, again) = [since for _pod, _container, since in kube.opened]
+    # From 1 s ago at the start; the reopen reaches back past the pause (1 s) and 2 s of overlap.
+    assert first == 1
+    assert again is not None
+    assert again >= 3
+    assert [line.text for line in recorder.timeline().of_type(LogLine)] == ["one", "two"]
 
 
 def running_pod(name: str, uid: str, resource_version: str) -> Any:
