@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -30,38 +31,32 @@ from podchaos.report.text import format_timeline
 
 pytestmark = pytest.mark.disruptive
 
-POD = {
-    "apiVersion": "v1",
-    "kind": "Pod",
-    "metadata": {"name": "steady", "labels": {"app": "outage"}},
-    "spec": {
-        "terminationGracePeriodSeconds": 1,
-        "containers": [
-            {
-                "name": "app",
-                "image": "docker.io/library/busybox:1.35",
-                "imagePullPolicy": "IfNotPresent",
-                "command": ["sleep", "3600"],
-            }
-        ],
-    },
-}
-TICKER = {
-    "apiVersion": "v1",
-    "kind": "Pod",
-    "metadata": {"name": "ticker", "labels": {"app": "ticker"}},
-    "spec": {
-        "terminationGracePeriodSeconds": 1,
-        "containers": [
-            {
-                "name": "app",
-                "image": "docker.io/library/busybox:1.35",
-                "imagePullPolicy": "IfNotPresent",
-                "command": ["sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done"],
-            }
-        ],
-    },
-}
+
+def busybox_pod(name: str, app: str, command: list[str]) -> dict[str, Any]:
+    """A one-container busybox pod labelled ``app``."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": {"app": app}},
+        "spec": {
+            "terminationGracePeriodSeconds": 1,
+            "containers": [
+                {
+                    "name": "app",
+                    "image": "docker.io/library/busybox:1.35",
+                    "imagePullPolicy": "IfNotPresent",
+                    "command": command,
+                }
+            ],
+        },
+    }
+
+
+POD = busybox_pod("steady", "outage", ["sleep", "3600"])
+# Prints a numbered line every 0.1 s: a line lost or read twice shows as a hole or a repeat.
+TICKER = busybox_pod(
+    "ticker", "ticker", ["sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done"]
+)
 # How long each component stays down, and the most a run may take with it.
 DOWN_FOR = {"kube-apiserver": "3s", "etcd": "3s", "kubelet": "5s"}
 STOP_SEEN_TIMEOUT = 30.0
