@@ -49,8 +49,8 @@ class LogFollower:
         self._wall_origin = wall_origin
         self._spawn = spawn
         self._lock = threading.Lock()
-        self._stopped = False
-        self._stop = threading.Event()  # set with _stopped; wakes followers pausing before a reopen
+        # Set (under the lock) by stop(); also wakes followers pausing before a reopen.
+        self._stop = threading.Event()
         self._following = False
         self._streams: list[LogStream] = []
         # One stream per container instance (container ID).
@@ -80,7 +80,7 @@ class LogFollower:
                 continue  # not started yet: nothing to read until it runs
             key = (state.pod.pod_uid, container.container, container.container_id)
             with self._lock:
-                if not self._following or self._stopped or key in self._followed:
+                if not self._following or self._stop.is_set() or key in self._followed:
                     continue
                 self._followed.add(key)
                 self._streams_of[state.pod.pod_uid] = self._streams_of.get(state.pod.pod_uid, 0) + 1
@@ -98,9 +98,8 @@ class LogFollower:
     def stop(self) -> None:
         """Close every stream now (their threads end at once)."""
         with self._lock:
-            self._stopped = True
+            self._stop.set()
             streams, self._streams = self._streams, []
-        self._stop.set()
         for stream in streams:
             stream.close()
 
@@ -127,7 +126,7 @@ class LogFollower:
             (None: the follower was stopped before it could read)."""
             last_read = time.monotonic()
             with self._lock:
-                stopped = self._stopped
+                stopped = self._stop.is_set()
                 if not stopped:
                     self._streams.append(stream)
             if stopped:
