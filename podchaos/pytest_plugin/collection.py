@@ -131,7 +131,7 @@ class ScenarioItem(pytest.Item):
     def print_plan(self) -> None:
         """--podchaos-dry-run: the plan goes into the setup report (the terminal summary prints it, from
         xdist workers too); no cluster is made ready, nothing is connected to."""
-        from podchaos.plan import describe_plan
+        from podchaos.engine.plan import describe_plan
 
         text = "\n".join(describe_plan(self.scenario))
         self.add_report_section("setup", PLAN_SECTION, text)

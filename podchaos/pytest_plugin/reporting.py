@@ -157,9 +157,9 @@ class ReportingPlugin:
         Scenario items and tests using the ``chaos`` fixture both come through here, so every test
         case with a run carries the same properties.
         """
-        from podchaos.measure import measure
         from podchaos.model import ClusterInfo, ScenarioRun
         from podchaos.report.json_report import write_run
+        from podchaos.verdict.measure import measure
 
         if scenario is not None:
             description, source = scenario.description, scenario.source
@@ -267,7 +267,7 @@ class ReportingPlugin:
     def _export_metrics(self, runs: tuple[ScenarioRun, ...]) -> None:
         if self.options.metrics_file is None and not self.options.pushgateway:
             return
-        from podchaos import metrics
+        from podchaos.report import metrics
 
         # Monitoring being down must not fail the chaos tests: say so loudly instead.
         if self.options.metrics_file is not None:

@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
-from podchaos.measure import measure
 from podchaos.model import RunReport, ScenarioRun
 from podchaos.model.versions import KubeVersion, Requirements
+from podchaos.verdict.measure import measure
 
 NOTABLE_SECONDS = 1.0
 NOTABLE_SHARE = 0.25

@@ -15,7 +15,6 @@ import re
 from collections.abc import Callable, Sequence
 from html import escape
 
-from podchaos.measure import Measurements, measure
 from podchaos.model import (
     Expectation,
     FaultRecord,
@@ -29,6 +28,7 @@ from podchaos.model.traffic import RequestRecord, TrafficSummary
 from podchaos.model.triggers import TriggerRecord
 from podchaos.report.lanes import Lane, build_lanes
 from podchaos.report.text import format_timeline
+from podchaos.verdict.measure import Measurements, measure
 
 # Geometry of the timeline drawing, in SVG user units (the drawing scales to the page width).
 WIDTH = 1100

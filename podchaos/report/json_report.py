@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from podchaos.errors import ReportError
-from podchaos.measure import measure
 from podchaos.model import (
     EXPECTATION_TYPES,
     FAULT_TYPES,
@@ -54,6 +53,7 @@ from podchaos.model.timeline import (
 )
 from podchaos.model.traffic import RequestRecord, TrafficSummary
 from podchaos.model.triggers import Trigger, TriggerRecord
+from podchaos.verdict.measure import measure
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance

@@ -14,14 +14,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
-from podchaos import metrics
 from podchaos.errors import MetricsError
-from podchaos.measure import (
-    EndpointObservation,
-    Measurements,
-    endpoint_times,
-    measure,
-)
 from podchaos.model import (
     ContainerSnapshot,
     ExpectationResult,
@@ -40,7 +33,14 @@ from podchaos.model import (
     Verdict,
 )
 from podchaos.model.timeline import EndpointsSnapshot, EndpointState, Termination
+from podchaos.report import metrics
 from podchaos.report.json_report import read_runs, write_run
+from podchaos.verdict.measure import (
+    EndpointObservation,
+    Measurements,
+    endpoint_times,
+    measure,
+)
 
 
 def container(

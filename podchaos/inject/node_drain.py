@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass, field
 
 from podchaos.errors import FaultError, ObjectNotFound, TooManyRequests
-from podchaos.faults.base import FaultContext, confirm
-from podchaos.faults.cordon import Cordon
+from podchaos.inject.base import FaultContext, confirm
+from podchaos.inject.cordon import Cordon
 from podchaos.model.faults import NodeDrain
 from podchaos.model.timeline import DISRUPTION_BUDGET_CAUSE, EvictionRecord, FaultRecord, PodState
 

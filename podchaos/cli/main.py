@@ -190,7 +190,7 @@ def markdown_summary(report: RunReport) -> str:
 def _schema(args: argparse.Namespace) -> int:
     import json
 
-    from podchaos.schema import scenario_schema
+    from podchaos.loader.schema import scenario_schema
 
     text = json.dumps(scenario_schema(), indent=2) + "\n"
     if args.output:
@@ -212,7 +212,7 @@ def _load_all(files: Sequence[str], directories: Sequence[str], builtin: bool) -
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from podchaos.plan import describe_plan, permissions, rbac_notes
+    from podchaos.engine.plan import describe_plan, permissions, rbac_notes
 
     scenarios = _load_all(args.files, [], builtin=False)
     for number, scenario in enumerate(scenarios):
@@ -225,7 +225,7 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def _rbac(args: argparse.Namespace) -> int:
-    from podchaos.plan import permissions, rbac_notes, rbac_yaml
+    from podchaos.engine.plan import permissions, rbac_notes, rbac_yaml
 
     perms = permissions(_load_all(args.files, args.scenario_dir, builtin=not args.no_builtin))
     for note in rbac_notes(perms):
@@ -235,7 +235,7 @@ def _rbac(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from podchaos.scaffold import scaffold
+    from podchaos.cli.scaffold import scaffold
 
     written = scaffold(Path(args.manifest), name=args.name, output=Path(args.output) if args.output else None)
     print(written)
@@ -511,7 +511,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("podchaos: interrupted", file=sys.stderr)
         return 130
     return code
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from podchaos.faults.node_lease import LEASE_NAME, LEASE_NAMESPACE
+from podchaos.inject.node_lease import LEASE_NAME, LEASE_NAMESPACE
+from podchaos.inject.tokens import file_checks
 from podchaos.model import Scenario
 from podchaos.model.faults import (
     NODE_FAULTS,
@@ -27,7 +28,6 @@ from podchaos.model.faults import (
     ProbeFail,
     StartupProbeFail,
 )
-from podchaos.tokens import file_checks
 
 ROLE_NAME = "podchaos"
 READ = ("get", "list", "watch")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from podchaos.errors import FaultError
-from podchaos.faults.base import RESTART_WAIT_S, FaultContext, NothingToRestore, confirm, running_container
+from podchaos.inject.base import RESTART_WAIT_S, FaultContext, NothingToRestore, confirm, running_container
 from podchaos.model.faults import ContainerKill
 from podchaos.model.timeline import ContainerSnapshot, FaultRecord
 

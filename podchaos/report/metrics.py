@@ -23,10 +23,10 @@ from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricF
 from prometheus_client.registry import Collector
 
 from podchaos.errors import MetricsError
-from podchaos.measure import Measurements, measure
 from podchaos.model import FaultRecord, Outcome, RequestRecord, RunResult, ScenarioRun
 from podchaos.model.traffic import TrafficSummary
 from podchaos.report.json_report import write_atomically
+from podchaos.verdict.measure import Measurements, measure
 
 RUNS = "podchaos_scenario_runs"
 DURATION = "podchaos_scenario_duration_seconds"

@@ -16,8 +16,8 @@ import contextlib
 from dataclasses import dataclass, field
 
 from podchaos.errors import FaultError, PodchaosError
-from podchaos.faults.base import FaultContext, confirm, record_fault, running_container
-from podchaos.faults.hidden_file import HIDE_ONCE_THERE, PUT_BACK
+from podchaos.inject.base import FaultContext, confirm, record_fault, running_container
+from podchaos.inject.hidden_file import HIDE_ONCE_THERE, PUT_BACK
 from podchaos.model.faults import StartupProbeFail
 from podchaos.model.timeline import ContainerSnapshot, FaultRecord
 

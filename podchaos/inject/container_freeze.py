@@ -15,8 +15,8 @@ import threading
 from dataclasses import dataclass, field
 
 from podchaos.errors import FaultError, PodchaosError
-from podchaos.faults.agent import NodeAgent
-from podchaos.faults.base import FaultContext, record_fault, running_container
+from podchaos.inject.agent import NodeAgent
+from podchaos.inject.base import FaultContext, record_fault, running_container
 from podchaos.model.faults import ContainerFreeze
 from podchaos.model.timeline import FaultRecord
 

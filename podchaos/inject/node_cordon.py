@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from podchaos.faults.base import FaultContext
-from podchaos.faults.cordon import Cordon
+from podchaos.inject.base import FaultContext
+from podchaos.inject.cordon import Cordon
 from podchaos.model.faults import NodeCordon
 from podchaos.model.timeline import FaultRecord
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from podchaos.errors import FaultError, ObjectNotFound, WaitTimeout
-from podchaos.faults import node_lease
-from podchaos.faults.base import CONFIRM_TIMEOUT_S, FaultContext
+from podchaos.inject import node_lease
+from podchaos.inject.base import CONFIRM_TIMEOUT_S, FaultContext
 from podchaos.k8s.client import Kube
-from podchaos.waiting import wait_for
+from podchaos.k8s.waiting import wait_for
 
 CORDONED_BY = "podchaos.io/cordoned-by"
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from podchaos.deploy import LEFTOVER_SELECTOR
+from podchaos.deploy.namespace import LEFTOVER_SELECTOR
 from podchaos.errors import ClusterError, ObjectNotFound
-from podchaos.faults import cordon, node_lease
-from podchaos.faults.node_lease import LEASE_NAME, LEASE_NAMESPACE
+from podchaos.inject import cordon, node_lease
+from podchaos.inject.node_lease import LEASE_NAME, LEASE_NAMESPACE
 from podchaos.k8s.client import Kube
 
 # How long the namespaces of a session may take to go once their deletion started.

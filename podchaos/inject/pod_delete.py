@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from podchaos.errors import FaultError
-from podchaos.faults.base import FaultContext, NothingToRestore, confirm
+from podchaos.inject.base import FaultContext, NothingToRestore, confirm
 from podchaos.model.faults import PodDelete
 from podchaos.model.timeline import FaultRecord
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from podchaos.errors import FaultError, ObjectNotFound
 from podchaos.k8s.client import ExecResult, Kube
+from podchaos.k8s.waiting import wait_for
 from podchaos.model.toolbox import TOOLBOX_IMAGE
-from podchaos.waiting import wait_for
 
 AGENT_LABEL = "podchaos.io/role"
 HOST_CGROUP = "/host/sys/fs/cgroup"

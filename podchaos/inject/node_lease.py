@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from podchaos.errors import Conflict, FaultError, ObjectNotFound, WaitTimeout
 from podchaos.k8s.client import Kube
-from podchaos.waiting import wait_for
+from podchaos.k8s.waiting import wait_for
 
 LEASE_NAMESPACE = "default"
 LEASE_NAME = "podchaos-node-faults"

@@ -1,17 +1,17 @@
-"""Inject: one module per fault kind, each behind the :class:`~podchaos.faults.base.Fault` protocol."""
+"""Inject: one module per fault kind, each behind the :class:`~podchaos.inject.base.Fault` protocol."""
 
 from __future__ import annotations
 
-from podchaos.faults.base import Fault, FaultContext
-from podchaos.faults.container_freeze import ContainerFreezeFault
-from podchaos.faults.container_kill import ContainerKillFault
-from podchaos.faults.emptydir_fill import EmptyDirFillFault
-from podchaos.faults.node_cordon import NodeCordonFault
-from podchaos.faults.node_drain import NodeDrainFault
-from podchaos.faults.oom_kill import OomKillFault
-from podchaos.faults.pod_delete import PodDeleteFault
-from podchaos.faults.probe_fail import ProbeFailFault
-from podchaos.faults.startup_probe_fail import StartupProbeFailFault
+from podchaos.inject.base import Fault, FaultContext
+from podchaos.inject.container_freeze import ContainerFreezeFault
+from podchaos.inject.container_kill import ContainerKillFault
+from podchaos.inject.emptydir_fill import EmptyDirFillFault
+from podchaos.inject.node_cordon import NodeCordonFault
+from podchaos.inject.node_drain import NodeDrainFault
+from podchaos.inject.oom_kill import OomKillFault
+from podchaos.inject.pod_delete import PodDeleteFault
+from podchaos.inject.probe_fail import ProbeFailFault
+from podchaos.inject.startup_probe_fail import StartupProbeFailFault
 from podchaos.model.faults import (
     ContainerFreeze,
     ContainerKill,

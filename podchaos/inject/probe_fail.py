@@ -14,8 +14,8 @@ import threading
 from dataclasses import dataclass, field
 
 from podchaos.errors import FaultError, ObjectNotFound, PodchaosError, WaitTimeout
-from podchaos.faults.base import CONFIRM_TIMEOUT_S, FaultContext, running_container
-from podchaos.faults.hidden_file import HIDE, PUT_BACK
+from podchaos.inject.base import CONFIRM_TIMEOUT_S, FaultContext, running_container
+from podchaos.inject.hidden_file import HIDE, PUT_BACK
 from podchaos.model.faults import ProbeFail
 from podchaos.model.timeline import ContainerSnapshot, FaultRecord
 

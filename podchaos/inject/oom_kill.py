@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from podchaos.errors import FaultError
-from podchaos.faults.agent import NodeAgent
-from podchaos.faults.base import FaultContext, confirm, running_container
+from podchaos.inject.agent import NodeAgent
+from podchaos.inject.base import FaultContext, confirm, running_container
 from podchaos.model.faults import OomKill
 from podchaos.model.timeline import CgroupOomKills, ContainerSnapshot, FaultRecord, PodState
 
