@@ -38,7 +38,7 @@ from podchaos.model import (
     Verdict,
 )
 from podchaos.model.timeline import EndpointsSnapshot, EndpointState, Termination
-from podchaos.report.html import nice_step, render_html, render_timeline_svg
+from podchaos.report.html import render_html
 from podchaos.report.json_report import (
     load_report,
     read_runs,
@@ -50,6 +50,7 @@ from podchaos.report.json_report import (
     write_run,
 )
 from podchaos.report.lanes import build_lanes
+from podchaos.report.svg import nice_step, render_timeline_svg
 from podchaos.verdict import judge_all
 
 ROOT = Path(__file__).resolve().parents[2]
