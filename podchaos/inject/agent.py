@@ -15,7 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from podchaos.errors import FaultError, ObjectNotFound
-from podchaos.k8s.client import ExecResult, Kube
+from podchaos.k8s.client import Kube
+from podchaos.k8s.execute import ExecResult
 from podchaos.k8s.waiting import wait_for
 from podchaos.model.toolbox import TOOLBOX_IMAGE
 

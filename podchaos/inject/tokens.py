@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from podchaos.errors import PodchaosError, TokenError
-from podchaos.k8s.client import ExecResult, Kube
+from podchaos.k8s.client import Kube
+from podchaos.k8s.execute import ExecResult
 from podchaos.model.controllers import PvcKept
 from podchaos.model.expectations import EmptyDirKept, EmptyDirLost, Expectation
 from podchaos.model.timeline import FileToken, PodState

@@ -17,7 +17,8 @@ from podchaos.inject.base import FaultContext
 from podchaos.inject.cordon import CORDONED_BY
 from podchaos.inject.node_cordon import NodeCordonFault
 from podchaos.inject.node_drain import NodeDrainFault
-from podchaos.k8s.client import Kube, NodeInfo
+from podchaos.k8s.client import Kube
+from podchaos.k8s.convert import NodeInfo
 from podchaos.loader import parse_scenario
 from podchaos.model.expectations import Eviction
 from podchaos.model.faults import NodeCordon, NodeDrain

@@ -14,7 +14,7 @@ import pytest
 
 from podchaos.errors import ClusterError, FaultError, Forbidden
 from podchaos.inject import tokens
-from podchaos.k8s.client import ExecResult
+from podchaos.k8s.execute import ExecResult
 from podchaos.model.timeline import ContainerSnapshot, FileToken, PodSnapshot, PodState
 
 
