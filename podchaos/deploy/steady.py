@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Protocol, TypeVar
 
 from podchaos.errors import WaitTimeout, WorkloadNotSteady
 from podchaos.model.timeline import PodState
-
-T = TypeVar("T")
+from podchaos.observe.view import PodView
 
 # Waiting reasons that will not fix themselves: fail at once instead of waiting out the timeout.
 HOPELESS_REASONS = {
@@ -25,22 +23,6 @@ HOPELESS_REASONS = {
 # moment every pod that exists is Ready while the set is still growing. Its pods are steady once no
 # pod has changed for this long (the controller creates the next one within milliseconds).
 ORDERED_QUIET_S = 1.0
-
-
-class PodView(Protocol):
-    """The target pods as the run's watches see them (the recorder)."""
-
-    def clock(self) -> float: ...
-
-    def live_pods(self) -> list[PodState]: ...
-
-    def wait_until(
-        self,
-        what: str,
-        condition: Callable[[], T | None],
-        timeout: float,
-        last_seen: Callable[[], str] | None = None,
-    ) -> T: ...
 
 
 def _hopeless(pods: list[PodState]) -> str:

@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from podchaos.deploy.steady import PodView
 from podchaos.errors import TriggerNotReached, WaitTimeout
 from podchaos.model.timeline import ContainerSnapshot, EventRecord, PodState, Timeline
 from podchaos.model.triggers import Trigger, TriggerRecord
+from podchaos.observe.view import PodView
 from podchaos.verdict.common import event_after
 
 

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from podchaos.deploy.steady import PodView
 from podchaos.errors import FaultError, WaitTimeout
 from podchaos.inject.agent import AgentPool
 from podchaos.k8s.client import Kube
 from podchaos.model.timeline import ContainerSnapshot, FaultRecord, PodState, TimelineEntry
+from podchaos.observe.view import PodView
 
 CONFIRM_TIMEOUT_S = 60.0
 # Longest kubelet crash-loop back-off (300 s) plus slack: how long a restarted container may take.
