@@ -37,7 +37,7 @@ def duration(text: str) -> float:
 
 def write_output(output: Path, text: str) -> None:
     """Write an output file whole; ReportError naming it when that fails."""
-    from podchaos.report.json_report import write_atomically
+    from podchaos.report.files import write_atomically
 
     try:
         write_atomically(output, text)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from podchaos.cli.common import Formatter, write_output
+from podchaos.errors import ReportError
 
 if TYPE_CHECKING:
     import argparse
@@ -31,7 +32,7 @@ to stdout, or each -o FILE (.html: one self-contained page; anything else: Markd
 
 
 def _report(args: argparse.Namespace) -> int:
-    from podchaos.report.json_report import RESULTS_FILE, load_report
+    from podchaos.report.files import HTML_FILE, RESULTS_FILE, load_report, write_html
     from podchaos.report.markdown import markdown_summary
 
     path = Path(args.path)
@@ -44,11 +45,12 @@ def _report(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(text)
         return 0
-    from podchaos.report.html import render_html
-
     results = path / RESULTS_FILE if path.is_dir() else path
-    output = Path(args.output) if args.output else results.parent / "report.html"
-    write_output(output, render_html(report))
+    output = Path(args.output) if args.output else results.parent / HTML_FILE
+    try:
+        write_html(report, output)
+    except OSError as exc:
+        raise ReportError(f"cannot write {output}: {exc.strerror or exc}") from exc
     print(output)
     return 0
 
@@ -56,7 +58,7 @@ def _report(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from podchaos.catalogue import builtin_scenario_dir, discover, load
     from podchaos.report.compare import compare, render_html, render_markdown
-    from podchaos.report.json_report import RESULTS_FILE, load_report
+    from podchaos.report.files import RESULTS_FILE, load_report
 
     reports = []
     for given in args.results:

@@ -38,7 +38,6 @@ LEFTOVERS_PREFIX = "leftovers-"
 
 RUN_ID_INPUT = "podchaos_run_id"
 REPORT_DIR_INPUT = "podchaos_report_dir"
-HTML_FILE = "report.html"
 
 
 @dataclass(frozen=True)
@@ -158,7 +157,7 @@ class ReportingPlugin:
         case with a run carries the same properties.
         """
         from podchaos.model import ClusterInfo, ScenarioRun
-        from podchaos.report.json_report import write_run
+        from podchaos.report.files import write_run
         from podchaos.verdict.measure import measure
 
         if scenario is not None:
@@ -232,7 +231,7 @@ class ReportingPlugin:
         # A session that ran no scenario wrote nothing: it does not pay for importing the report code.
         if not self.place.runs_dir.is_dir():
             return ()
-        from podchaos.report.json_report import read_runs
+        from podchaos.report.files import read_runs
 
         return read_runs(self.place.runs_dir)
 
@@ -245,8 +244,7 @@ class ReportingPlugin:
 
     def _write_reports(self, runs: tuple[ScenarioRun, ...], leftovers: tuple[str, ...]) -> None:
         from podchaos.model import RunReport
-        from podchaos.report.html import render_html
-        from podchaos.report.json_report import write_atomically, write_report
+        from podchaos.report.files import write_reports
 
         report = RunReport(
             run_id=self.place.run_id,
@@ -256,9 +254,7 @@ class ReportingPlugin:
             leftovers=leftovers,
         )
         try:
-            write_report(self.place.run_dir, report)
-            html = self.place.run_dir / HTML_FILE
-            write_atomically(html, render_html(report))
+            html = write_reports(self.place.run_dir, report)
         except OSError as exc:
             self.summary.append(f"podchaos: WARNING cannot write the report: {exc}")
             return

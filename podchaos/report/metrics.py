@@ -25,7 +25,7 @@ from prometheus_client.registry import Collector
 from podchaos.errors import MetricsError
 from podchaos.model import FaultRecord, Outcome, RequestRecord, RunResult, ScenarioRun
 from podchaos.model.traffic import TrafficSummary
-from podchaos.report.json_report import write_atomically
+from podchaos.report.files import write_atomically
 from podchaos.verdict.measure import Measurements, measure
 
 RUNS = "podchaos_scenario_runs"

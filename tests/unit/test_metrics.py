@@ -34,7 +34,7 @@ from podchaos.model import (
 )
 from podchaos.model.timeline import EndpointsSnapshot, EndpointState, Termination
 from podchaos.report import metrics
-from podchaos.report.json_report import read_runs, write_run
+from podchaos.report.files import read_runs, write_run
 from podchaos.verdict.measure import (
     EndpointObservation,
     Measurements,
