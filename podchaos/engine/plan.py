@@ -18,6 +18,7 @@ from typing import Any
 from podchaos.inject.node_lease import LEASE_NAME, LEASE_NAMESPACE
 from podchaos.inject.tokens import file_checks
 from podchaos.model import Scenario
+from podchaos.model.expectations import RestartBackoff, TerminationDuration
 from podchaos.model.faults import (
     NODE_FAULTS,
     ContainerFreeze,
@@ -28,6 +29,7 @@ from podchaos.model.faults import (
     ProbeFail,
     StartupProbeFail,
 )
+from podchaos.verdict.backoff import DEFAULT_CAP_S, total_wait
 
 ROLE_NAME = "podchaos"
 READ = ("get", "list", "watch")
@@ -300,3 +302,29 @@ def describe_plan(scenario: Scenario) -> list[str]:
     if perms.agent:
         lines.append("    privileged hostPID pods (the node agent)")
     return lines
+
+
+def expected_seconds(scenario: Scenario) -> float:
+    """A rough duration: what the scenario makes Kubernetes wait for, above a few seconds of start-up
+    (the pytest plugin starts the longest first under xdist)."""
+    seconds = 5.0 + (scenario.traffic.steady + 2.0 if scenario.traffic else 0.0)
+    # A back-off cap the scenario states is the nodes' (restart-backoff checks it).
+    caps = [e.cap for e in scenario.expectations if isinstance(e, RestartBackoff) and e.cap is not None]
+    cap = min(caps, default=DEFAULT_CAP_S)
+    for fault in scenario.faults:
+        if isinstance(fault, ContainerKill):
+            seconds += total_wait(fault.repeat, cap)
+        elif isinstance(fault, ProbeFail):
+            # A failed liveness probe restarts the container after its failure threshold.
+            seconds += fault.duration + (20.0 if fault.probe == "liveness" else 0.0)
+        elif isinstance(fault, NodeDrain):
+            seconds += 10.0
+        elif isinstance(fault, EmptyDirFill):
+            # kubelet evicts once it has measured the volume, which it does once a minute: 8 to 58 s.
+            seconds += 40.0
+    for expectation in scenario.expectations:
+        if isinstance(expectation, RestartBackoff):
+            seconds += total_wait(expectation.restarts, cap)
+        elif isinstance(expectation, TerminationDuration):
+            seconds += expectation.at_least
+    return seconds
