@@ -1,4 +1,4 @@
-"""Deploy: a fresh, labelled namespace per run and the scenario's objects in it."""
+"""Deploy: a fresh, labelled namespace per run (the engine creates the objects in it, in file order)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import re
 import secrets
 
 from podchaos.k8s.client import Kube
-from podchaos.model import Scenario
 
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY = "podchaos"
@@ -37,9 +36,3 @@ def label_value(text: str) -> str:
     """``text`` as a label value: at most 63 characters of ``[A-Za-z0-9._-]``, alphanumeric at both
     ends (a long test name cut at 63 can end in '-', which the API refuses)."""
     return re.sub(r"[^A-Za-z0-9._-]", "-", text)[:63].strip("-_.")
-
-
-def deploy(kube: Kube, scenario: Scenario, namespace: str) -> None:
-    """Create every object of the scenario's workload in ``namespace``, in file order."""
-    for manifest in scenario.workload.manifests:
-        kube.create(manifest.to_dict(), namespace)
