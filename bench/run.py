@@ -38,12 +38,12 @@ from podchaos.model import (
     Timeline,
     TimelineEntry,
 )
+from podchaos.model.measure import measure
 from podchaos.model.timeline import Termination
 from podchaos.report.html import render_html
 from podchaos.report.json_report import report_to_dict
 from podchaos.report.metrics import build_registry, exposition
 from podchaos.verdict import judge_all
-from podchaos.verdict.measure import measure
 
 ROOT = Path(__file__).resolve().parents[1]
 

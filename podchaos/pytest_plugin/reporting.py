@@ -158,7 +158,6 @@ class ReportingPlugin:
         """
         from podchaos.model import ClusterInfo, ScenarioRun
         from podchaos.report.files import write_run
-        from podchaos.verdict.measure import measure
 
         if scenario is not None:
             description, source = scenario.description, scenario.source
@@ -178,7 +177,7 @@ class ReportingPlugin:
         )
         item.user_properties.append(("podchaos_namespace", result.namespace))
         item.user_properties.append(("podchaos_duration_s", result.duration_s))
-        item.user_properties.extend(measure(result.timeline).properties())
+        item.user_properties.extend(result.measurements.properties())
         item.user_properties.append(("podchaos_outcome", run.outcome.value))
         write_run(self.place.runs_dir, run)
         return run

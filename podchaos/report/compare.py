@@ -18,7 +18,6 @@ from html import escape
 
 from podchaos.model import RunReport, ScenarioRun
 from podchaos.model.versions import KubeVersion, Requirements
-from podchaos.verdict.measure import measure
 
 NOTABLE_SECONDS = 1.0
 NOTABLE_SHARE = 0.25
@@ -120,7 +119,7 @@ def _version_key(column: tuple[str, RunReport, str]) -> tuple[int, int, int, str
 
 def _cell(run: ScenarioRun) -> Cell:
     result = run.result
-    return Cell(run.outcome.value, result.first_problem, result.duration_s, measure(result.timeline).items())
+    return Cell(run.outcome.value, result.first_problem, result.duration_s, result.measurements.items())
 
 
 def _absent(version: str, requires: Requirements | None) -> Cell:

@@ -21,10 +21,10 @@ from podchaos.model import (
     RunReport,
     ScenarioRun,
 )
+from podchaos.model.measure import Measurements
 from podchaos.model.traffic import RequestRecord, TrafficSummary
 from podchaos.report.svg import render_timeline_svg
 from podchaos.report.text import format_timeline
-from podchaos.verdict.measure import Measurements, measure
 
 STEP_LABELS = {
     "not_ready": "not Ready",
@@ -111,7 +111,7 @@ def _traffic_cells(run: ScenarioRun) -> str:
 def _summary_table(report: RunReport) -> str:
     rows = []
     for index, run in enumerate(report.runs):
-        m = measure(run.result.timeline)
+        m = run.result.measurements
         traffic = _traffic_cells(run)
         rows.append(
             f'<tr><td><a href="#{_anchor(index, run.result.scenario)}">{escape(run.result.scenario)}</a></td>'
@@ -213,7 +213,7 @@ def _scenario_section(index: int, run: ScenarioRun) -> str:
         "<h3>Verdict: expected vs seen</h3>",
         _verdict_table(run),
         "<h3>Recovery times</h3>",
-        _measurements_table(measure(run.result.timeline)),
+        _measurements_table(result.measurements),
         "<h3>Where the time went</h3>",
         _phases_table(run),
         "<h3>Faults</h3>",

@@ -2,8 +2,8 @@
 
 The documents round-trip to the model: :func:`run_from_dict` rebuilds the same frozen objects that
 :func:`run_to_dict` was given, so the HTML report and ``podchaos report`` work from the JSON alone.
-Derived values (``outcome``, ``measurements``) are written for readers of the JSON and recomputed,
-not trusted, when a document is read back.
+Derived values (``outcome``, ``measurements``) are written for readers of the JSON and derived again
+from the run, not trusted, when a document is read back.
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ from podchaos.model.timeline import (
 )
 from podchaos.model.traffic import RequestRecord, TrafficSummary
 from podchaos.model.triggers import Trigger, TriggerRecord
-from podchaos.verdict.measure import measure
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -139,7 +138,7 @@ def run_to_dict(run: ScenarioRun) -> dict[str, Any]:
                 for r in result.verdict.results
             ],
         },
-        "measurements": dict(measure(result.timeline).items()),
+        "measurements": dict(result.measurements.items()),
         "diagnostics": list(result.diagnostics),
         "versions": {"podchaos": run.podchaos_version, "cluster": run.cluster.server_version or None},
         "cluster": _plain(run.cluster),

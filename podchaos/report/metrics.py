@@ -24,9 +24,9 @@ from prometheus_client.registry import Collector
 
 from podchaos.errors import MetricsError
 from podchaos.model import FaultRecord, Outcome, RequestRecord, RunResult, ScenarioRun
+from podchaos.model.measure import Measurements
 from podchaos.model.traffic import TrafficSummary
 from podchaos.report.files import write_atomically
-from podchaos.verdict.measure import Measurements, measure
 
 RUNS = "podchaos_scenario_runs"
 DURATION = "podchaos_scenario_duration_seconds"
@@ -203,9 +203,8 @@ class RunsCollector(Collector):
                 for outcome, count in seen.counts().items():
                     requests[scenario, outcome] += count
                 outages[(scenario,)] += [o.length(result.duration_s) for o in seen.outages()]
-                measurements = measure(result.timeline)
                 for metric in RECOVERY_METRICS:
-                    value = metric.value(measurements)
+                    value = metric.value(result.measurements)
                     if value is not None:
                         recovery[metric.name][scenario, faults[0].fault].append(value)
         yield _counter(

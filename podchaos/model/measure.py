@@ -11,16 +11,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
-from podchaos.model import (
+from podchaos.model.timeline import (
     ContainerSnapshot,
     EndpointsSnapshot,
     FaultRecord,
     PodGone,
     PodSnapshot,
-    RequestRecord,
     Timeline,
 )
-from podchaos.model.traffic import TrafficSummary
+from podchaos.model.traffic import RequestRecord, TrafficSummary
 
 
 @dataclass(frozen=True)
