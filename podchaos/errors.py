@@ -155,6 +155,11 @@ class WaitTimeout(PodchaosError):
         super().__init__(f"timed out after {timeout_s:g}s waiting for {what}{detail}")
 
 
+class Undecided(PodchaosError):
+    """Observation ended before some expectation could be decided (an API outage hid the evidence),
+    and none was decided against: the run cannot say whether the workload behaved."""
+
+
 class WorkloadNotSteady(PodchaosError):
     """The workload never reached its steady state, so no fault was injected."""
 

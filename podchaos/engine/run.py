@@ -17,7 +17,7 @@ from podchaos.cleanup import NamespaceCleaner
 from podchaos.engine.decide import observe_until_decided
 from podchaos.engine.phases import PhaseClock
 from podchaos.engine.trigger import await_trigger
-from podchaos.errors import FaultError, PodchaosError, ScenarioError, WaitTimeout
+from podchaos.errors import FaultError, PodchaosError, ScenarioError, Undecided, WaitTimeout
 from podchaos.faults import Fault, FaultContext, fault_for, node_lease
 from podchaos.faults.agent import AgentPool
 from podchaos.k8s.client import Kube
@@ -51,6 +51,15 @@ def describe_error(exc: BaseException) -> str:
 def selector_of(labels: Mapping[str, str]) -> str:
     """The label selector that picks pods carrying all of ``labels``."""
     return ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
+
+
+def raise_if_undecided(verdict: Verdict) -> None:
+    """Undecided, naming what hid the evidence, when some expectation could not be decided and none
+    was decided against: the run is an error, never a failure the workload is blamed for."""
+    undecided = verdict.undecided()
+    if undecided and not verdict.failed:
+        named = "; ".join(f"{r.expectation.type}: {r.seen}" for r in undecided)
+        raise Undecided(f"{len(undecided)} expectation(s) could not be decided: {named}")
 
 
 def restore_all(faults: Sequence[Fault], context: FaultContext) -> None:
@@ -132,10 +141,12 @@ class Recording:
             timeout,
             settle,
             self.run.phases,
+            self.run.kube.policy.outage_s,
         )
         if self.traffic is not None:
             self.traffic.stop()  # the probe records until the observation ends
         self.verdicts.append(verdict)
+        raise_if_undecided(verdict)
         return verdict
 
     def restore(self) -> None:
