@@ -51,6 +51,9 @@ class ContainerSnapshot:
     """The container's own ``restartPolicy`` and ``restartPolicyRules`` as the API holds them
     (``Never; Restart on exit codes In [42]``); empty when it has none, as when a cluster without
     ContainerRestartRules dropped them."""
+    running_since: str = ""
+    """The kubelet's ``state.running.startedAt`` of the running instance (RFC 3339, whole seconds);
+    empty when not running or not reported."""
 
 
 @dataclass(frozen=True)
