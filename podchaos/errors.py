@@ -92,7 +92,18 @@ class Forbidden(ApiError):
     ) -> None:
         super().__init__(action, status, reason, message, causes)
         self.user, self.verb, self.resource, self.scope = _denial(message)
-        if self.verb:
+        found = re.search(
+            r'error looking up service account (?P<account>[^:\s]+): serviceaccount "[^"]*" not', message
+        )
+        self.missing_account = found["account"] if found else ""
+        """The ServiceAccount the API could not find (``ns/default``): not a permission problem."""
+        if self.missing_account:
+            self.args = (
+                f"{action}: the ServiceAccount {self.missing_account} does not exist (yet): the"
+                " controller-manager creates each namespace's default account, and the API refuses pods"
+                f" until it has; not a missing permission (the API said: {message})",
+            )
+        elif self.verb:
             where = f" ({self.scope})" if self.scope else ""
             self.args = (
                 f"{action}: forbidden: {self.user or 'the account'} lacks the permission to {self.verb} "

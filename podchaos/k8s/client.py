@@ -196,6 +196,17 @@ class Kube:
             return False
         return True
 
+    def service_account_exists(self, namespace: str, name: str) -> bool:
+        """True when ServiceAccount ``namespace/name`` exists."""
+        try:
+            self._call(
+                f"read serviceaccount {namespace}/{name}",
+                lambda: self._core.read_namespaced_service_account(name, namespace),
+            )
+        except ObjectNotFound:
+            return False
+        return True
+
     def namespaces_labelled(self, selector: str) -> dict[str, float]:
         """Namespaces with these labels -> their age in seconds (by this machine's clock)."""
         namespaces: list[Any] = self._call(
