@@ -16,6 +16,7 @@ from kubernetes import client, config, utils
 from kubernetes.stream import stream
 
 from podchaos.errors import ApiError, ClusterError, Conflict, ObjectNotFound
+from podchaos.k8s import heartbeat
 from podchaos.k8s.convert import endpoints_snapshot, event_record, job_snapshot, pod_state
 from podchaos.k8s.outage import SLOW_S, ApiHealth
 from podchaos.k8s.streams import LogStream, Stopper
@@ -195,6 +196,13 @@ class Kube:
         except ObjectNotFound:
             return False
         return True
+
+    def heartbeat(self, namespace: str) -> bool:
+        """One beat (:mod:`podchaos.k8s.heartbeat`): a quorum read of the namespace, reported to
+        :attr:`health`; True when the API answered."""
+        bound = (heartbeat.TIMEOUT_S, heartbeat.TIMEOUT_S)
+        read = lambda: self._core.read_namespace(namespace, _request_timeout=bound)  # noqa: E731
+        return heartbeat.beat(read, self.policy, f"heartbeat: read namespace {namespace}")
 
     def service_account_exists(self, namespace: str, name: str) -> bool:
         """True when ServiceAccount ``namespace/name`` exists."""
