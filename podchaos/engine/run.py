@@ -361,7 +361,10 @@ class Run:
     @property
     def timeline(self) -> Timeline:
         """Every recording's timeline, on the run's one clock."""
-        return Timeline().plus(*(entry for rec in self.recordings for entry in rec.timeline.entries))
+        origin = next((rec.timeline.wall_origin for rec in self.recordings), None)
+        return Timeline((), origin).plus(
+            *(entry for rec in self.recordings for entry in rec.timeline.entries)
+        )
 
     def result(
         self,

@@ -128,6 +128,9 @@ def pod_snapshot(pod: Any, at: float) -> PodSnapshot:
         owner=pod_owner(pod),
         claims=pod_claims(pod),
         disruption=pod_disruption(pod),
+        ready_since=next(
+            (_stamp(c.last_transition_time) for c in pod.status.conditions or [] if c.type == "Ready"), ""
+        ),
     )
 
 

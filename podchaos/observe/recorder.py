@@ -204,7 +204,8 @@ class Recorder:
         """The timeline so far, with the API outages the recording rode out."""
         outages = self.outages()
         with self._lock:
-            return Timeline(tuple(sorted([*self._entries, *outages], key=lambda entry: entry.at)))
+            ordered = tuple(sorted([*self._entries, *outages], key=lambda entry: entry.at))
+            return Timeline(ordered, self.wall_origin)
 
     def outages(self) -> list[ApiOutage]:
         """The API outages (on the recording's clock) that overlapped the recording so far."""
