@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from podchaos import tokens
 from podchaos.engine.phases import PhaseClock
+from podchaos.errors import Undecided
 from podchaos.model import Expectation, FaultRecord, Outcome, Verdict
 from podchaos.model.timeline import PodState
 from podchaos.observe import Recorder
@@ -103,6 +104,15 @@ def observe_until_decided(
     phases.add("observe", max(0.0, ended - started - settled))
     phases.add("settle", settled)
     return judge_all(expectations, recorder.timeline(), ended, final=True)
+
+
+def raise_if_undecided(verdict: Verdict) -> None:
+    """Undecided, naming what hid the evidence, when some expectation could not be decided and none
+    was decided against: the run is an error, never a failure the workload is blamed for."""
+    undecided = verdict.undecided()
+    if undecided and not verdict.failed:
+        named = "; ".join(f"{r.expectation.type}: {r.seen}" for r in undecided)
+        raise Undecided(f"{len(undecided)} expectation(s) could not be decided: {named}")
 
 
 def _deadline(recorder: Recorder, fault: FaultRecord, timeout: float, outage_s: float) -> float:

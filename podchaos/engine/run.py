@@ -14,10 +14,11 @@ from typing import Any
 
 from podchaos import cleanup, deploy, diagnostics, tokens
 from podchaos.cleanup import NamespaceCleaner
-from podchaos.engine.decide import observe_until_decided
+from podchaos.engine.decide import observe_until_decided, raise_if_undecided
+from podchaos.engine.endpoints import EndpointWait, wait_endpoints
 from podchaos.engine.phases import PhaseClock
 from podchaos.engine.trigger import await_trigger
-from podchaos.errors import FaultError, PodchaosError, ScenarioError, Undecided, WaitTimeout
+from podchaos.errors import FaultError, PodchaosError, ScenarioError, WaitTimeout
 from podchaos.faults import Fault, FaultContext, fault_for, node_lease
 from podchaos.faults.agent import AgentPool
 from podchaos.k8s.client import Kube
@@ -51,15 +52,6 @@ def describe_error(exc: BaseException) -> str:
 def selector_of(labels: Mapping[str, str]) -> str:
     """The label selector that picks pods carrying all of ``labels``."""
     return ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
-
-
-def raise_if_undecided(verdict: Verdict) -> None:
-    """Undecided, naming what hid the evidence, when some expectation could not be decided and none
-    was decided against: the run is an error, never a failure the workload is blamed for."""
-    undecided = verdict.undecided()
-    if undecided and not verdict.failed:
-        named = "; ".join(f"{r.expectation.type}: {r.seen}" for r in undecided)
-        raise Undecided(f"{len(undecided)} expectation(s) could not be decided: {named}")
 
 
 def restore_all(faults: Sequence[Fault], context: FaultContext) -> None:
@@ -247,13 +239,15 @@ class Run:
         traffic: Traffic | None = None,
         *,
         until_ready: bool = True,
+        endpoints: EndpointWait = "none",
     ) -> Iterator[Recording]:
         """Watch the target pods (those carrying all ``target`` labels), wait until they are Ready
         (and, with ``traffic``, until a client's requests to the Service succeed), and record a
         timeline while the block runs; what its faults left in place is undone after.
 
         ``until_ready=False`` waits only until the target pods are scheduled: for a first fault whose
-        trigger comes before Ready (an init container running)."""
+        trigger comes before Ready (an init container running). ``endpoints`` (see
+        :func:`~podchaos.engine.endpoints.endpoint_wait`) waits, after Ready, for their endpoints too."""
         if not target:
             raise ScenarioError("(test)", "labels", "expected at least one label to pick the target pods")
         selector = selector_of(target)
@@ -268,6 +262,8 @@ class Run:
                         lambda: self.kube.pod_labels(self.namespace),
                         ready=until_ready,
                     )
+                    if until_ready:
+                        wait_endpoints(recorder, targets, endpoints, steady_timeout)
                     if traffic is not None:
                         probe = self._start_traffic(recorder, traffic, steady_timeout)
                 recorder.follow_logs(targets)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from podchaos.engine.run import raise_if_undecided
+from podchaos.engine.decide import raise_if_undecided
 from podchaos.errors import Undecided
 from podchaos.model import ApiOutage, FaultRecord, PodReady, RestartCount, Timeline
 from podchaos.model.expectations import Availability, FailedRequests, Latency
