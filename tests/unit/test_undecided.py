@@ -116,3 +116,16 @@ def test_gap_seconds_count_only_what_lies_in_the_window_and_an_open_gap_up_to_no
     )
     assert gap_seconds(line, 10.0, 34.0) == pytest.approx(2.0 + 5.0 + 4.0)
     assert gap_seconds(Timeline(), 0.0, 100.0) == 0.0
+
+
+def test_reports_show_an_undecided_expectation_as_such() -> None:
+    from podchaos.model import RunResult
+    from podchaos.report.text import format_result
+
+    gap = ApiOutage(12.0, None, 4, "connection refused")
+    line = timeline(pod(1.0, True), FAULT, pod(11.0, False), gap)
+    verdict = judge_all((PodReady(within=60.0),), line, 40.0, final=True)
+    result = RunResult("s", "pc-s-1", verdict, line, "", 1.0, error="Undecided: 1 expectation(s) ...")
+    text = format_result(result)
+    assert "[UNDECIDED] expected a target pod Ready again within 60s" in text
+    assert "[FAIL]" not in text
