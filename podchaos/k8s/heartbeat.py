@@ -4,7 +4,7 @@ the last successful contact to the first one after it, even while every watch is
 The request is a quorum read of the run's namespace, which the apiserver reads from etcd (a single
 object's GET without a resourceVersion): an etcd that stalls while the apiserver still answers from
 its watch cache times it out or fails it with a 5xx, and that is a gap too. It is tried once, with a
-short timeout, never retried: each beat reports to the connection's :class:`ApiHealth` as it is.
+bounded timeout, never retried: each beat reports to the connection's :class:`ApiHealth` as it is.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from podchaos.k8s.translate import CallPolicy, transient_wait, translated
 
 INTERVAL_S = 1.0
 """Seconds between beats."""
-TIMEOUT_S = 2.0
-"""Connect and read timeout of one beat: a live apiserver and etcd answer in milliseconds."""
+TIMEOUT_S = 5.0
+"""Connect and read timeout of one beat: a live apiserver and etcd answer in milliseconds; one that
+takes this long counts as a gap anyway (``SLOW_S``), so a busy machine gives no shorter false gaps."""
 
 
 def beat(read: Callable[[], object], policy: CallPolicy, action: str) -> bool:

@@ -14,9 +14,9 @@ MERGE_WITHIN_S = 1.0
 # A request-response call that takes this long was not answered: the apiserver waits on etcd.
 SLOW_S = 5.0
 # An outage starts at the last successful contact before its first failure, if that was this recent
-# (a heartbeat each second while a run records, and a beat's timeout of 2 s tried up to 4 times by
+# (a heartbeat each second while a run records, and a beat's timeout of 5 s tried up to 4 times by
 # urllib3); from longer ago, only the first failure is known for sure.
-BACKDATE_S = 10.0
+BACKDATE_S = 25.0
 
 
 @dataclass(frozen=True)
