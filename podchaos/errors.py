@@ -88,7 +88,18 @@ class Forbidden(ApiError):
     ) -> None:
         super().__init__(action, status, reason, message, causes)
         self.user, self.verb, self.resource, self.scope = _denial(message)
-        if self.verb:
+        found = re.search(
+            r'error looking up service account (?P<account>[^:\s]+): serviceaccount "[^"]*" not', message
+        )
+        self.missing_account = found["account"] if found else ""
+        """The ServiceAccount the API could not find (``ns/default``): not a permission problem."""
+        if self.missing_account:
+            self.args = (
+                f"{action}: the ServiceAccount {self.missing_account} does not exist (yet): the"
+                " controller-manager creates each namespace's default account, and the API refuses pods"
+                f" until it has; not a missing permission (the API said: {message})",
+            )
+        elif self.verb:
             where = f" ({self.scope})" if self.scope else ""
             self.args = (
                 f"{action}: forbidden: {self.user or 'the account'} lacks the permission to {self.verb} "
@@ -149,6 +160,11 @@ class WaitTimeout(PodchaosError):
         self.last_seen = last_seen
         detail = f"; last seen: {last_seen}" if last_seen else ""
         super().__init__(f"timed out after {timeout_s:g}s waiting for {what}{detail}")
+
+
+class Undecided(PodchaosError):
+    """Observation ended before some expectation could be decided (an API outage hid the evidence),
+    and none was decided against: the run cannot say whether the workload behaved."""
 
 
 class WorkloadNotSteady(PodchaosError):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from podchaos.engine import Run, Services
+from podchaos.engine.endpoints import endpoint_wait
 from podchaos.inject import tokens
 from podchaos.model import RunResult, Scenario
 
@@ -39,6 +40,7 @@ def run_scenario(
                     scenario.steady_timeout,
                     scenario.traffic,
                     until_ready=first is None or not first.before_ready,
+                    endpoints=endpoint_wait(scenario.expectations, scenario.traffic),
                 ) as recording:
                     for container, path in tokens.file_checks(scenario.expectations):
                         recording.write_token(container, path)

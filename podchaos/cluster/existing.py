@@ -2,7 +2,8 @@
 
 Chaos deletes and kills pods, so a context is used only when it is known to be disposable: named
 explicitly with ``--podchaos-allow-context``, named like a throwaway cluster (``kind-*``, ``podchaos-local``),
-or served from this machine (loopback, or the embedded local cluster's control-plane range).
+served from this machine under a local cluster tool's context name (loopback: a tunnel to production
+is loopback too), or served from the embedded local cluster's control-plane range.
 The kubeconfig is read with PyYAML rather than the Kubernetes client, which only ``podchaos.k8s``
 may import.
 """
@@ -24,6 +25,12 @@ from podchaos.cluster.provider import ClusterAccess
 from podchaos.errors import ClusterError, UnsafeContext
 
 KIND_CONTEXT_PREFIX = "kind-"
+# Context names local cluster tools write into kubeconfigs: only under these is a loopback server
+# taken for a throwaway cluster (a tunnel to production is loopback too).
+LOCAL_TOOL_PREFIXES = (KIND_CONTEXT_PREFIX, "k3d-")
+LOCAL_TOOL_CONTEXTS = frozenset(
+    {LOCAL_CLUSTER_NAME, "minikube", "docker-desktop", "rancher-desktop", "orbstack", "colima"}
+)
 KIND_CONTROL_PLANE_SUFFIX = "-control-plane"
 
 # The embedded local cluster puts its control plane and nodes on 10.250.0.0/24, on a device that
@@ -100,6 +107,14 @@ def host_is_local(host: str | None) -> bool:
     return address.is_loopback or address in LOCAL_CONTROL_PLANE_NETWORK
 
 
+def host_in_local_cluster(host: str | None) -> bool:
+    """Whether ``host`` is a literal address of the embedded local cluster's control-plane range."""
+    try:
+        return host is not None and ipaddress.ip_address(host) in LOCAL_CONTROL_PLANE_NETWORK
+    except ValueError:
+        return False
+
+
 def host_is_private(host: str | None) -> bool:
     """Whether ``host`` is a private or link-local literal address, or kind's in-network name for its
     API server (``<cluster>-control-plane``): where a kind cluster is reached from a CI container."""
@@ -117,17 +132,19 @@ def host_is_private(host: str | None) -> bool:
 def context_is_disposable(name: str, server: str, allowed: tuple[str, ...] | frozenset[str]) -> bool:
     """Whether chaos may run on context ``name`` whose cluster is served at ``server``.
 
-    A loopback server is this machine's. A kind or podchaos-local context name is trusted only with a
-    server a kind cluster or the local cluster could have: a context merely *named* kind-something
-    that points at a public address is what a production cluster renamed by accident looks like.
+    A server on this machine is not enough: an ``ssh -L`` or a tunnel to production is loopback too.
+    Loopback, or an address a kind cluster could have, counts only under a context name a local
+    cluster tool gives (``kind-*``, ``k3d-*``, ``minikube`` ..., ``podchaos-local``): a context merely
+    *named* that way but pointing at a public address is what a renamed production cluster looks like.
+    The embedded local cluster's own range (never routed off the machine) is disposable under any name.
     """
     if name in allowed:
         return True
     host = server_host(server)
-    if host_is_local(host):
+    if host_in_local_cluster(host):
         return True
-    disposable_name = name.startswith(KIND_CONTEXT_PREFIX) or name == LOCAL_CLUSTER_NAME
-    return disposable_name and host_is_private(host)
+    disposable_name = name.startswith(LOCAL_TOOL_PREFIXES) or name in LOCAL_TOOL_CONTEXTS
+    return disposable_name and (host_is_local(host) or host_is_private(host))
 
 
 def _entries(document: Mapping[str, Any], key: str, path: Path) -> list[Mapping[str, Any]]:
@@ -207,8 +224,9 @@ def check_disposable(context: KubeContext, path: Path, allowed: tuple[str, ...])
     server = context.server or "(no server URL)"
     raise UnsafeContext(
         f"refusing to run chaos on context {context.name!r} (server {server}, from {path}): it is not "
-        f"known to be disposable (not a kind-* or {LOCAL_CLUSTER_NAME} context, and its server is not "
-        f"on this machine); if pods there may be disrupted, pass --podchaos-allow-context {context.name}"
+        f"known to be disposable (a server on this machine counts only under a local cluster tool's"
+        f" context name such as kind-* or {LOCAL_CLUSTER_NAME}: an ssh tunnel is loopback too); if pods"
+        f" there may be disrupted, pass --podchaos-allow-context {context.name}"
     )
 
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 import re
 import secrets
 
+from podchaos.errors import ClusterError, WaitTimeout
 from podchaos.k8s.client import Kube
+from podchaos.k8s.waiting import wait_for
 
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY = "podchaos"
 RUN_LABEL = "podchaos.io/run-id"
 SCENARIO_LABEL = "podchaos.io/scenario"
 LEFTOVER_SELECTOR = f"{MANAGED_BY_LABEL}={MANAGED_BY}"
+SERVICE_ACCOUNT_TIMEOUT_S = 60.0
+"""How long a new namespace may go without its default ServiceAccount (the controller-manager makes it;
+just after a control-plane restart it can take seconds)."""
 
 
 def new_run_id() -> str:
@@ -26,10 +31,24 @@ def namespace_name(scenario_name: str, run_id: str) -> str:
 
 
 def create_namespace(kube: Kube, name: str, scenario_name: str, run_id: str) -> None:
-    """Create the run's namespace with the labels ``podchaos sweep`` looks for."""
+    """Create the run's namespace with the labels ``podchaos sweep`` looks for, and wait until it has
+    its default ServiceAccount: until then the API refuses every pod in it ("error looking up service
+    account"), as the Kubernetes e2e framework knows, waiting for that account before creating pods."""
     kube.create_namespace(
         name, {MANAGED_BY_LABEL: MANAGED_BY, RUN_LABEL: run_id, SCENARIO_LABEL: label_value(scenario_name)}
     )
+    try:
+        wait_for(
+            f"the default ServiceAccount of namespace {name}",
+            lambda: True if kube.service_account_exists(name, "default") else None,
+            SERVICE_ACCOUNT_TIMEOUT_S,
+            interval=0.2,
+        )
+    except WaitTimeout as exc:
+        raise ClusterError(
+            f"namespace {name} has no default ServiceAccount after {SERVICE_ACCOUNT_TIMEOUT_S:g}s: is the"
+            " kube-controller-manager (its serviceaccount controller) running?"
+        ) from exc
 
 
 def label_value(text: str) -> str:

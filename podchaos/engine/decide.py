@@ -4,11 +4,13 @@ file tokens once the targets recovered, then settle until nothing in flight can 
 from __future__ import annotations
 
 from podchaos.engine.phases import PhaseClock
+from podchaos.errors import Undecided
 from podchaos.inject import tokens
 from podchaos.model import Expectation, FaultRecord, Outcome, Verdict
 from podchaos.model.timeline import PodState
 from podchaos.observe import Recorder
 from podchaos.verdict import judge_all
+from podchaos.verdict.gaps import gap_seconds
 
 
 def _live(pods: list[PodState]) -> list[PodState]:
@@ -63,9 +65,14 @@ def observe_until_decided(
     timeout: float,
     settle: float,
     phases: PhaseClock,
+    outage_s: float = 0.0,
 ) -> Verdict:
     """Watch until every expectation is decided and the file tokens are read back, then settle for up
     to ``settle`` seconds (less once the target pods are quiet), or until ``timeout`` after the fault.
+
+    The deadline moves on by as long as the API could not be used since the fault, up to ``outage_s``
+    (``--podchaos-api-outage``): what happened in a gap is only seen once it ends, and the time the
+    workload had to recover is not eaten by the control plane's hiccup.
 
     Files the expectations need are read back once the target pods are Ready again and the other
     expectations are decided: a fault may take a while to play out (kubelet evicts a pod whose
@@ -75,10 +82,9 @@ def observe_until_decided(
     started = recorder.clock()
     checks = tokens.file_checks(expectations)
     read_back = not checks
-    deadline = fault.at + timeout
     decided_at: float | None = None
     verdict = judge_all(expectations, recorder.timeline(), recorder.clock(), final=False)
-    while recorder.clock() < deadline:
+    while recorder.clock() < _deadline(recorder, fault, timeout, outage_s):
         recorder.check()
         if not read_back and recovered(recorder.live_pods()) and not _others_pending(verdict, checks):
             read_back = _read_back(files, recorder, fault, checks)
@@ -98,6 +104,20 @@ def observe_until_decided(
     phases.add("observe", max(0.0, ended - started - settled))
     phases.add("settle", settled)
     return judge_all(expectations, recorder.timeline(), ended, final=True)
+
+
+def raise_if_undecided(verdict: Verdict) -> None:
+    """Undecided, naming what hid the evidence, when some expectation could not be decided and none
+    was decided against: the run is an error, never a failure the workload is blamed for."""
+    undecided = verdict.undecided()
+    if undecided and not verdict.failed:
+        named = "; ".join(f"{r.expectation.type}: {r.seen}" for r in undecided)
+        raise Undecided(f"{len(undecided)} expectation(s) could not be decided: {named}")
+
+
+def _deadline(recorder: Recorder, fault: FaultRecord, timeout: float, outage_s: float) -> float:
+    """When observation ends: ``timeout`` after the fault, plus the gaps since (at most ``outage_s``)."""
+    return fault.at + timeout + min(outage_s, gap_seconds(recorder.timeline(), fault.at, recorder.clock()))
 
 
 def _others_pending(verdict: Verdict, checks: list[tuple[str, str]]) -> bool:

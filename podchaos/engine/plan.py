@@ -60,6 +60,7 @@ class Rule:
 # What every run does, whatever its scenario.
 BASE_RULES: tuple[Rule, ...] = (
     Rule("", "namespaces", ("create", "delete", *READ), "the run's own namespace (and the agents' one)"),
+    Rule("", "serviceaccounts", ("get",), "a new namespace is used once its default account exists"),
     Rule("", "pods", ("create", "delete", "deletecollection", *READ), "watch the targets; agent pods"),
     Rule("", "pods/log", ("get",), "container logs (log expectations, diagnostics, traffic probe)"),
     Rule("", "pods/exec", ("create", "get"), "file tokens and the node agent's commands"),

@@ -15,7 +15,8 @@ from typing import Any
 from podchaos import cleanup, deploy
 from podchaos.cleanup.namespace import NamespaceCleaner
 from podchaos.deploy.steady import wait_steady
-from podchaos.engine.decide import observe_until_decided
+from podchaos.engine.decide import observe_until_decided, raise_if_undecided
+from podchaos.engine.endpoints import EndpointWait, wait_endpoints
 from podchaos.engine.phases import PhaseClock
 from podchaos.engine.trigger import await_trigger
 from podchaos.errors import FaultError, PodchaosError, ScenarioError, WaitTimeout
@@ -132,10 +133,12 @@ class Recording:
             timeout,
             settle,
             self.run.phases,
+            self.run.kube.policy.outage_s,
         )
         if self.traffic is not None:
             self.traffic.stop()  # the probe records until the observation ends
         self.verdicts.append(verdict)
+        raise_if_undecided(verdict)
         return verdict
 
     def restore(self) -> None:
@@ -236,13 +239,15 @@ class Run:
         traffic: Traffic | None = None,
         *,
         until_ready: bool = True,
+        endpoints: EndpointWait = "none",
     ) -> Iterator[Recording]:
         """Watch the target pods (those carrying all ``target`` labels), wait until they are Ready
         (and, with ``traffic``, until a client's requests to the Service succeed), and record a
         timeline while the block runs; what its faults left in place is undone after.
 
         ``until_ready=False`` waits only until the target pods are scheduled: for a first fault whose
-        trigger comes before Ready (an init container running)."""
+        trigger comes before Ready (an init container running). ``endpoints`` (see
+        :func:`~podchaos.engine.endpoints.endpoint_wait`) waits, after Ready, for their endpoints too."""
         if not target:
             raise ScenarioError("(test)", "labels", "expected at least one label to pick the target pods")
         selector = selector_of(target)
@@ -257,6 +262,8 @@ class Run:
                         lambda: self.kube.pod_labels(self.namespace),
                         ready=until_ready,
                     )
+                    if until_ready:
+                        wait_endpoints(recorder, targets, endpoints, steady_timeout)
                     if traffic is not None:
                         probe = self._start_traffic(recorder, traffic, steady_timeout)
                 recorder.follow_logs(targets)
@@ -350,7 +357,10 @@ class Run:
     @property
     def timeline(self) -> Timeline:
         """Every recording's timeline, on the run's one clock."""
-        return Timeline().plus(*(entry for rec in self.recordings for entry in rec.timeline.entries))
+        origin = next((rec.timeline.wall_origin for rec in self.recordings), None)
+        return Timeline((), origin).plus(
+            *(entry for rec in self.recordings for entry in rec.timeline.entries)
+        )
 
     def result(
         self,

@@ -13,6 +13,7 @@ from typing import Any
 from kubernetes import client, config, utils
 
 from podchaos.errors import ClusterError, Conflict, ObjectNotFound
+from podchaos.k8s import heartbeat
 from podchaos.k8s.convert import (
     NodeInfo,
     endpoints_snapshot,
@@ -163,6 +164,24 @@ class Kube:
             return False
         try:
             self._call(f"read namespace {name}", lambda: self._core.read_namespace(name))
+        except ObjectNotFound:
+            return False
+        return True
+
+    def heartbeat(self, namespace: str) -> bool:
+        """One beat (:mod:`podchaos.k8s.heartbeat`): a quorum read of the namespace, reported to
+        :attr:`health`; True when the API answered."""
+        bound = (heartbeat.TIMEOUT_S, heartbeat.TIMEOUT_S)
+        read = lambda: self._core.read_namespace(namespace, _request_timeout=bound)  # noqa: E731
+        return heartbeat.beat(read, self.policy, f"heartbeat: read namespace {namespace}")
+
+    def service_account_exists(self, namespace: str, name: str) -> bool:
+        """True when ServiceAccount ``namespace/name`` exists."""
+        try:
+            self._call(
+                f"read serviceaccount {namespace}/{name}",
+                lambda: self._core.read_namespaced_service_account(name, namespace),
+            )
         except ObjectNotFound:
             return False
         return True

@@ -130,6 +130,9 @@ def pod_snapshot(pod: Any, at: float) -> PodSnapshot:
         owner=pod_owner(pod),
         claims=pod_claims(pod),
         disruption=pod_disruption(pod),
+        ready_since=next(
+            (_stamp(c.last_transition_time) for c in pod.status.conditions or [] if c.type == "Ready"), ""
+        ),
     )
 
 
@@ -158,6 +161,12 @@ def job_snapshot(job: Any, at: float) -> JobSnapshot:
     )
 
 
+def _running_since(status: Any) -> str:
+    """When the kubelet started the running instance (``state.running.startedAt``), empty otherwise."""
+    running = status.state.running if status.state is not None else None
+    return _stamp(running.started_at) if running is not None else ""
+
+
 def container_snapshots(pod: Any, at: float) -> list[ContainerSnapshot]:
     """Every container status of a pod (init, sidecar and main)."""
     kinds = roles(pod)
@@ -184,6 +193,7 @@ def container_snapshots(pod: Any, at: float) -> list[ContainerSnapshot]:
                 started=status.started,
                 message_policy=specs.get(status.name, ("", ""))[0],
                 restart_rules=specs.get(status.name, ("", ""))[1],
+                running_since=_running_since(status),
             )
         )
     return snapshots

@@ -1,5 +1,6 @@
-"""When the API could not be used: every transient failure of a call opens an outage, the next
-successful call closes it. Runs read the outages that overlap their own recording."""
+"""When the API could not be used: every transient failure of a call opens an outage (from the last
+successful contact, when recent), the next successful call closes it. Runs read the outages that
+overlap their own recording."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ from dataclasses import dataclass
 MERGE_WITHIN_S = 1.0
 # A request-response call that takes this long was not answered: the apiserver waits on etcd.
 SLOW_S = 5.0
+# An outage starts at the last successful contact before its first failure, if that was this recent
+# (a heartbeat each second while a run records, and a beat's timeout of 5 s tried up to 4 times by
+# urllib3); from longer ago, only the first failure is known for sure.
+BACKDATE_S = 25.0
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class ApiHealth:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._outages: list[Outage] = []
+        self._last_ok: float | None = None
 
     def failed(self, error: BaseException, unreachable: bool) -> None:
         """A call failed transiently: open an outage, or count the failure in the open one (or in one
@@ -49,7 +55,9 @@ class ApiHealth:
                 )
                 return
             first = " ".join(str(error).split())[:200]
-            self._outages.append(Outage(now, None, 1, first, unreachable))
+            # The API was last known to answer at the last success: the outage began after it.
+            since = now if self._last_ok is None else max(self._last_ok, now - BACKDATE_S)
+            self._outages.append(Outage(since, None, 1, first, unreachable))
 
     def unanswered(self, started: float, action: str) -> None:
         """A call got its answer, but only after SLOW_S or more: the API (or etcd behind it) did not
@@ -68,6 +76,7 @@ class ApiHealth:
     def succeeded(self) -> None:
         """A call got its answer: the open outage, if any, ends now."""
         with self._lock:
+            self._last_ok = time.monotonic()
             if self._outages and self._outages[-1].ended is None:
                 last = self._outages[-1]
                 self._outages[-1] = Outage(

@@ -25,6 +25,10 @@ DEFAULT_OUTAGE_S = 60.0
 # Answers that mean "not now" rather than "no": the apiserver (or what is behind it: etcd, a kubelet
 # it proxies to) is restarting or overloaded.
 TRANSIENT_STATUSES = {500, 502, 503, 504}
+# A pod refused because its namespace's ServiceAccount does not exist yet is tried again this often
+# (within the outage budget): the controller-manager creates the account, often seconds late after a
+# control-plane restart.
+MISSING_ACCOUNT_WAIT_S = 0.5
 # A websocket (exec) that could not be opened says why only in words (status 0).
 _TRANSIENT_WORDS = ("connection refused", "connection reset", "timed out", "handshake status 5", "eof")
 
@@ -102,6 +106,8 @@ def transient_wait(error: BaseException) -> float | None:
         if any(reason == DISRUPTION_BUDGET_CAUSE for reason, _ in error.causes):
             return None
         return _retry_after(cause)
+    if isinstance(error, Forbidden) and error.missing_account:
+        return MISSING_ACCOUNT_WAIT_S  # the controller-manager has yet to create it
     if error.status == 0 and any(word in error.reason.lower() for word in _TRANSIENT_WORDS):
         return 0.0
     return None

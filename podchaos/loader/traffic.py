@@ -57,7 +57,9 @@ def _check_service(reader: Reader, workload: Workload, service: str, port: int) 
         )
     spec = found.body.get("spec")
     entries = spec.get("ports") if isinstance(spec, Mapping) else None
-    ports = [entry.get("port") for entry in entries or () if isinstance(entry, Mapping)]
+    # Anything but a list (``ports: true``) exposes no port; the Service's own checks are the API's.
+    listed = entries if isinstance(entries, list | tuple) else ()
+    ports = [entry.get("port") for entry in listed if isinstance(entry, Mapping)]
     if port not in ports:
         shown = ", ".join(map(str, ports)) or "no port"
         raise reader.fail("traffic.port", f"Service {service} exposes {shown}, not {port}")

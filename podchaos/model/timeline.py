@@ -51,6 +51,9 @@ class ContainerSnapshot:
     """The container's own ``restartPolicy`` and ``restartPolicyRules`` as the API holds them
     (``Never; Restart on exit codes In [42]``); empty when it has none, as when a cluster without
     ContainerRestartRules dropped them."""
+    running_since: str = ""
+    """The kubelet's ``state.running.startedAt`` of the running instance (RFC 3339, whole seconds);
+    empty when not running or not reported."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,9 @@ class PodSnapshot:
     disruption: str = ""
     """The pod's ``DisruptionTarget`` condition when True, as ``Reason: message`` (an eviction, a
     preemption): Kubernetes is about to end the pod for a reason other than its own failure."""
+    ready_since: str = ""
+    """The ``lastTransitionTime`` of the pod's Ready condition as the kubelet set it (RFC 3339, whole
+    seconds): when it last turned Ready or not Ready."""
 
 
 @dataclass(frozen=True)
@@ -297,6 +303,9 @@ class Timeline:
     """An ordered, immutable record of a run."""
 
     entries: tuple[TimelineEntry, ...] = ()
+    wall_origin: float | None = None
+    """The wall-clock time (epoch seconds) of the clock's zero, when known: the kubelet's own stamps
+    (``startedAt``, ``finishedAt``, ``lastTransitionTime``) are placed on the timeline through it."""
 
     def of_type(self, kind: type[T]) -> tuple[T, ...]:
         """Entries of one kind, in order."""
@@ -310,4 +319,5 @@ class Timeline:
 
     def plus(self, *entries: TimelineEntry) -> Timeline:
         """A new timeline with entries appended, kept in time order."""
-        return Timeline(tuple(sorted((*self.entries, *entries), key=lambda entry: entry.at)))
+        ordered = tuple(sorted((*self.entries, *entries), key=lambda entry: entry.at))
+        return Timeline(ordered, self.wall_origin)

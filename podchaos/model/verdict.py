@@ -14,6 +14,9 @@ class Outcome(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     PENDING = "pending"
+    UNDECIDED = "undecided"
+    """Observation ended before the evidence could decide it (an API outage hid what happened): not a
+    failure of the workload; the run ends as an error naming the gap."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,15 @@ class Verdict:
     def pending(self) -> bool:
         """True while some expectation cannot be decided yet."""
         return any(result.outcome is Outcome.PENDING for result in self.results)
+
+    def undecided(self) -> tuple[ExpectationResult, ...]:
+        """Results observation could not decide."""
+        return tuple(result for result in self.results if result.outcome is Outcome.UNDECIDED)
+
+    @property
+    def failed(self) -> bool:
+        """True when some expectation was decided against."""
+        return any(result.outcome is Outcome.FAILED for result in self.results)
 
     def failures(self) -> tuple[ExpectationResult, ...]:
         """Results that did not pass."""

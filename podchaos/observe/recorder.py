@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from podchaos.errors import PodchaosError, WaitTimeout
 from podchaos.k8s.client import Kube
+from podchaos.k8s.heartbeat import INTERVAL_S as HEARTBEAT_INTERVAL_S
 from podchaos.k8s.streams import Stopper
 from podchaos.model.controllers import JobSnapshot
 from podchaos.model.timeline import (
@@ -102,6 +103,14 @@ class Recorder:
         )
         for name, target in watches:
             self.spawn(f"podchaos-watch-{name}", self._guard(target))
+        self.spawn("podchaos-heartbeat", self._heartbeat)
+
+    def _heartbeat(self) -> None:
+        """A cheap request each second until the recorder stops, so a gap's ends are known to the
+        second even while the watches are idle (see :mod:`podchaos.k8s.heartbeat`)."""
+        beat = getattr(self.kube, "heartbeat", None)  # a fake API in unit tests may have none
+        while beat is not None and not self._stop.wait(HEARTBEAT_INTERVAL_S):
+            beat(self.namespace)
 
     def spawn(self, name: str, target: Callable[[], None]) -> None:
         """Run ``target`` on a daemon thread that :meth:`stop` waits for (briefly)."""
@@ -195,7 +204,8 @@ class Recorder:
         """The timeline so far, with the API outages the recording rode out."""
         outages = self.outages()
         with self._lock:
-            return Timeline(tuple(sorted([*self._entries, *outages], key=lambda entry: entry.at)))
+            ordered = tuple(sorted([*self._entries, *outages], key=lambda entry: entry.at))
+            return Timeline(ordered, self.wall_origin)
 
     def outages(self) -> list[ApiOutage]:
         """The API outages (on the recording's clock) that overlapped the recording so far."""

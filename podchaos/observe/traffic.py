@@ -3,7 +3,10 @@ rate; every request it finishes becomes a :class:`~podchaos.model.RequestRecord`
 stamped with its own send time (the client's clock, on this machine's time) mapped onto the run's.
 
 The client is ``gosrc/traffic`` (image ``TRAFFIC_IMAGE``): one JSON line per finished request on its
-stdout, which the probe follows as the pod's log.
+stdout, which the probe follows as the pod's log. The client keeps its own log while the API cannot be
+used; a stream an outage broke is opened again from the log's start (retried through the outage), and
+the records already read (by sequence number) are skipped, so what the client wrote during a gap is
+still read.
 """
 
 from __future__ import annotations
@@ -24,6 +27,10 @@ from podchaos.model.traffic import STEADY_SUCCESS_RATIO, RequestRecord, Traffic,
 CLIENT_POD = "podchaos-traffic"
 ROLE_LABEL = "podchaos.io/role"
 START_TIMEOUT_S = 60.0
+REOPEN_PAUSE_S = 1.0
+"""Pause before a broken stream is opened again."""
+IDLE_REOPENS = 3
+"""Reopened streams in a row that brought no new record before the probe gives up (the client ended)."""
 
 
 def client_manifest(spec: Traffic) -> dict[str, Any]:
@@ -94,7 +101,9 @@ class TrafficProbe:
         self._lock = threading.Lock()
         self._stream: LogStream | None = None
         self._stopped = False
+        self._stop = threading.Event()
         self._records: list[RequestRecord] = []
+        self._seen: set[int] = set()
 
     def start(self, wait_running: Callable[[str, float], object]) -> None:
         """Create the client pod, wait (``wait_running(pod, timeout)``) until it runs, follow its log."""
@@ -106,9 +115,20 @@ class TrafficProbe:
         self._spawn("podchaos-traffic", self._read)
 
     def _read(self) -> None:
-        stream = self._stream
-        if stream is None:
-            return
+        idle = 0
+        while True:
+            with self._lock:
+                stream = self._stream
+            if stream is None:
+                return
+            fresh = self._drain(stream)
+            idle = 0 if fresh else idle + 1
+            if idle >= IDLE_REOPENS or not self._reopen():
+                return  # the records so far stand, later expectations see no more
+
+    def _drain(self, stream: LogStream) -> int:
+        """Read ``stream`` until it ends or breaks; how many new records it brought."""
+        fresh = 0
         try:
             for raw in stream.lines():
                 record = parse_record(raw, self._wall_origin)
@@ -116,11 +136,32 @@ class TrafficProbe:
                     continue
                 with self._lock:
                     if self._stopped:
-                        return
+                        return fresh
+                    if record.seq in self._seen:
+                        continue  # read before the stream was opened again
+                    self._seen.add(record.seq)
                     self._records.append(record)
+                fresh += 1
                 self._add(record)
         except PodchaosError:
-            return  # the stream broke: the records so far stand, later expectations see no more
+            pass  # broken (the API went away): opened again below
+        return fresh
+
+    def _reopen(self) -> bool:
+        """Open the client's log again from its start (the API's outage ridden out by the call's own
+        retries); False once the probe is stopped or the log cannot be opened."""
+        if self._stop.wait(REOPEN_PAUSE_S):
+            return False
+        try:
+            stream = self.kube.open_logs(self.namespace, CLIENT_POD, "traffic", since_seconds=None)
+        except PodchaosError:
+            return False
+        with self._lock:
+            if self._stopped:
+                stream.close()
+                return False
+            self._stream = stream
+        return True
 
     def records(self) -> tuple[RequestRecord, ...]:
         """Every record so far."""
@@ -145,6 +186,7 @@ class TrafficProbe:
         """Stop recording (observation is over); the client pod goes with the namespace."""
         with self._lock:
             self._stopped = True
+            self._stop.set()
             stream, self._stream = self._stream, None
         if stream is not None:
             stream.close()

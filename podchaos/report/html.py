@@ -59,6 +59,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
   color: #fff; text-transform: uppercase; }
 .badge.passed { background: #2f8132; } .badge.failed { background: #c62828; }
 .badge.error { background: #8e24aa; } .badge.pending { background: #b7791f; }
+.badge.undecided { background: #5d6d7e; }
 .facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 8px 0; }
 .facts dt { color: var(--muted); } .facts dd { margin: 0; }
 .error-box { border-left: 4px solid #8e24aa; background: #f8f0fb; padding: 6px 10px; white-space: pre-wrap; }

@@ -195,7 +195,8 @@ class RunsCollector(Collector):
             for fault in faults:
                 injections[scenario, fault.fault] += 1
             for judged in result.verdict.results:
-                if judged.outcome is not Outcome.PASSED:
+                # An undecided expectation is no failure of the workload: its run is an error.
+                if judged.outcome not in (Outcome.PASSED, Outcome.UNDECIDED):
                     failures[scenario, judged.expectation.type] += 1
             if faults:
                 # A traffic probe's requests after the fault, and each outage it suffered.

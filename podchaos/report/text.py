@@ -107,7 +107,7 @@ def format_result(result: RunResult) -> str:
     if result.verdict.results:
         rows = []
         for r in result.verdict.results:
-            mark = "PASS" if r.outcome is Outcome.PASSED else "FAIL"
+            mark = {Outcome.PASSED: "PASS", Outcome.UNDECIDED: "UNDECIDED"}.get(r.outcome, "FAIL")
             rows.append(f"  [{mark}] expected {r.expected}\n         seen     {r.seen}")
         sections.append("expectations:\n" + "\n".join(rows))
     if result.diagnostics:

@@ -1,7 +1,8 @@
 """Verdict: judge expectations against a timeline. Pure functions, no I/O.
 
 While observing, an expectation that could still come true is PENDING; the final judgement
-(``final=True``) turns what is still pending into FAILED with what was seen. Each expectation type
+(``final=True``) turns what is still pending into FAILED with what was seen, or UNDECIDED where an API
+outage hid the evidence (see :mod:`podchaos.verdict.undecided`). Each expectation type
 has one rule, grouped by what it is about: containers, pods, endpoints, files.
 """
 
@@ -55,6 +56,7 @@ from podchaos.verdict import (
     restart_rules,
     termination,
     traffic,
+    undecided,
 )
 from podchaos.verdict.common import Judgement
 from podchaos.verdict.containers import backoff_delays
@@ -115,12 +117,11 @@ def judge(expectation: Expectation, timeline: Timeline, now: float) -> Expectati
 def judge_all(expectations: tuple[Expectation, ...], timeline: Timeline, now: float, final: bool) -> Verdict:
     """Every expectation; with ``final`` nothing stays pending."""
     results = []
+    fault = _first_fault(timeline)
     for expectation in expectations:
         result = judge(expectation, timeline, now)
-        if final and result.outcome is Outcome.PENDING:
-            result = ExpectationResult(
-                expectation, Outcome.FAILED, result.expected, f"{result.seen} (when observation ended)"
-            )
+        if final and fault is not None:
+            result = undecided.finalised(result, timeline, fault, now)
         results.append(result)
     return Verdict(tuple(results))
 

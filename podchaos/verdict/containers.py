@@ -14,6 +14,7 @@ from podchaos.model.timeline import (
 from podchaos.model.verdict import Outcome
 from podchaos.verdict.backoff import DEFAULT_CAP_S, PLATEAU_ON_CAP, backoff_shape, ordinal
 from podchaos.verdict.common import Judgement, container_history
+from podchaos.verdict.kubelet_times import restart_waits
 
 
 def restart_count(e: RestartCount, timeline: Timeline, fault: FaultRecord) -> Judgement:
@@ -117,12 +118,15 @@ def restart_backoff(e: RestartBackoff, timeline: Timeline, fault: FaultRecord) -
     expected = f"{e.restarts} restarts of {e.container}, each back-off growing from the 2nd" + (
         f" up to the cap {e.cap:g}s, then on it" if e.cap is not None else f" (or on the {cap:g}s cap)"
     )
-    delays = backoff_delays(container_history(timeline, fault.pod_uid, e.container), fault.at)
-    seen = f"back-off delays {', '.join(f'{d:g}s' for d in delays) or 'none yet'}"
+    # The kubelet's own times where the watch heard late or not at all (an API outage).
+    waits = restart_waits(container_history(timeline, fault.pod_uid, e.container), fault.at)
+    delays = waits.delays
+    sources = f" ({'; '.join(waits.notes)})" if waits.notes else ""
+    seen = f"back-off delays {', '.join(f'{d:g}s' for d in delays) or 'none yet'}{sources}"
     if len(delays) < e.restarts:
         return Judgement(Outcome.PENDING, expected, seen)
     delays = delays[: e.restarts]
-    seen = f"back-off delays {', '.join(f'{d:g}s' for d in delays)}"
+    seen = f"back-off delays {', '.join(f'{d:g}s' for d in delays)}{sources}"
     shape = backoff_shape(delays, cap)
     if shape.problem:
         lower = shape.stalled and e.cap is None

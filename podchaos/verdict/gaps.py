@@ -40,6 +40,10 @@ SEEN_THROUGH_GAPS: frozenset[type[Expectation]] = frozenset(
 )
 
 
+# Pending results are noted when judged final (``undecided``); undecided ones name their gaps already.
+UNNOTED = frozenset({Outcome.PENDING, Outcome.UNDECIDED})
+
+
 def gaps_in(timeline: Timeline, since: float, now: float) -> tuple[ApiOutage, ...]:
     """The API outages that overlap ``[since, now]``."""
     return tuple(
@@ -51,7 +55,7 @@ def gaps_in(timeline: Timeline, since: float, now: float) -> tuple[ApiOutage, ..
 
 def noted(result: ExpectationResult, timeline: Timeline, fault: FaultRecord, now: float) -> ExpectationResult:
     """``result``, its ``seen`` naming the gaps after the fault its evidence may have fallen into."""
-    if type(result.expectation) in SEEN_THROUGH_GAPS or result.outcome is Outcome.PENDING:
+    if type(result.expectation) in SEEN_THROUGH_GAPS or result.outcome in UNNOTED:
         return result
     gaps = gaps_in(timeline, fault.at, now)
     if not gaps:
@@ -59,3 +63,21 @@ def noted(result: ExpectationResult, timeline: Timeline, fault: FaultRecord, now
     named = "; ".join(gap.describe() for gap in gaps)
     note = f"evidence may have fallen into a gap ({named}): what happened then was only re-listed afterwards"
     return ExpectationResult(result.expectation, result.outcome, result.expected, f"{result.seen} [{note}]")
+
+
+def gap_seconds(timeline: Timeline, since: float, now: float) -> float:
+    """How long, within ``[since, now]``, the API could not be used (an outage still going on counts
+    up to ``now``): what observation deadlines are extended by."""
+    total = 0.0
+    for gap in gaps_in(timeline, since, now):
+        end = now if gap.until is None else min(gap.until, now)
+        total += max(0.0, end - max(gap.at, since))
+    return round(total, 3)
+
+
+def hidden_by_gaps(result: ExpectationResult, timeline: Timeline, fault: FaultRecord, now: float) -> str:
+    """The gaps after the fault that may have hidden ``result``'s evidence, described; empty when
+    there were none, or when the expectation is judged from state a re-list restores."""
+    if type(result.expectation) in SEEN_THROUGH_GAPS:
+        return ""
+    return "; ".join(gap.describe() for gap in gaps_in(timeline, fault.at, now))

@@ -21,6 +21,7 @@ from podchaos.model.timeline import (
     Timeline,
 )
 from podchaos.model.verdict import Outcome
+from podchaos.verdict import kubelet_moments
 from podchaos.verdict.common import Judgement, event_after
 
 
@@ -56,9 +57,19 @@ def pod_ready(e: PodReady, timeline: Timeline, fault: FaultRecord, now: float) -
         seen = f"not Ready since {lost_at - fault.at:.1f}s after the fault"
         late = now - fault.at > e.within
         return Judgement(Outcome.FAILED if late else Outcome.PENDING, expected, seen)
-    took = ready.at - fault.at
-    seen = f"pod {ready.pod} Ready again {took:.1f}s after the fault (not Ready at {lost_at - fault.at:.1f}s)"
-    return Judgement(Outcome.PASSED if took <= e.within else Outcome.FAILED, expected, seen)
+    before = max(
+        (s.at for s in timeline.of_type(PodSnapshot) if s.pod_uid == ready.pod_uid and s.at < ready.at),
+        default=lost_at,
+    )
+    moment = kubelet_moments.ready_moment(timeline, ready, max(before, lost_at), fault)
+    how = f"; {moment.how}" if moment.how else ""
+    seen = (
+        f"pod {ready.pod} Ready again {moment.after(fault)} after the fault"
+        f" (not Ready at {lost_at - fault.at:.1f}s{how})"
+    )
+    inside = moment.within(fault, 0.0, e.within)
+    outcome = {True: Outcome.PASSED, False: Outcome.FAILED, None: Outcome.UNDECIDED}[inside]
+    return Judgement(outcome, expected, seen)
 
 
 def pod_phase(e: PodPhase, timeline: Timeline, fault: FaultRecord) -> Judgement:
@@ -97,11 +108,25 @@ def termination_duration(e: TerminationDuration, timeline: Timeline, fault: Faul
                 break
     if ended_at is None:
         return Judgement(Outcome.PENDING, expected, "still terminating")
-    took = ended_at - fault.at
-    ok = e.at_least <= took <= e.at_most
-    return Judgement(
-        Outcome.PASSED if ok else Outcome.FAILED, expected, f"terminated {took:.1f}s after the fault"
-    )
+    return _judged_end(e, timeline, fault, ended_at, expected)
+
+
+def _judged_end(
+    e: TerminationDuration, timeline: Timeline, fault: FaultRecord, ended_at: float, expected: str
+) -> Judgement:
+    """The end the watch saw at ``ended_at``, refined or corrected by the kubelet's ``finishedAt``; an
+    end that fell in a gap with no stamp is judged by its whole span: undecided if it straddles."""
+    stamp = kubelet_moments.termination_stamp(timeline, fault)
+    if stamp and timeline.wall_origin is not None:
+        moment = kubelet_moments.refined(timeline, ended_at, stamp, fault)
+    else:
+        before = kubelet_moments.last_seen_running(timeline, fault.pod_uid, ended_at)
+        late = kubelet_moments.seen_late(timeline, max(before, fault.at), ended_at)
+        moment = late if late is not None else kubelet_moments.Moment(ended_at, ended_at)
+    seen = f"terminated {moment.after(fault)} after the fault" + (f" ({moment.how})" if moment.how else "")
+    inside = moment.within(fault, e.at_least, e.at_most)
+    outcome = {True: Outcome.PASSED, False: Outcome.FAILED, None: Outcome.UNDECIDED}[inside]
+    return Judgement(outcome, expected, seen)
 
 
 def rescheduled(e: Rescheduled, timeline: Timeline, fault: FaultRecord, now: float) -> Judgement:

@@ -3,12 +3,13 @@
 A traffic expectation stays pending while the service may still be disrupted: until the target pods
 are all Ready with none terminating, and the probe has then seen ``TAIL_S`` seconds of requests with no
 failure. So the requests that fail while a pod shuts down, or while its replacement starts, are all
-counted before anything is concluded.
+counted before anything is concluded. When observation ends first, :func:`as_seen` judges over the
+requests seen (``final``), the reason stated.
 """
 
 from __future__ import annotations
 
-from podchaos.model.expectations import Availability, FailedRequests, Latency, LongestOutage
+from podchaos.model.expectations import Availability, Expectation, FailedRequests, Latency, LongestOutage
 from podchaos.model.timeline import (
     ContainerSnapshot,
     EndpointsSnapshot,
@@ -120,13 +121,16 @@ def _outcomes(records: tuple[RequestRecord, ...]) -> dict[str, int]:
     return counted
 
 
-def availability(e: Availability, timeline: Timeline, fault: FaultRecord, _now: float) -> Judgement:
+def availability(
+    e: Availability, timeline: Timeline, fault: FaultRecord, _now: float, final: bool = False
+) -> Judgement:
     window = "the observation" if e.window == "observation" else "the fault until the pods recovered"
     expected = f"at least {e.at_least:.2%} of requests succeed over {window}"
     summary = _summary(timeline, fault)
-    if not _decided(timeline, fault, summary):
+    if not final and not _decided(timeline, fault, summary):
         return Judgement(Outcome.PENDING, expected, describe(timeline, fault, summary) + " (so far)")
     if e.window == "recovered":
+        # Never recovered (judged as seen): the whole observation is the window.
         summary = TrafficSummary.of(summary.requests, fault.at, recovered_at(timeline, fault))
     share = summary.availability
     if share is None:
@@ -135,18 +139,22 @@ def availability(e: Availability, timeline: Timeline, fault: FaultRecord, _now: 
     return Judgement(Outcome.PASSED if share >= e.at_least else Outcome.FAILED, expected, seen)
 
 
-def failed_requests(e: FailedRequests, timeline: Timeline, fault: FaultRecord, _now: float) -> Judgement:
+def failed_requests(
+    e: FailedRequests, timeline: Timeline, fault: FaultRecord, _now: float, final: bool = False
+) -> Judgement:
     expected = f"at most {e.at_most} failed request(s) after the fault"
     summary = _summary(timeline, fault)
     seen = describe(timeline, fault, summary)
     if len(summary.failed) > e.at_most:
         return Judgement(Outcome.FAILED, expected, seen)
-    if not _decided(timeline, fault, summary):
+    if not final and not _decided(timeline, fault, summary):
         return Judgement(Outcome.PENDING, expected, seen + " (so far)")
     return Judgement(Outcome.PASSED, expected, seen)
 
 
-def longest_outage(e: LongestOutage, timeline: Timeline, fault: FaultRecord, now: float) -> Judgement:
+def longest_outage(
+    e: LongestOutage, timeline: Timeline, fault: FaultRecord, now: float, final: bool = False
+) -> Judgement:
     expected = f"no outage (consecutive failed requests) longer than {e.at_most:g}s"
     summary = _summary(timeline, fault)
     outages = summary.outages()
@@ -161,19 +169,54 @@ def longest_outage(e: LongestOutage, timeline: Timeline, fault: FaultRecord, now
         )
     if longest is not None and longest.length(now) > e.at_most:
         return Judgement(Outcome.FAILED, expected, seen)
-    if not _decided(timeline, fault, summary):
+    if not final and not _decided(timeline, fault, summary):
         return Judgement(Outcome.PENDING, expected, seen + " (so far)")
     return Judgement(Outcome.PASSED, expected, seen)
 
 
-def latency(e: Latency, timeline: Timeline, fault: FaultRecord, _now: float) -> Judgement:
+def latency(
+    e: Latency, timeline: Timeline, fault: FaultRecord, _now: float, final: bool = False
+) -> Judgement:
     expected = f"p{e.quantile * 100:g} latency of successful requests at most {e.at_most * 1000:g} ms"
     summary = _summary(timeline, fault)
     value = summary.latency_quantile(e.quantile)
     seen = "no successful request" if value is None else f"p{e.quantile * 100:g} {value * 1000:.1f} ms"
     seen += f" over {len(summary.requests) - len(summary.failed)} successful request(s)"
-    if not _decided(timeline, fault, summary):
+    if not final and not _decided(timeline, fault, summary):
         return Judgement(Outcome.PENDING, expected, seen + " (so far)")
     if value is None:
         return Judgement(Outcome.FAILED, expected, seen)
     return Judgement(Outcome.PASSED if value <= e.at_most else Outcome.FAILED, expected, seen)
+
+
+def _still_open(timeline: Timeline, fault: FaultRecord, summary: TrafficSummary) -> str:
+    """Why the traffic window had not closed when observation ended, in words."""
+    if recovered_at(timeline, fault) is None:
+        return "the target pods had not all recovered (Ready, none terminating) when observation ended"
+    return f"observation ended before {TAIL_S:g} s of failure-free requests after the pods recovered"
+
+
+def as_seen(e: Expectation, timeline: Timeline, fault: FaultRecord, now: float) -> Judgement:
+    """A traffic expectation still pending when observation ended, judged over the requests that were
+    seen, with the reason the window never closed stated: never a failure whose ``seen`` says every
+    request succeeded. Without any request after the fault there is nothing to judge: undecided."""
+    summary = _summary(timeline, fault)
+    caveat = f" [judged over the requests seen: {_still_open(timeline, fault, summary)}]"
+    if isinstance(e, Availability):
+        judged = availability(e, timeline, fault, now, final=True)
+    elif isinstance(e, FailedRequests):
+        judged = failed_requests(e, timeline, fault, now, final=True)
+    elif isinstance(e, LongestOutage):
+        judged = longest_outage(e, timeline, fault, now, final=True)
+    elif isinstance(e, Latency):
+        judged = latency(e, timeline, fault, now, final=True)
+    else:
+        raise TypeError(f"not a traffic expectation: {type(e).__name__}")
+    if not summary.requests:
+        return Judgement(
+            Outcome.UNDECIDED, judged.expected, "no request after the fault was recorded" + caveat
+        )
+    return Judgement(judged.outcome, judged.expected, judged.seen + caveat)
+
+
+TRAFFIC_EXPECTATIONS = (Availability, FailedRequests, LongestOutage, Latency)

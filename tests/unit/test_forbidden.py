@@ -64,3 +64,35 @@ def test_a_refused_exec_websocket_is_forbidden_too() -> None:
     exc = ApiException(status=0, reason="Handshake status 403 Forbidden -+-+- {} -+-+- b'forbidden'")
     with pytest.raises(Forbidden, match="exec in ns/pod/c: forbidden"), translated("exec in ns/pod/c"):
         raise exc
+
+
+MISSING_ACCOUNT = (
+    'pods "worker" is forbidden: error looking up service account pc-main-kill-1f2e/default: '
+    'serviceaccount "default" not found'
+)
+
+
+def test_a_missing_service_account_is_not_a_permission_problem_and_is_waited_out() -> None:
+    with pytest.raises(Forbidden) as caught, translated("create Pod/worker in pc-main-kill-1f2e"):
+        raise _denied(MISSING_ACCOUNT)
+    error = caught.value
+    assert error.missing_account == "pc-main-kill-1f2e/default"
+    assert "podchaos rbac" not in str(error)
+    assert "not a missing permission" in str(error)
+    assert transient_wait(error) == 0.5
+    calls = 0
+
+    def call() -> str:
+        nonlocal calls
+        calls += 1
+        if calls < 3:
+            raise _denied(MISSING_ACCOUNT)
+        return "created"
+
+    # The controller-manager made the account meanwhile: the create goes through.
+    assert CallPolicy(outage_s=5).call("create Pod/worker", call) == "created"
+    assert calls == 3
+    # A real RBAC denial names no account and stays final.
+    with pytest.raises(Forbidden) as denied, translated("cordon"):
+        raise _denied(NODE)
+    assert denied.value.missing_account == ""

@@ -134,3 +134,67 @@ def test_only_scenario_errors_escape_the_loader(scenario_file: Path, content: by
     if error is not None:
         assert error.source == str(scenario_file)
         assert "\n" not in str(error), "one line per error"
+
+
+# Values of the wrong shape a hand-edited Service or traffic section is likely to hold.
+odd = st.sampled_from([True, False, 0, 80, "80", "web", [], {}, None, [80], [{"port": "80"}], {"port": 80}])
+TRAFFIC_ORIGINALS = {name: text for name, text in ORIGINALS.items() if "\ntraffic:" in text}
+
+
+def _service_and_traffic(data: dict[str, Any]) -> list[tuple[Any, Any]]:
+    """The places inside a scenario's ``traffic:`` section and its Services' manifests."""
+    places: list[tuple[Any, Any]] = [(data, "traffic")]
+    _places(data.get("traffic"), places, set())
+    manifests = data.get("workload", {}).get("manifests") or []
+    for index, manifest in enumerate(manifests):
+        if isinstance(manifest, dict) and manifest.get("kind") == "Service":
+            places.append((manifests, index))
+            _places(manifest, places, set())
+    return places
+
+
+@st.composite
+def mutated_traffic(draw: Callable[..., Any]) -> str:
+    """A traffic scenario with its Service or its traffic section mutated (kept valid YAML)."""
+    data = yaml.safe_load(TRAFFIC_ORIGINALS[draw(st.sampled_from(sorted(TRAFFIC_ORIGINALS)))])
+    for _ in range(draw(st.integers(1, 3))):
+        places = _service_and_traffic(data)
+        parent, key = draw(st.sampled_from(places))
+        if key not in (parent if isinstance(parent, dict) else range(len(parent))):
+            continue  # deleted by an earlier mutation
+        operation = draw(st.sampled_from(["delete", "replace", "replace", "add"]))
+        if operation == "delete":
+            del parent[key]
+        elif operation == "replace":
+            parent[key] = draw(st.one_of(odd, junk))
+        elif isinstance(parent[key], dict):
+            field = draw(st.sampled_from(["ports", "port", "service", "spec", "selector"]))
+            parent[key][field] = draw(st.one_of(odd, junk))
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+@settings(
+    max_examples=250,
+    deadline=2000,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(content=mutated_traffic())
+def test_only_scenario_errors_escape_the_loader_from_service_and_traffic_sections(
+    scenario_file: Path, content: str
+) -> None:
+    scenario_file.write_text(content, encoding="utf-8")
+    error: ScenarioError | None = None
+    try:
+        load_scenario(scenario_file)
+    except ScenarioError as caught:
+        error = caught
+    assert error is None or error.source == str(scenario_file)
+
+
+def test_a_service_whose_ports_are_not_a_list_is_a_scenario_error(scenario_file: Path) -> None:
+    # Found by mutation: `ports: true` gave TypeError: 'bool' object is not iterable.
+    text = ORIGINALS["traffic-graceful-shutdown.scenario.yaml"]
+    scenario_file.write_text(text.replace("ports: [{port: 80, targetPort: 8080}]", "ports: true"))
+    with pytest.raises(ScenarioError, match=r"traffic\.port.*Service web exposes no port, not 80"):
+        load_scenario(scenario_file)

@@ -1,0 +1,140 @@
+"""Verdicts that stay right when the control plane hiccups (issue 22).
+
+Each test runs a catalogue scenario while ``podchaos cluster restart`` takes a component of the
+embedded cluster away in the middle of it: crashloop-backoff across an etcd stop of 5 s, an apiserver
+restart and an apiserver stop of 20 s must pass with the kubelet's back-off delays; a traffic scenario
+across an apiserver stop of 45 s must pass, or end as an error naming the gap, never fail with "all
+requests succeeded". Each test prints the gaps its timeline recorded next to the outage it caused.
+
+These act on the cluster's daemons, so they are ``disruptive``: run them alone, one at a time.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from podchaos.cluster.local.cluster import LocalCluster
+from podchaos.cluster.provider import ClusterAccess
+from podchaos.engine import Services
+from podchaos.k8s.client import Kube
+from podchaos.loader import load_scenario
+from podchaos.model import ApiOutage, FaultRecord, RunResult
+from podchaos.model.expectations import RestartBackoff
+from podchaos.model.verdict import Outcome
+from podchaos.report.text import format_timeline
+from podchaos.runner import run_scenario
+
+pytestmark = pytest.mark.disruptive
+
+CATALOGUE = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+class Outage:
+    """``podchaos cluster restart COMPONENT [--down-for S]`` on a thread once ``after`` seconds have
+    passed, timed from this machine: when the command began and when it returned."""
+
+    def __init__(self, component: str, down_for: str | None, after: float) -> None:
+        self.component = component
+        self.down_for = down_for
+        self.after = after
+        self.began = self.ended = 0.0
+        self.result: subprocess.CompletedProcess[str] | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        time.sleep(self.after)
+        command = [sys.executable, "-m", "podchaos.cli", "cluster", "restart", self.component]
+        command += ["--down-for", self.down_for] if self.down_for else []
+        self.began = time.monotonic()
+        self.result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=240)
+        self.ended = time.monotonic()
+
+    def finish(self) -> subprocess.CompletedProcess[str]:
+        self.thread.join(300)
+        assert self.result is not None, f"restart of {self.component} did not end"
+        assert self.result.returncode == 0, f"restart of {self.component} failed:\n{self.result.stderr}"
+        return self.result
+
+
+@pytest.fixture
+def cluster(local_cluster: ClusterAccess) -> Iterator[LocalCluster]:
+    """The local cluster, brought back up and healthy whatever the test did to it."""
+    local = LocalCluster()
+    try:
+        yield local
+    finally:
+        assert local.up().healthy, "the cluster is not healthy after the test"
+
+
+def run_across(kube: Kube, name: str, outage: Outage) -> tuple[RunResult, float]:
+    """Run the catalogue scenario ``name`` with ``outage`` under way; the result, and when the run
+    began (monotonic)."""
+    scenario = load_scenario(CATALOGUE / f"{name}.scenario.yaml")
+    began = time.monotonic()
+    outage.thread.start()
+    result = run_scenario(lambda: Services(kube), scenario)
+    outage.finish()
+    return result, began
+
+
+def report_gaps(result: RunResult, outage: Outage, began: float) -> list[ApiOutage]:
+    """Print each recorded gap next to the outage caused (both on the run's clock, roughly: the run's
+    clock starts a moment after ``began``)."""
+    gaps = list(result.timeline.of_type(ApiOutage))
+    caused = f"+{outage.began - began:.1f} s to +{outage.ended - began:.1f} s"
+    print(f"{outage.component} down-for {outage.down_for or '(restart)'}: command ran {caused}")
+    for gap in gaps:
+        print(f"  recorded: {gap.describe()}")
+    return gaps
+
+
+@pytest.mark.parametrize(
+    ("component", "down_for"), [("etcd", "5s"), ("kube-apiserver", None), ("kube-apiserver", "20s")]
+)
+def test_crashloop_backoff_passes_with_the_kubelets_delays_across_an_outage(
+    component: str, down_for: str | None, cluster: LocalCluster, kube: Kube
+) -> None:
+    # Deploy and steady take about 5 s; the 2nd back-off (10 s) begins about 3 s after the fault.
+    outage = Outage(component, down_for, after=9.0)
+    result, began = run_across(kube, "crashloop-backoff", outage)
+    gaps = report_gaps(result, outage, began)
+    shown = format_timeline(result.timeline)
+    backoff = next(r for r in result.verdict.results if isinstance(r.expectation, RestartBackoff))
+    print(f"  restart-backoff: {backoff.outcome.value}: {backoff.seen}")
+    assert not result.error, f"{result.error}\n{shown}"
+    assert result.passed, f"{[(r.expectation.type, r.seen) for r in result.verdict.failures()]}\n{shown}"
+    assert gaps, f"no gap recorded although {component} was down:\n{shown}"
+    assert all(gap.until is not None for gap in gaps)
+
+
+def test_traffic_across_a_45s_apiserver_stop_never_fails_with_all_requests_succeeded(
+    cluster: LocalCluster, kube: Kube
+) -> None:
+    # Down from about the end of the steady traffic window: the pod-delete rides the outage out.
+    outage = Outage("kube-apiserver", "45s", after=12.0)
+    result, began = run_across(kube, "traffic-graceful-shutdown", outage)
+    gaps = report_gaps(result, outage, began)
+    shown = format_timeline(result.timeline)
+    for judged in result.verdict.results:
+        print(f"  {judged.expectation.type}: {judged.outcome.value}: {judged.seen[:300]}")
+    fault = result.timeline.of_type(FaultRecord)
+    print(f"  fault at {fault[0].at if fault else None}; error: {result.error or '(none)'}")
+    assert gaps, f"no gap recorded although kube-apiserver was down for 45 s:\n{shown}"
+    contradicted = [
+        r
+        for r in result.verdict.results
+        if r.outcome is Outcome.FAILED and "succeeded" in r.seen and "failed" not in r.seen
+    ]
+    assert not contradicted, contradicted
+    if result.error:
+        assert result.error.startswith("Undecided: "), result.error
+        assert "API unreachable" in result.error, result.error
+    else:
+        assert result.passed, f"{[(r.expectation.type, r.seen) for r in result.verdict.failures()]}\n{shown}"

@@ -1,0 +1,105 @@
+"""Termination and Ready times from the kubelet's stamps when the watch heard late, and an end that
+fell in a gap without a stamp judged by its whole span: never a failure the evidence does not show."""
+
+from __future__ import annotations
+
+import datetime
+
+from podchaos.model import ApiOutage, FaultRecord, PodReady, Timeline
+from podchaos.model.expectations import TerminationDuration
+from podchaos.model.timeline import ContainerSnapshot, ContainerState, PodGone, PodSnapshot, Termination
+from podchaos.model.verdict import Outcome
+from podchaos.verdict import judge
+
+ORIGIN = 1_800_000_000.0  # the wall-clock time of the run clock's zero
+UID = "uid-1"
+FAULT = FaultRecord(at=10.0, fault="pod-delete", pod="web", pod_uid=UID, container="", detail="grace 5")
+
+
+def stamp(at: float) -> str:
+    """The kubelet's whole-second stamp of run-clock time ``at``."""
+    return datetime.datetime.fromtimestamp(int(ORIGIN + at), datetime.UTC).isoformat()
+
+
+def app(at: float, state: ContainerState, finished: float | None = None) -> ContainerSnapshot:
+    ended = Termination("Completed", 0, stamp(0), stamp(finished)) if finished is not None else None
+    return ContainerSnapshot(at, "web", UID, "app", "main", state, "", 0, state == "running", "c", ended)
+
+
+def pod(at: float, ready: bool, deleting: bool = False, since: float | None = None) -> PodSnapshot:
+    return PodSnapshot(
+        at,
+        "web",
+        UID,
+        "n1",
+        "Running",
+        ready,
+        deleting,
+        ready_since=stamp(since) if since is not None else "",
+    )
+
+
+def timeline(*entries: object) -> Timeline:
+    return Timeline((), ORIGIN).plus(*entries)  # type: ignore[arg-type]
+
+
+# The catalogue under apiserver restarts: the termination fell in a gap (+5.8 to +23.3 s after the
+# fault), the pod seen gone 29.2 s after it; the expectation wanted 2.5 to 6.5 s.
+GAP = ApiOutage(15.8, 33.3, 7, "connection refused")
+TERMINATING = (app(1.0, "running"), pod(1.0, True), FAULT, pod(10.4, False, deleting=True))
+WINDOW = TerminationDuration(at_least=2.5, at_most=6.5)
+
+
+def test_an_end_inside_a_gap_without_a_stamp_is_undecided_not_failed() -> None:
+    result = judge(WINDOW, timeline(*TERMINATING, GAP, PodGone(39.2, "web", UID)), 40.0)
+    assert result.outcome is Outcome.UNDECIDED
+    assert result.seen.startswith("terminated between 5.8s and 29.2s after the fault (it fell in a gap (")
+
+
+def test_the_kubelets_finished_at_decides_it_and_the_verdict_says_so() -> None:
+    relisted = app(33.3, "terminated", finished=14.0)  # finishedAt: 4 s after the fault
+    result = judge(WINDOW, timeline(*TERMINATING, GAP, relisted, PodGone(39.2, "web", UID)), 40.0)
+    assert result.outcome is Outcome.PASSED, result.seen
+    assert result.seen.startswith(
+        "terminated between 4.0s and 5.0s after the fault (by the kubelet's time; the watch heard of it"
+        " 23.3s after the fault) [evidence may have fallen into a gap (API unreachable +15.8 s"
+    )
+    late = app(33.3, "terminated", finished=30.0)  # it really took 20 s
+    failed = judge(WINDOW, timeline(*TERMINATING, GAP, late), 40.0)
+    assert failed.outcome is Outcome.FAILED
+    assert failed.seen.startswith("terminated between 20.0s and 21.0s after the fault (by the kubelet's")
+
+
+def test_an_end_whose_whole_span_is_outside_the_window_still_fails() -> None:
+    # Seen running 10 s after the fault, then a gap: however it fell, it was late.
+    entries = (
+        *TERMINATING,
+        app(20.0, "running"),
+        ApiOutage(21.0, 30.0, 3, "refused"),
+        PodGone(31.0, "web", UID),
+    )
+    result = judge(WINDOW, timeline(*entries), 40.0)
+    assert result.outcome is Outcome.FAILED
+    assert result.seen.startswith("terminated between 11.0s and 21.0s after the fault")
+
+
+def test_the_watchs_time_stands_when_the_stamp_agrees() -> None:
+    result = judge(WINDOW, timeline(*TERMINATING, app(14.3, "terminated", finished=14.0)), 20.0)
+    assert result.outcome is Outcome.PASSED
+    assert result.seen == "terminated 4.3s after the fault"
+
+
+def test_ready_again_by_the_kubelets_transition_time_across_a_gap() -> None:
+    base = (
+        pod(1.0, True, since=0.0),
+        FAULT,
+        pod(11.0, False, since=11.0),
+        ApiOutage(12.0, 45.0, 9, "refused"),
+    )
+    stamped = judge(PodReady(within=30.0), timeline(*base, pod(45.0, True, since=18.0)), 50.0)
+    assert stamped.outcome is Outcome.PASSED, stamped.seen
+    assert "Ready again between 8.0s and 9.0s after the fault" in stamped.seen
+    assert "by the kubelet's time; the watch heard of it 35.0s after the fault" in stamped.seen
+    unstamped = judge(PodReady(within=30.0), timeline(*base, pod(45.0, True)), 50.0)
+    assert unstamped.outcome is Outcome.UNDECIDED
+    assert "Ready again between 2.0s and 35.0s after the fault" in unstamped.seen
