@@ -8,7 +8,7 @@ from typing import cast
 
 import pytest
 
-from podchaos import deploy
+from podchaos.deploy import namespace as deploy
 from podchaos.errors import ClusterError
 from podchaos.k8s.client import Kube
 
