@@ -28,6 +28,7 @@ from podchaos.model import (
 from podchaos.model.traffic import RequestRecord, TrafficSummary
 from podchaos.model.triggers import TriggerRecord
 from podchaos.report.lanes import Lane, build_lanes
+from podchaos.report.repetitions import group_runs, render_html_section
 from podchaos.report.text import format_timeline
 
 # Geometry of the timeline drawing, in SVG user units (the drawing scales to the page width).
@@ -480,7 +481,8 @@ def render_html(report: RunReport) -> str:
         f"<header><h1>{escape(title)}</h1>"
         f'<p class="meta">{len(report.runs)} scenario run(s): {escape(summary or "none")} · created '
         f"{escape(report.created_at)} · podchaos {escape(report.podchaos_version)} · cluster "
-        f"{escape(cluster_text)}</p>{_summary_table(report)}</header><main>"
+        f"{escape(cluster_text)}</p>{_summary_table(report)}"
+        f"{render_html_section(group_runs(report.runs))}</header><main>"
         + "".join(_scenario_section(index, run) for index, run in enumerate(report.runs))
         + "</main></body></html>\n"
     )
