@@ -27,9 +27,10 @@ setup: $(VENV)/.installed
 
 # Programs the e2e tests run on this machine (binary:Debian package). The tests never install them:
 # they fail, naming this target, when one is missing.
-TEST_TOOLS := /usr/bin/prometheus-pushgateway:prometheus-pushgateway /usr/bin/chromium:chromium
+TEST_TOOLS := /usr/bin/prometheus-pushgateway:prometheus-pushgateway /usr/bin/chromium:chromium \
+	/usr/bin/prometheus:prometheus
 
-## test-tools: the Pushgateway and headless chromium the e2e tests use (apt-get only for what is missing)
+## test-tools: the Pushgateway, Prometheus and headless chromium the e2e tests use (apt-get only for what is missing)
 test-tools:
 	@missing=""; for tool in $(TEST_TOOLS); do \
 		[ -x "$${tool%%:*}" ] || missing="$$missing $${tool#*:}"; \

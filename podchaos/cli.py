@@ -19,7 +19,7 @@ from podchaos.cluster.local.versions import (
     TESTED_KUBERNETES_VERSIONS,
 )
 from podchaos.errors import PodchaosError, ReportError
-from podchaos.report import trend_command
+from podchaos.report import dashboard, trend_command
 
 if TYPE_CHECKING:
     from podchaos.cluster.local.cluster import LocalStatus
@@ -441,6 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.set_defaults(handler=_compare)
     trend_command.add_parser(commands, _Formatter)
+    dashboard.add_parser(commands, _Formatter)
     schema = commands.add_parser(
         "schema",
         help="print the JSON Schema of scenario files (no cluster)",

@@ -19,8 +19,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 PUSHGATEWAY = Path("/usr/bin/prometheus-pushgateway")
 CHROMIUM = Path("/usr/bin/chromium")
+PROMETHEUS = Path("/usr/bin/prometheus")
 # Binary -> the Debian package that ships it; the Makefile's test-tools target installs the same.
-PACKAGES = {PUSHGATEWAY: "prometheus-pushgateway", CHROMIUM: "chromium"}
+PACKAGES = {PUSHGATEWAY: "prometheus-pushgateway", CHROMIUM: "chromium", PROMETHEUS: "prometheus"}
 PUSHGATEWAY_START_TIMEOUT_S = 30.0
 # No HTTP proxy for loopback, whatever the environment says.
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
