@@ -147,7 +147,7 @@ def render_markdown(trend: Trend) -> str:
         for r in trend.regressions:
             lines.append(
                 f"| {r.scenario} | {_label(r.what)} | {_md(r.baseline)} | {_md(r.tonight)} | {_md(r.effect)} "
-                f"| {r.p_value:.4f} | {_md(r.method)} |"
+                f"| {r.p_value:.3g} | {_md(r.method)} |"
             )
     lines += ["", "## Flaky scenarios", ""]
     if not trend.flaky:
@@ -245,7 +245,7 @@ def render_html(trend: Trend) -> str:
                 r.baseline,
                 r.tonight,
                 r.effect,
-                f"{r.p_value:.4f}",
+                f"{r.p_value:.3g}",
                 r.method,
             )
             parts.append(_row(*cells, css="bad"))

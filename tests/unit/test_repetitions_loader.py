@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from podchaos.errors import ScenarioError
@@ -65,3 +68,13 @@ def test_bad_repetition_settings_name_the_field(extra: str, message: str) -> Non
         parse_scenario(BASE + extra + "\n", "web-kill.scenario.yaml")
     assert message in str(caught.value)
     assert "web-kill.scenario.yaml" in str(caught.value)
+
+
+def test_the_readme_example_of_repetitions_is_valid() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    (example,) = [
+        b for b in re.findall(r"```yaml\n(.*?)```", readme, flags=re.DOTALL) if b.startswith("repeat:")
+    ]
+    scenario = parse_scenario(BASE + example, "web-kill.scenario.yaml")
+    assert scenario.repeat == 20
+    assert scenario.repetitions == (PassRate(0.9), RecoveryWithin("ready", 10.0, 0.95))
