@@ -28,7 +28,8 @@ RecoveryStep = Literal[
     "longest_outage",
 ]
 
-STEP_LABELS: dict[str, str] = {
+# The recovery times a run measures, as reports name them.
+RECOVERY_STEP_LABELS: dict[str, str] = {
     "not_ready": "not Ready",
     "container_restart": "container restarted",
     "ready": "Ready again",
@@ -36,8 +37,8 @@ STEP_LABELS: dict[str, str] = {
     "endpoint_returned": "back in endpoints",
     "rescheduled": "rescheduled",
     "service_restored": "service restored",
-    "longest_outage": "longest outage",
 }
+STEP_LABELS: dict[str, str] = {**RECOVERY_STEP_LABELS, "longest_outage": "longest outage"}
 
 
 @dataclass(frozen=True)

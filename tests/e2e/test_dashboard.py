@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
 import time
 import urllib.parse
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
-from host_tools import PROMETHEUS, free_port, get, require, running_pushgateway
+from host_tools import get, running_prometheus, running_pushgateway
 
 from podchaos import metrics
 from podchaos.measure import measure
@@ -44,7 +40,6 @@ from podchaos.model import (
 from podchaos.model.timeline import EndpointState
 from podchaos.report.dashboard import load_dashboard, panel_queries, with_all_values
 
-START_TIMEOUT_S = 60.0
 SCRAPE_TIMEOUT_S = 90.0
 
 
@@ -127,56 +122,6 @@ def query(url: str, expr: str) -> list[dict[str, Any]]:
     assert document["status"] == "success", document
     result: list[dict[str, Any]] = document["data"]["result"]
     return result
-
-
-@contextmanager
-def running_prometheus(directory: Path, pushgateway: str) -> Iterator[str]:
-    """Debian's Prometheus on loopback, scraping the Pushgateway every second; stopped by PID after."""
-    binary = require(PROMETHEUS)
-    port = free_port()
-    config = directory / "prometheus.yml"
-    target = pushgateway.removeprefix("http://")
-    config.write_text(
-        "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-        "scrape_configs:\n"
-        "  - job_name: pushgateway\n"
-        "    honor_labels: true\n"
-        f"    static_configs: [{{targets: ['{target}']}}]\n"
-    )
-    log_path = directory / "prometheus.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                str(binary),
-                f"--config.file={config}",
-                f"--storage.tsdb.path={directory / 'tsdb'}",
-                f"--web.listen-address=127.0.0.1:{port}",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + START_TIMEOUT_S
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"prometheus exited: {log_path.read_text()}", pytrace=False)
-                try:
-                    if get(f"{url}/-/ready")[0] == 200:
-                        break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"prometheus not ready on {url}: {log_path.read_text()}", pytrace=False)
-                time.sleep(0.2)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
 
 
 def finite(series: list[dict[str, Any]]) -> bool:
