@@ -25,8 +25,6 @@ from podchaos import __version__
 from podchaos.catalogue import discover
 from podchaos.cluster.local.layout import Layout
 from podchaos.loader import load_scenario
-from podchaos.measure import measure
-from podchaos.metrics import build_registry, exposition
 from podchaos.model import (
     ClusterInfo,
     ContainerSnapshot,
@@ -40,9 +38,11 @@ from podchaos.model import (
     Timeline,
     TimelineEntry,
 )
+from podchaos.model.measure import measure
 from podchaos.model.timeline import Termination
 from podchaos.report.html import render_html
 from podchaos.report.json_report import report_to_dict
+from podchaos.report.metrics import build_registry, exposition
 from podchaos.verdict import judge_all
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,10 +8,6 @@ calls them, with ``raise ... from`` so the cause stays visible.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from podchaos.model.run import RunResult
 
 
 class PodchaosError(Exception):
@@ -165,15 +161,3 @@ class ReportError(PodchaosError):
 
 class MetricsError(PodchaosError):
     """Metrics could not be exported (Pushgateway unreachable or refusing, file not writable)."""
-
-
-class ScenarioFailed(Exception):
-    """A scenario run whose verdict failed or that could not complete; carries the run result.
-
-    Not a PodchaosError: it is how a finished run reports its outcome to pytest, not an error of
-    podchaos itself.
-    """
-
-    def __init__(self, result: RunResult) -> None:
-        self.result = result
-        super().__init__(result.error or "expectations failed")

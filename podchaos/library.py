@@ -21,7 +21,6 @@ from typing import Any
 
 import yaml
 
-from podchaos import diagnostics
 from podchaos.engine import Recording, Run, Services
 from podchaos.errors import ScenarioError
 from podchaos.k8s.client import Kube
@@ -37,6 +36,7 @@ from podchaos.model import (
 )
 from podchaos.model.faults import Signal
 from podchaos.model.timeline import FaultRecord, PodState
+from podchaos.observe import diagnostics
 from podchaos.report.text import format_timeline
 
 

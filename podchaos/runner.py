@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from podchaos import tokens
 from podchaos.engine import Run, Services
+from podchaos.inject import tokens
 from podchaos.model import RunResult, Scenario
 
 

@@ -3,8 +3,8 @@ file tokens once the targets recovered, then settle until nothing in flight can 
 
 from __future__ import annotations
 
-from podchaos import tokens
 from podchaos.engine.phases import PhaseClock
+from podchaos.inject import tokens
 from podchaos.model import Expectation, FaultRecord, Outcome, Verdict
 from podchaos.model.timeline import PodState
 from podchaos.observe import Recorder

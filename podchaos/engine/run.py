@@ -12,22 +12,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from podchaos import cleanup, deploy, diagnostics, tokens
-from podchaos.cleanup import NamespaceCleaner
+from podchaos import cleanup, deploy
+from podchaos.cleanup.namespace import NamespaceCleaner
+from podchaos.deploy.steady import wait_steady
 from podchaos.engine.decide import observe_until_decided
 from podchaos.engine.phases import PhaseClock
 from podchaos.engine.trigger import await_trigger
 from podchaos.errors import FaultError, PodchaosError, ScenarioError, WaitTimeout
-from podchaos.faults import Fault, FaultContext, fault_for, node_lease
-from podchaos.faults.agent import AgentPool
+from podchaos.inject import Fault, FaultContext, fault_for, node_lease, tokens
+from podchaos.inject.agent import AgentPool
 from podchaos.k8s.client import Kube
 from podchaos.model import Expectation, FaultRecord, FaultSpec, RunResult, Timeline, Traffic, Verdict
 from podchaos.model.faults import NODE_FAULTS
 from podchaos.model.timeline import PodState
 from podchaos.model.traffic import TrafficSummary
-from podchaos.observe import Recorder
+from podchaos.observe import Recorder, diagnostics
 from podchaos.observe.traffic import ROLE_LABEL, TrafficProbe
-from podchaos.steady import wait_steady
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from typing import Protocol
 from podchaos.errors import TriggerNotReached, WaitTimeout
 from podchaos.model.timeline import ContainerSnapshot, EventRecord, PodState, Timeline
 from podchaos.model.triggers import Trigger, TriggerRecord
-from podchaos.steady import PodView
+from podchaos.observe.view import PodView
 from podchaos.verdict.common import event_after
 
 

@@ -5,53 +5,30 @@ recorded in :attr:`Kube.health`."""
 from __future__ import annotations
 
 import datetime
-import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kubernetes import client, config, utils
-from kubernetes.stream import stream
 
-from podchaos.errors import ApiError, ClusterError, Conflict, ObjectNotFound
-from podchaos.k8s.convert import endpoints_snapshot, event_record, job_snapshot, pod_state
+from podchaos.errors import ClusterError, Conflict, ObjectNotFound
+from podchaos.k8s.convert import (
+    NodeInfo,
+    endpoints_snapshot,
+    event_record,
+    job_snapshot,
+    node_info,
+    pod_state,
+)
+from podchaos.k8s.execute import ExecChannel, ExecResult, ExecTarget, read_exec
 from podchaos.k8s.outage import SLOW_S, ApiHealth
-from podchaos.k8s.streams import LogStream, Stopper
+from podchaos.k8s.streams import LogStream, Stopper, stopped_after
 from podchaos.k8s.timeouts import READ_S, bound_requests
 from podchaos.k8s.translate import DEFAULT_OUTAGE_S, CallPolicy, translated
 from podchaos.k8s.watch import SYNCED, HeldWindow, watch_collection
 from podchaos.model.controllers import JobSnapshot
 from podchaos.model.timeline import EndpointsSnapshot, EventRecord, PodState
-
-
-@dataclass(frozen=True)
-class NodeInfo:
-    """What node faults read of a node: whether it is cordoned, and its annotations (who cordoned it)."""
-
-    name: str
-    unschedulable: bool
-    annotations: Mapping[str, str]
-
-
-def _node_info(node: Any) -> NodeInfo:
-    return NodeInfo(
-        str(node.metadata.name), bool(node.spec.unschedulable), dict(node.metadata.annotations or {})
-    )
-
-
-# What the apiserver says in an exec's error channel when it could not reach the pod's kubelet.
-KUBELET_UNREACHABLE = ("error sending request", "error dialing backend", "connect: connection refused")
-
-
-@dataclass(frozen=True)
-class ExecResult:
-    """What a command run in a container printed and how it exited."""
-
-    stdout: str
-    stderr: str
-    exit_code: int
 
 
 class Kube:
@@ -69,13 +46,7 @@ class Kube:
         self._batch = client.BatchV1Api(api_client)
         self._coordination = client.CoordinationV1Api(api_client)
         self._version_api = client.VersionApi(api_client)
-        # kubernetes.stream.stream() swaps its ApiClient's request method for a websocket call while an
-        # exec runs; on the shared client, a watch thread's request in that moment goes out as a
-        # websocket handshake and fails ("Handshake status 400"). Execs get a client of their own.
-        self._exec_api = client.ApiClient(api_client.configuration)
-        self._exec_core = client.CoreV1Api(self._exec_api)
-        # The swap is not thread-safe among execs either: one opens at a time (reading is concurrent).
-        self._exec_opening = threading.Lock()
+        self._execs = ExecChannel(api_client.configuration)
 
     @classmethod
     def from_kubeconfig(
@@ -99,7 +70,7 @@ class Kube:
 
     def close(self) -> None:
         """Close the connections of both API clients (the shared one and the execs' own)."""
-        self._exec_api.close()
+        self._execs.close()
         self._api.close()
 
     # --- cluster ---------------------------------------------------------------------------
@@ -109,11 +80,11 @@ class Kube:
     def nodes(self) -> list[NodeInfo]:
         """Every node, in one list call."""
         nodes: list[Any] = self._call("list nodes", self._core.list_node).items
-        return [_node_info(node) for node in nodes]
+        return [node_info(node) for node in nodes]
 
     def node(self, name: str) -> NodeInfo:
         """One node; ObjectNotFound when it does not exist."""
-        return _node_info(self._call(f"read node {name}", lambda: self._core.read_node(name)))
+        return node_info(self._call(f"read node {name}", lambda: self._core.read_node(name)))
 
     def set_unschedulable(
         self, node: str, unschedulable: bool, annotations: Mapping[str, str | None] | None = None
@@ -296,65 +267,19 @@ class Kube:
         self, namespace: str, pod: str, container: str, command: list[str], timeout: float = 30
     ) -> ExecResult:
         """Run a command in a container; returns its output and exit code."""
-        action = f"exec in {namespace}/{pod}/{container}"
-
-        def open_exec() -> Any:
-            with self._exec_opening:
-                return stream(
-                    self._exec_core.connect_get_namespaced_pod_exec,
-                    pod,
-                    namespace,
-                    container=container,
-                    command=command,
-                    stderr=True,
-                    stdin=False,
-                    stdout=True,
-                    tty=False,
-                    _preload_content=False,
-                )
+        target = ExecTarget(namespace, pod, container, tuple(command))
 
         def run_once() -> ExecResult:
             opening = time.monotonic()
-            response = open_exec()
+            response = self._execs.open(target)
             if time.monotonic() - opening >= SLOW_S:
                 # Opening is a request like any other: the API (or etcd) did not answer meanwhile.
-                self.health.unanswered(opening, action)
-            stdout: list[str] = []
-            stderr: list[str] = []
-            deadline = time.monotonic() + timeout
-            try:
-                while response.is_open() and time.monotonic() < deadline:
-                    response.update(timeout=1)
-                    stdout.append(response.read_stdout())
-                    stderr.append(response.read_stderr())
-            except OSError as exc:
-                # The command may have run: a lost connection now is final, never retried.
-                raise ClusterError(f"{action}: connection lost while the command ran: {exc}") from exc
-            timed_out = response.is_open()
-            response.close()
-            if timed_out:
-                raise ClusterError(
-                    f"exec {command!r} in {namespace}/{pod}/{container} timed out after {timeout}s"
-                )
-            try:
-                code = response.returncode
-            except (ValueError, KeyError, TypeError, IndexError) as exc:
-                # The client parses the exit code out of the error channel; when the runtime could not
-                # start the command at all (no such executable: an image without a shell) that channel
-                # holds the runtime's message instead, and the client fails parsing it.
-                said = str(exc).removeprefix("invalid literal for int() with base 10: ").strip("'")
-                if any(words in said for words in KUBELET_UNREACHABLE):
-                    # The apiserver could not hand the command to the node's kubelet: it never ran,
-                    # so trying again is safe (and the outage is ridden out like the API's own).
-                    raise ApiError(action, 502, "kubelet unreachable", said[:300]) from exc
-                raise ClusterError(
-                    f"exec {command[0]!r} in {namespace}/{pod}/{container} could not run: {said}"
-                ) from exc
-            return ExecResult("".join(stdout), "".join(stderr), int(code) if code is not None else -1)
+                self.health.unanswered(opening, target.action)
+            return read_exec(response, target, timeout)
 
         # Retried only while the command cannot have run: the websocket did not open, or the apiserver
         # could not reach the kubelet. Once it runs, running it again could do twice what it does.
-        return self._call(action, run_once, timed=False)
+        return self._call(target.action, run_once, timed=False)
 
     def logs(self, namespace: str, pod: str, container: str, previous: bool = False, tail: int = 50) -> str:
         return str(
@@ -432,12 +357,8 @@ class Kube:
     def wait_pod_running(self, namespace: str, name: str, selector: str, timeout: float) -> PodState:
         """Watch until pod ``name`` (one of those ``selector`` picks) runs; ClusterError when it ended
         instead, or did not run within ``timeout`` s."""
-        stop = Stopper()
-        timer = threading.Timer(timeout, stop.set)
-        timer.daemon = True
-        timer.start()
         last = "not created"
-        try:
+        with stopped_after(timeout) as stop:
             for _kind, state in self.watch_pods(namespace, selector, stop, lambda: 0.0):
                 if state.pod.pod != name:
                     continue
@@ -447,9 +368,6 @@ class Kube:
                 last = " ".join([state.pod.phase, *waiting])
                 if state.pod.phase in {"Succeeded", "Failed"}:
                     break
-        finally:
-            timer.cancel()
-            stop.set()
         raise ClusterError(f"pod {namespace}/{name} did not run within {timeout:g}s (last seen: {last})")
 
     def wait_namespaces_gone(self, names: Collection[str], selector: str, timeout: float) -> tuple[str, ...]:
@@ -458,11 +376,7 @@ class Kube:
         waiting = set(names)
         present: set[str] = set()
         synced = False
-        stop = Stopper()
-        timer = threading.Timer(timeout, stop.set)
-        timer.daemon = True
-        timer.start()
-        try:
+        with stopped_after(timeout) as stop:
             for kind, obj in self._watch(self._core.list_namespace, None, stop, label_selector=selector):
                 if kind == SYNCED:
                     synced = True
@@ -472,9 +386,6 @@ class Kube:
                     present.add(str(obj.metadata.name))
                 if synced and not waiting & present:
                     return ()
-        finally:
-            timer.cancel()
-            stop.set()
         return tuple(sorted(waiting & present)) if synced else tuple(sorted(waiting))
 
     def _watch(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from podchaos.model.controllers import JobSnapshot
@@ -300,4 +302,19 @@ def endpoints_snapshot(endpoint_slice: Any, at: float, deleted: bool = False) ->
         service=str(labels.get("kubernetes.io/service-name", "")),
         endpoints=tuple(sorted(endpoints, key=lambda e: e.pod)),
         deleted=deleted,
+    )
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """What node faults read of a node: whether it is cordoned, and its annotations (who cordoned it)."""
+
+    name: str
+    unschedulable: bool
+    annotations: Mapping[str, str]
+
+
+def node_info(node: Any) -> NodeInfo:
+    return NodeInfo(
+        str(node.metadata.name), bool(node.spec.unschedulable), dict(node.metadata.annotations or {})
     )

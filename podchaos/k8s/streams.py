@@ -6,6 +6,7 @@ import contextlib
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from podchaos.k8s.translate import translated
@@ -85,3 +86,18 @@ class LogStream:
     def close(self) -> None:
         """Stop following (the reading thread's ``lines()`` ends)."""
         shut_down(self._response)
+
+
+@contextmanager
+def stopped_after(timeout: float) -> Iterator[Stopper]:
+    """A Stopper that is set ``timeout`` s from now, or when the block ends: a watch read in the block
+    ends by then."""
+    stop = Stopper()
+    timer = threading.Timer(timeout, stop.set)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield stop
+    finally:
+        timer.cancel()
+        stop.set()

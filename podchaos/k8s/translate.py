@@ -15,8 +15,8 @@ from kubernetes.client.exceptions import ApiException
 
 from podchaos.errors import ApiError, ApiUnreachable, Conflict, Forbidden, ObjectNotFound, TooManyRequests
 from podchaos.k8s.outage import SLOW_S, ApiHealth
+from podchaos.k8s.waiting import retry_transient
 from podchaos.model.timeline import DISRUPTION_BUDGET_CAUSE
-from podchaos.waiting import retry_transient
 
 T = TypeVar("T")
 

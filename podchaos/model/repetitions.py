@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-# The recovery times a run measures (podchaos.measure), and the traffic probe's longest outage.
+# The recovery times a run measures (podchaos.model.measure), and the traffic probe's longest outage.
 RecoveryStep = Literal[
     "not_ready",
     "container_restart",

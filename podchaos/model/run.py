@@ -6,9 +6,11 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from functools import cached_property
 
 from podchaos.model.expectations import Expectation
 from podchaos.model.faults import FaultSpec
+from podchaos.model.measure import Measurements, measure
 from podchaos.model.repetitions import RepetitionExpectation
 from podchaos.model.timeline import Timeline
 from podchaos.model.traffic import Traffic
@@ -68,6 +70,12 @@ class RunResult:
     target: Mapping[str, str] = field(default_factory=dict)
     phases: PhaseTimes = field(default_factory=PhaseTimes)
     traffic: Traffic | None = None
+
+    @cached_property
+    def measurements(self) -> Measurements:
+        """The recovery times, measured from the timeline once, on first use: the reports, the metrics
+        and the JUnit properties all read them here."""
+        return measure(self.timeline)
 
     @property
     def outcome(self) -> RunOutcome:

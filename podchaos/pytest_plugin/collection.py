@@ -8,12 +8,24 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from podchaos.errors import PodchaosError, ScenarioError, ScenarioFailed
+from podchaos.errors import PodchaosError, ScenarioError
 from podchaos.pytest_plugin.fixtures import session_services
 from podchaos.pytest_plugin.stash import OPTIONS_KEY, SESSION_KEY
 
 if TYPE_CHECKING:
     from podchaos.model import RunResult, Scenario
+
+
+class ScenarioFailed(Exception):
+    """A scenario run whose verdict failed or that could not complete; carries the run result.
+
+    Not a PodchaosError: it is how a finished run reports its outcome to pytest, not an error of
+    podchaos itself.
+    """
+
+    def __init__(self, result: RunResult) -> None:
+        self.result = result
+        super().__init__(result.error or "expectations failed")
 
 
 class ScenarioFile(pytest.File):
@@ -145,7 +157,7 @@ class ScenarioItem(pytest.Item):
     def print_plan(self) -> None:
         """--podchaos-dry-run: the plan goes into the setup report (the terminal summary prints it, from
         xdist workers too); no cluster is made ready, nothing is connected to."""
-        from podchaos.plan import describe_plan
+        from podchaos.engine.plan import describe_plan
 
         text = "\n".join(describe_plan(self.scenario))
         self.add_report_section("setup", PLAN_SECTION, text)

@@ -38,7 +38,6 @@ LEFTOVERS_PREFIX = "leftovers-"
 
 RUN_ID_INPUT = "podchaos_run_id"
 REPORT_DIR_INPUT = "podchaos_report_dir"
-HTML_FILE = "report.html"
 
 
 @dataclass(frozen=True)
@@ -157,9 +156,8 @@ class ReportingPlugin:
         Scenario items and tests using the ``chaos`` fixture both come through here, so every test
         case with a run carries the same properties.
         """
-        from podchaos.measure import measure
         from podchaos.model import ClusterInfo, ScenarioRun
-        from podchaos.report.json_report import write_run
+        from podchaos.report.files import write_run
 
         if scenario is not None:
             description, source = scenario.description, scenario.source
@@ -181,7 +179,7 @@ class ReportingPlugin:
         )
         item.user_properties.append(("podchaos_namespace", result.namespace))
         item.user_properties.append(("podchaos_duration_s", result.duration_s))
-        item.user_properties.extend(measure(result.timeline).properties())
+        item.user_properties.extend(result.measurements.properties())
         item.user_properties.append(("podchaos_outcome", run.outcome.value))
         write_run(self.place.runs_dir, run)
         return run
@@ -253,7 +251,7 @@ class ReportingPlugin:
         # A session that ran no scenario wrote nothing: it does not pay for importing the report code.
         if not self.place.runs_dir.is_dir():
             return ()
-        from podchaos.report.json_report import read_runs
+        from podchaos.report.files import read_runs
 
         return read_runs(self.place.runs_dir)
 
@@ -266,8 +264,7 @@ class ReportingPlugin:
 
     def _write_reports(self, runs: tuple[ScenarioRun, ...], leftovers: tuple[str, ...]) -> None:
         from podchaos.model import RunReport
-        from podchaos.report.html import render_html
-        from podchaos.report.json_report import write_atomically, write_report
+        from podchaos.report.files import write_reports
 
         report = RunReport(
             run_id=self.place.run_id,
@@ -277,9 +274,7 @@ class ReportingPlugin:
             leftovers=leftovers,
         )
         try:
-            write_report(self.place.run_dir, report)
-            html = self.place.run_dir / HTML_FILE
-            write_atomically(html, render_html(report))
+            html = write_reports(self.place.run_dir, report)
         except OSError as exc:
             self.summary.append(f"podchaos: WARNING cannot write the report: {exc}")
             return
@@ -288,7 +283,7 @@ class ReportingPlugin:
     def _export_metrics(self, runs: tuple[ScenarioRun, ...]) -> None:
         if self.options.metrics_file is None and not self.options.pushgateway:
             return
-        from podchaos import metrics
+        from podchaos.report import metrics
 
         # Monitoring being down must not fail the chaos tests: say so loudly instead.
         if self.options.metrics_file is not None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from podchaos.pytest_plugin.options import PodchaosOptions
 
 if TYPE_CHECKING:
-    from podchaos.cleanup import NamespaceCleaner
+    from podchaos.cleanup.namespace import NamespaceCleaner
     from podchaos.cluster.provider import ClusterAccess, ClusterProvider
     from podchaos.engine import Services
     from podchaos.k8s.client import Kube
@@ -91,9 +91,9 @@ class ClusterSession:
         of the session's own, and the cleaner that confirms run namespaces gone at session end."""
         if self._services is None:
             from podchaos import deploy
-            from podchaos.cleanup import NamespaceCleaner
+            from podchaos.cleanup.namespace import NamespaceCleaner
             from podchaos.engine import Services
-            from podchaos.faults.agent import AgentPool
+            from podchaos.inject.agent import AgentPool
 
             kube = self.kube()
             run_id = deploy.new_run_id()

@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
-from podchaos.measure import measure
 from podchaos.model import RunReport, ScenarioRun
 from podchaos.model.repetitions import RECOVERY_STEP_LABELS
 from podchaos.model.versions import KubeVersion, Requirements
@@ -113,7 +112,7 @@ def _version_key(column: tuple[str, RunReport, str]) -> tuple[int, int, int, str
 
 def _cell(run: ScenarioRun) -> Cell:
     result = run.result
-    return Cell(run.outcome.value, result.first_problem, result.duration_s, measure(result.timeline).items())
+    return Cell(run.outcome.value, result.first_problem, result.duration_s, result.measurements.items())
 
 
 def _absent(version: str, requires: Requirements | None) -> Cell:

@@ -6,10 +6,8 @@ Grafana's import; its PromQL is checked against a real Prometheus by ``tests/e2e
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,31 +62,3 @@ def with_all_values(expr: str, dashboard: dict[str, Any]) -> str:
 
     # A name starts with a letter: label_replace's "$1" is PromQL's own, as Grafana leaves it too.
     return re.sub(r"\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)", substitute, expr)
-
-
-def add_parser(commands: Any, formatter: type[argparse.HelpFormatter]) -> None:
-    """Add ``dashboard`` to the ``podchaos`` command's subcommands."""
-    dashboard = commands.add_parser(
-        "dashboard",
-        help="print the Grafana dashboard over podchaos's metrics (no cluster)",
-        description="Print the Grafana dashboard (JSON, for Grafana's Import) over the metrics podchaos "
-        "pushes to a Pushgateway or writes for node-exporter's textfile collector: pass rate, recovery "
-        "times, traffic availability and outages, by scenario and Kubernetes release. Needs a Prometheus "
-        "data source; needs no cluster.",
-        formatter_class=formatter,
-    )
-    dashboard.add_argument("-o", "--output", metavar="FILE", help="write it to FILE instead of stdout")
-    dashboard.set_defaults(handler=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    """Print (or write) the dashboard."""
-    text = DASHBOARD_FILE.read_text(encoding="utf-8")
-    if args.output:
-        from podchaos.report.json_report import write_atomically
-
-        write_atomically(Path(args.output), text)
-        print(args.output)
-    else:
-        sys.stdout.write(text)
-    return 0

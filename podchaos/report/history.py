@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from podchaos.errors import ReportError
-from podchaos.report.json_report import RESULTS_FILE, load_report
+from podchaos.report.files import RESULTS_FILE, load_report
 from podchaos.report.trend import Night
 
 

@@ -2,23 +2,19 @@
 
 The documents round-trip to the model: :func:`run_from_dict` rebuilds the same frozen objects that
 :func:`run_to_dict` was given, so the HTML report and ``podchaos report`` work from the JSON alone.
-Derived values (``outcome``, ``measurements``) are written for readers of the JSON and recomputed,
-not trusted, when a document is read back.
+Derived values (``outcome``, ``measurements``) are written for readers of the JSON and derived again
+from the run, not trusted, when a document is read back.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from podchaos.errors import ReportError
-from podchaos.measure import measure
 from podchaos.model import (
     EXPECTATION_TYPES,
     FAULT_TYPES,
@@ -62,7 +58,6 @@ if TYPE_CHECKING:
 D = TypeVar("D", bound="DataclassInstance")
 
 SCHEMA_VERSION = 2
-RESULTS_FILE = "results.json"
 
 # Timeline entries are tagged by class name; the names are part of the JSON format.
 ENTRY_KINDS: dict[str, type[TimelineEntry]] = {
@@ -144,7 +139,7 @@ def run_to_dict(run: ScenarioRun) -> dict[str, Any]:
                 for r in result.verdict.results
             ],
         },
-        "measurements": dict(measure(result.timeline).items()),
+        "measurements": dict(result.measurements.items()),
         "diagnostics": list(result.diagnostics),
         "versions": {"podchaos": run.podchaos_version, "cluster": run.cluster.server_version or None},
         "cluster": _plain(run.cluster),
@@ -350,67 +345,6 @@ def report_from_dict(data: Any, where: str = "results.json") -> RunReport:
     )
 
 
-# --- files ------------------------------------------------------------------------------------------
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` so readers see the old file or the whole new one, never a partial one.
-
-    The temporary file lives in the target directory because ``os.replace`` is atomic only within
-    one file system.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp makes the file private; reports and metrics are meant to be read by others.
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def dumps(document: Mapping[str, Any]) -> str:
     """The JSON text of a document, stable key order for diffs."""
     return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def write_run(directory: Path, run: ScenarioRun) -> Path:
-    """Write one run's document into ``directory`` (the run's ``runs/`` folder); returns its path."""
-    path = directory / run.file_name
-    write_atomically(path, dumps(run_to_dict(run)))
-    return path
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ReportError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except ValueError as exc:
-        raise ReportError(f"{path}: not JSON: {exc}") from exc
-
-
-def read_runs(directory: Path) -> tuple[ScenarioRun, ...]:
-    """Every run document in ``directory``, ordered by start time then scenario name."""
-    if not directory.is_dir():
-        return ()
-    runs = [run_from_dict(_read_json(path), str(path)) for path in sorted(directory.glob("*.json"))]
-    return tuple(sorted(runs, key=lambda run: (run.result.started_at, run.result.scenario)))
-
-
-def write_report(directory: Path, report: RunReport) -> Path:
-    """Write ``results.json`` into ``directory``; returns its path."""
-    path = directory / RESULTS_FILE
-    write_atomically(path, dumps(report_to_dict(report)))
-    return path
-
-
-def load_report(path: Path) -> RunReport:
-    """A ``results.json``, given the file or the run directory that holds it."""
-    file = path / RESULTS_FILE if path.is_dir() else path
-    return report_from_dict(_read_json(file), str(file))

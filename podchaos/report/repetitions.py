@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from podchaos.measure import measure
 from podchaos.model import RequestRecord, RunOutcome, ScenarioRun
 from podchaos.model.repetitions import STEP_LABELS, PassRate, RepetitionExpectation
 from podchaos.model.traffic import TrafficSummary
@@ -21,7 +20,7 @@ from podchaos.report.stats import Distribution
 def recovery_times(run: ScenarioRun) -> dict[str, float]:
     """The recovery times the run showed, by step (``ready``...), and its traffic probe's longest outage
     (0 when no request failed) for a run with a probe."""
-    times = {step: value for step, value in measure(run.result.timeline).items() if value is not None}
+    times = {step: value for step, value in run.result.measurements.items() if value is not None}
     result = run.result
     fault_at = result.timeline.first_fault_at
     if result.traffic is not None and fault_at is not None:

@@ -17,17 +17,26 @@ from dataclasses import dataclass
 
 DEFAULT_CAP_S = 300.0
 """The kubelet's back-off cap when nothing lowers it."""
+FIRST_WAIT_S = 10.0
+"""The kubelet's wait before a crash-looping container's second restart; it doubles from there."""
 GROWTH = 4 / 3
 GROWTH_SLACK_S = 1.0
 JITTER = 1.5
 """The kubelet's pod worker requeues up to 50 % after the back-off's end."""
 LATE_SLACK_S = 4.0
 SECOND_AT_LEAST_S = 5.0
-"""The second restart must have waited at least this long (the kubelet's first wait is 10 s), or about
+"""The second restart must have waited at least this long (the kubelet's first wait: FIRST_WAIT_S), or about
 the cap, whichever is smaller: a container restarted at once every time was not backed off at all."""
 PLATEAU_ON_CAP = 2
 """Delays that must sit on a stated cap for the plateau to count as seen: one delay on the cap may be
 plain doubling that happens to land on it (10 s, 20 s under a 20 s cap); the next one shows the cap."""
+
+
+def total_wait(restarts: int, cap: float = DEFAULT_CAP_S) -> float:
+    """The kubelet's crash-loop waits before ``restarts`` restarts (the first is immediate) under a
+    back-off ``cap``: how long a crash loop takes, before jitter."""
+    first = min(FIRST_WAIT_S, cap)
+    return float(sum(min(first * 2**index, cap) for index in range(max(0, restarts - 1))))
 
 
 def cap_bounds(cap: float) -> tuple[float, float]:

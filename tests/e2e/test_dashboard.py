@@ -18,8 +18,6 @@ from typing import Any
 
 from host_tools import get, running_prometheus, running_pushgateway
 
-from podchaos import metrics
-from podchaos.measure import measure
 from podchaos.model import (
     ClusterInfo,
     ContainerSnapshot,
@@ -37,7 +35,9 @@ from podchaos.model import (
     Traffic,
     Verdict,
 )
+from podchaos.model.measure import measure
 from podchaos.model.timeline import EndpointState
+from podchaos.report import metrics
 from podchaos.report.dashboard import load_dashboard, panel_queries, with_all_values
 
 SCRAPE_TIMEOUT_S = 90.0

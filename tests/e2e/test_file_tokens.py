@@ -8,7 +8,7 @@ import dataclasses
 from pathlib import Path
 
 from podchaos.engine import Services
-from podchaos.faults.agent import AgentPool
+from podchaos.inject.agent import AgentPool
 from podchaos.k8s.client import Kube
 from podchaos.loader import load_scenario
 from podchaos.model import FileToken, RunResult

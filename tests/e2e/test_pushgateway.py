@@ -9,7 +9,6 @@ import subprocess
 import pytest
 from host_tools import PUSHGATEWAY, key, require, scrape
 
-from podchaos import metrics
 from podchaos.model import (
     ExpectationResult,
     FaultRecord,
@@ -20,6 +19,7 @@ from podchaos.model import (
     Timeline,
     Verdict,
 )
+from podchaos.report import metrics
 
 
 def run(scenario: str, outcome: Outcome, ready_after: float, duration: float) -> RunResult:

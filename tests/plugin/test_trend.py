@@ -28,7 +28,7 @@ from podchaos.model import (
     Timeline,
     Verdict,
 )
-from podchaos.report.json_report import write_report
+from podchaos.report.files import write_report
 
 NIGHTS = 8
 REPEAT = 5

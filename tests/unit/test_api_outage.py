@@ -17,6 +17,7 @@ from kubernetes.client.exceptions import ApiException
 from podchaos.errors import ApiError, ApiUnreachable, Conflict, ObjectNotFound, TooManyRequests
 from podchaos.k8s.outage import ApiHealth
 from podchaos.k8s.translate import CallPolicy, transient_wait, translated
+from podchaos.k8s.waiting import retry_transient
 from podchaos.k8s.watch import SYNCED, watch_collection
 from podchaos.model import ApiOutage, ContainerSnapshot, FaultRecord, PodReady, RestartCount, Timeline
 from podchaos.model.timeline import PodSnapshot
@@ -24,7 +25,6 @@ from podchaos.report.json_report import entry_from_dict, entry_to_dict
 from podchaos.report.lanes import build_lanes
 from podchaos.report.text import format_timeline
 from podchaos.verdict import judge
-from podchaos.waiting import retry_transient
 
 
 def api_error(

@@ -215,7 +215,7 @@ def test_the_exit_code_table_covers_every_pytest_exit_code() -> None:
 
 
 def test_the_readme_links_the_workflow_and_names_every_metric() -> None:
-    from podchaos.metrics import METRIC_NAMES
+    from podchaos.report.metrics import METRIC_NAMES
 
     readme = README.read_text()
     section = readme[readme.index("## Reports and metrics") : readme.index("## Writing your own tests")]

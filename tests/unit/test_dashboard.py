@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from podchaos import metrics
+from podchaos.report import metrics
 from podchaos.report.dashboard import load_dashboard, panel_queries, with_all_values
 
 

@@ -14,14 +14,8 @@ import pytest
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
-from podchaos import metrics
+import podchaos.model.run
 from podchaos.errors import MetricsError
-from podchaos.measure import (
-    EndpointObservation,
-    Measurements,
-    endpoint_times,
-    measure,
-)
 from podchaos.model import (
     ContainerSnapshot,
     ExpectationResult,
@@ -33,14 +27,24 @@ from podchaos.model import (
     PodReady,
     PodSnapshot,
     RestartCount,
+    RunReport,
     RunResult,
     ScenarioRun,
     Timeline,
     TimelineEntry,
     Verdict,
 )
+from podchaos.model.measure import (
+    EndpointObservation,
+    Measurements,
+    endpoint_times,
+    measure,
+)
 from podchaos.model.timeline import EndpointsSnapshot, EndpointState, Termination
-from podchaos.report.json_report import read_runs, write_run
+from podchaos.report import metrics
+from podchaos.report.files import read_runs, write_run
+from podchaos.report.html import render_html
+from podchaos.report.json_report import run_to_dict
 
 
 def container(
@@ -251,6 +255,24 @@ def sample_runs() -> list[RunResult]:
         run("pod-delete", deployment_pod_delete(), [failed(PodReady(2.0))], duration=15.0),
         run("pod-delete", Timeline(), duration=4.0, error="DeployError: no image"),
     ]
+
+
+def test_a_results_measurements_are_measured_once_for_every_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    measured: list[Timeline] = []
+
+    def counting(timeline_: Timeline) -> Measurements:
+        measured.append(timeline_)
+        return measure(timeline_)
+
+    monkeypatch.setattr(podchaos.model.run, "measure", counting)
+    runs = tuple(ScenarioRun(result=result) for result in sample_runs())
+    report = RunReport(run_id="r1", created_at="", podchaos_version="", runs=runs)
+    render_html(report)
+    for scenario_run in runs:
+        run_to_dict(scenario_run)
+    metrics.build_registry(runs)
+    assert len(measured) == len(runs)
+    assert runs[0].result.measurements == measure(sidecar_kill())
 
 
 def value(registry: CollectorRegistry, name: str, **labels: str) -> float | None:

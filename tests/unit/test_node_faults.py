@@ -11,13 +11,14 @@ from journal import FakeJournal
 
 from podchaos import cleanup
 from podchaos.errors import Conflict, FaultError, ObjectNotFound, ScenarioError, TooManyRequests
-from podchaos.faults import node_drain, node_lease
-from podchaos.faults.agent import AgentPool
-from podchaos.faults.base import FaultContext
-from podchaos.faults.cordon import CORDONED_BY
-from podchaos.faults.node_cordon import NodeCordonFault
-from podchaos.faults.node_drain import NodeDrainFault
-from podchaos.k8s.client import Kube, NodeInfo
+from podchaos.inject import node_drain, node_lease
+from podchaos.inject.agent import AgentPool
+from podchaos.inject.base import FaultContext
+from podchaos.inject.cordon import CORDONED_BY
+from podchaos.inject.node_cordon import NodeCordonFault
+from podchaos.inject.node_drain import NodeDrainFault
+from podchaos.k8s.client import Kube
+from podchaos.k8s.convert import NodeInfo
 from podchaos.loader import parse_scenario
 from podchaos.model.expectations import Eviction
 from podchaos.model.faults import NodeCordon, NodeDrain

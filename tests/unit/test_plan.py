@@ -9,7 +9,7 @@ import yaml
 
 from podchaos.catalogue import builtin_scenario_dir, load
 from podchaos.cli import main
-from podchaos.plan import permissions, rbac_yaml
+from podchaos.engine.plan import permissions, rbac_yaml
 
 CATALOGUE = builtin_scenario_dir()
 

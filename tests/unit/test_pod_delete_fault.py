@@ -9,8 +9,8 @@ import pytest
 from journal import FakeJournal
 
 from podchaos.errors import FaultError, ObjectNotFound
-from podchaos.faults.base import FaultContext
-from podchaos.faults.pod_delete import PodDeleteFault
+from podchaos.inject.base import FaultContext
+from podchaos.inject.pod_delete import PodDeleteFault
 from podchaos.model.faults import PodDelete
 from podchaos.model.timeline import PodSnapshot, PodState
 

@@ -38,18 +38,11 @@ from podchaos.model import (
     Verdict,
 )
 from podchaos.model.timeline import EndpointsSnapshot, EndpointState, Termination
-from podchaos.report.html import nice_step, render_html, render_timeline_svg
-from podchaos.report.json_report import (
-    load_report,
-    read_runs,
-    report_from_dict,
-    report_to_dict,
-    run_from_dict,
-    run_to_dict,
-    write_report,
-    write_run,
-)
+from podchaos.report.files import load_report, read_runs, write_report, write_run
+from podchaos.report.html import render_html
+from podchaos.report.json_report import report_from_dict, report_to_dict, run_from_dict, run_to_dict
 from podchaos.report.lanes import build_lanes
+from podchaos.report.svg import nice_step, render_timeline_svg
 from podchaos.verdict import judge_all
 
 ROOT = Path(__file__).resolve().parents[2]

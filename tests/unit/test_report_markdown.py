@@ -22,7 +22,7 @@ from podchaos.model import (
     Timeline,
     Verdict,
 )
-from podchaos.report.json_report import write_report
+from podchaos.report.files import write_report
 
 RUN_ID = "20250101T100000Z-abc123"
 

@@ -6,12 +6,13 @@ from typing import Any
 
 import pytest
 
-from podchaos import cleanup, deploy, diagnostics, runner
+from podchaos import cleanup, deploy, runner
 from podchaos.catalogue import builtin_scenario_dir
 from podchaos.engine import Run, Services
 from podchaos.errors import ClusterError
 from podchaos.loader import load_scenario
 from podchaos.model import RunOutcome
+from podchaos.observe import diagnostics
 
 
 def test_an_unexpected_exception_is_an_errored_result_with_its_traceback(

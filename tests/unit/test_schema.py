@@ -15,7 +15,7 @@ from podchaos.catalogue import builtin_scenario_dir, discover
 from podchaos.cli import main
 from podchaos.errors import ScenarioError
 from podchaos.loader import parse_scenario
-from podchaos.schema import scenario_schema
+from podchaos.loader.schema import scenario_schema
 
 VALIDATOR = jsonschema.Draft202012Validator(scenario_schema())
 

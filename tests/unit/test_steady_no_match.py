@@ -7,9 +7,9 @@ from typing import TypeVar
 
 import pytest
 
+from podchaos.deploy.steady import wait_steady
 from podchaos.errors import WaitTimeout, WorkloadNotSteady
 from podchaos.model.timeline import PodState
-from podchaos.steady import wait_steady
 
 T = TypeVar("T")
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from podchaos import tokens
 from podchaos.errors import ClusterError, FaultError, Forbidden
-from podchaos.k8s.client import ExecResult
+from podchaos.inject import tokens
+from podchaos.k8s.execute import ExecResult
 from podchaos.model.timeline import ContainerSnapshot, FileToken, PodSnapshot, PodState
 
 

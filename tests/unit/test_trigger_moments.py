@@ -24,8 +24,8 @@ from podchaos.model.timeline import (
     Timeline,
 )
 from podchaos.model.triggers import Trigger, TriggerRecord
-from podchaos.report.html import render_timeline_svg
 from podchaos.report.json_report import run_from_dict, run_to_dict
+from podchaos.report.svg import render_timeline_svg
 
 T = TypeVar("T")
 POD = PodSnapshot(at=0.0, pod="web", pod_uid="u1", node="n1", phase="Running", ready=True, deleting=False)

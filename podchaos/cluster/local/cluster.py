@@ -46,7 +46,7 @@ from podchaos.cluster.local.process import Daemon, pids_matching
 from podchaos.cluster.local.versions import resolve_kubernetes_version
 from podchaos.cluster.lock import exclusive
 from podchaos.errors import ClusterSetupError, WaitTimeout
-from podchaos.waiting import wait_for
+from podchaos.k8s.waiting import wait_for
 
 Progress = Callable[[str], None]
 

@@ -1,0 +1,203 @@
+"""The scenario-file commands: ``scenarios`` (list and check), ``schema``, ``new``, ``plan``, ``rbac``.
+None needs a cluster."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from podchaos.cli.common import Formatter, load_all, write_output
+from podchaos.errors import PodchaosError
+
+if TYPE_CHECKING:
+    import argparse
+
+    from podchaos.cli.common import Commands
+
+SCENARIOS_HELP = """\
+List scenarios: the built-in catalogue and the given directories, one line each (name, description).
+Each file is checked as pytest checks it; an invalid one is reported on stderr and the exit status is 2.
+Reads files only: needs no cluster and changes nothing.
+"""
+
+SCHEMA_HELP = """\
+Print the JSON Schema of scenario files (or write it with -o), generated from podchaos's model. Editors
+with yaml-language-server use it through a first line such as
+  # yaml-language-server: $schema=scenario.schema.json
+The schema checks the shape of a file; pytest and podchaos scenarios also check it against its workload.
+Needs no cluster; changes nothing.
+"""
+
+NEW_HELP = """\
+Write a scenario for a workload of yours: reads a manifest file (a Deployment, StatefulSet or Pod),
+and writes NAME.scenario.yaml next to it (or -o FILE) that deploys the manifest, kills its first
+container and expects what its spec implies: a restart (or the pod's end, with restartPolicy Never),
+the exit code of SIGKILL, no restart of the other containers, readiness again when it has a readiness
+probe, emptyDir data kept. The file is checked before it is written; edit it to taste. Never overwrites
+a file. Needs no cluster.
+"""
+
+PLAN_HELP = """\
+Load and check scenario files, then print what a run of each would do, touching nothing: the objects
+it creates (kind/name) in its own namespace, the faults and the pods and containers they target, the
+expectations, the traffic probe, and the permissions the run needs (as podchaos rbac derives them).
+pytest --podchaos-dry-run prints the same plan for the scenarios it selects. Needs no cluster.
+"""
+
+RBAC_HELP = """\
+Print the RBAC objects a least-privileged account needs to run scenarios (kubectl apply -f - takes
+them): a ClusterRole and its ClusterRoleBinding, since every run creates and deletes a namespace of its
+own, so nothing narrower can be granted beforehand; with node faults also a Role and RoleBinding in
+namespace default for the node-fault Lease (default/podchaos-node-faults). The rules follow what runs
+do: namespaces, pods (with pods/log, pods/exec), events, endpointslices, jobs; create on the kinds the
+scenarios' manifests hold; pods/eviction for node-drain; nodes get/list/patch for node faults.
+Derived from the given scenario files, else from the built-in catalogue and --scenario-dir.
+Notes go to stderr: the node agent (container-kill, oom-kill, probe-fail) runs privileged hostPID pods,
+so Pod Security admission must allow privileged pods in the namespaces podchaos creates.
+Needs no cluster.
+"""
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    from podchaos.catalogue import builtin_scenario_dir, discover, load
+
+    builtin = [] if args.no_builtin else [builtin_scenario_dir()]
+    errors = 0
+    for name, path in discover([*builtin, *(Path(d) for d in args.scenario_dir)]).items():
+        try:
+            scenario = load(path)
+        except PodchaosError as exc:
+            print(f"podchaos: error: {exc}", file=sys.stderr)
+            errors += 1
+            continue
+        description = scenario.description.splitlines()[0] if scenario.description else ""
+        print(f"{name:<32} {description}")
+    return 2 if errors else 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    import json
+
+    from podchaos.loader.schema import scenario_schema
+
+    text = json.dumps(scenario_schema(), indent=2) + "\n"
+    if args.output:
+        write_output(Path(args.output), text)
+        print(args.output)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    from podchaos.cli.scaffold import scaffold
+
+    written = scaffold(Path(args.manifest), name=args.name, output=Path(args.output) if args.output else None)
+    print(written)
+    return 0
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from podchaos.engine.plan import describe_plan, permissions, rbac_notes
+
+    scenarios = load_all(args.files, [], builtin=False)
+    for number, scenario in enumerate(scenarios):
+        print(("\n" if number else "") + "\n".join(describe_plan(scenario)))
+    if scenarios:
+        print()
+        for note in rbac_notes(permissions(scenarios)):
+            print(f"note: {note}")
+    return 0
+
+
+def _rbac(args: argparse.Namespace) -> int:
+    from podchaos.engine.plan import permissions, rbac_notes, rbac_yaml
+
+    perms = permissions(load_all(args.files, args.scenario_dir, builtin=not args.no_builtin))
+    for note in rbac_notes(perms):
+        print("# " + note, file=sys.stderr)
+    sys.stdout.write(rbac_yaml(perms, service_account=args.service_account, name=args.name))
+    return 0
+
+
+def add_scenarios(commands: Commands) -> None:
+    """The ``scenarios`` command."""
+    scenarios = commands.add_parser(
+        "scenarios",
+        help="list scenarios and check their files (no cluster)",
+        description=SCENARIOS_HELP,
+        formatter_class=Formatter,
+    )
+    scenarios.add_argument(
+        "--scenario-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also list this directory (repeatable)",
+    )
+    scenarios.add_argument("--no-builtin", action="store_true", help="leave the built-in catalogue out")
+    scenarios.set_defaults(handler=_scenarios)
+
+
+def add_schema(commands: Commands) -> None:
+    """The ``schema`` command."""
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of scenario files (no cluster)",
+        description=SCHEMA_HELP,
+        formatter_class=Formatter,
+    )
+    schema.add_argument("-o", "--output", metavar="FILE", help="write it to FILE instead of stdout")
+    schema.set_defaults(handler=_schema)
+
+
+def add_new(commands: Commands) -> None:
+    """The ``new`` command."""
+    new = commands.add_parser(
+        "new",
+        help="write a scenario for a manifest of yours (no cluster)",
+        description=NEW_HELP,
+        formatter_class=Formatter,
+    )
+    new.add_argument("manifest", help="a YAML file with a Deployment, StatefulSet or Pod")
+    new.add_argument("--name", help="scenario name (default: <workload name>-kill)")
+    new.add_argument(
+        "-o", "--output", metavar="FILE", help="where to write it (default: beside the manifest)"
+    )
+    new.set_defaults(handler=_new)
+
+
+def add_plan(commands: Commands) -> None:
+    """The ``plan`` command."""
+    plan = commands.add_parser(
+        "plan",
+        help="print what scenarios would do and the permissions they need (no cluster)",
+        description=PLAN_HELP,
+        formatter_class=Formatter,
+    )
+    plan.add_argument("files", nargs="+", metavar="FILE", help="scenario files")
+    plan.set_defaults(handler=_plan)
+
+
+def add_rbac(commands: Commands) -> None:
+    """The ``rbac`` command."""
+    rbac = commands.add_parser(
+        "rbac",
+        help="print the ClusterRole (and Role) a least-privileged account needs (no cluster)",
+        description=RBAC_HELP,
+        formatter_class=Formatter,
+    )
+    rbac.add_argument("files", nargs="*", metavar="FILE", help="scenario files (default: the catalogue)")
+    rbac.add_argument(
+        "--scenario-dir", action="append", default=[], metavar="DIR", help="also these scenarios (repeatable)"
+    )
+    rbac.add_argument("--no-builtin", action="store_true", help="leave the built-in catalogue out")
+    rbac.add_argument(
+        "--service-account",
+        default="podchaos/podchaos",
+        metavar="NAMESPACE/NAME",
+        help="the ServiceAccount the bindings name (default: podchaos/podchaos)",
+    )
+    rbac.add_argument("--name", default="podchaos", help="name of the roles and bindings (default: podchaos)")
+    rbac.set_defaults(handler=_rbac)
