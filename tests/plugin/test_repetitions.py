@@ -10,6 +10,8 @@ No cluster is used.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -115,6 +117,12 @@ def test_repeat_makes_n_items_grouped_in_the_report_and_lf_reruns_the_failed_one
     assert "<h2>Repetitions</h2>" in page
     assert "4 of 5 passed (80%): failed 1" in page
     assert "Ready again: n=5 p50 1.40 s p95 9.00 s max 9.00 s" in page
+    # The Markdown summary for a CI job shows the groups too.
+    (run_dir,) = [path for path in (pytester.path / "out").iterdir() if path.is_dir()]
+    command = [sys.executable, "-m", "podchaos.cli", "report", str(run_dir), "--format", "markdown"]
+    summary = subprocess.run(command, capture_output=True, text=True, check=True, timeout=60).stdout
+    assert "### Repetitions (nearest-rank percentiles, seconds after the first fault)" in summary
+    assert "flaky-one: 4 of 5 passed (80%): failed 1\n  not Ready:" in summary
 
     # --lf: only the repetition that failed runs again.
     rerun = pytester.runpytest_subprocess(
