@@ -9,7 +9,7 @@ WORKERS ?= 4
 KUBERNETES ?= default
 
 .PHONY: setup test-tools test-lowest scenario test lint cluster-up cluster-down cluster-status bench clean \
-	compare-versions
+	compare-versions nightly
 
 # Building the local cluster needs Go 1.21+: the one on PATH, else one fetched from the Go module proxy
 # into ~/.cache/podchaos (.ci/ensure-go). Recipes that may start the cluster run with it on PATH.
@@ -27,9 +27,9 @@ setup: $(VENV)/.installed
 
 # Programs the e2e tests run on this machine (binary:Debian package). The tests never install them:
 # they fail, naming this target, when one is missing.
-TEST_TOOLS := /usr/bin/prometheus-pushgateway:prometheus-pushgateway /usr/bin/chromium:chromium
+TEST_TOOLS := /usr/bin/prometheus-pushgateway:prometheus-pushgateway /usr/bin/chromium:chromium /usr/bin/prometheus:prometheus
 
-## test-tools: the Pushgateway and headless chromium the e2e tests use (apt-get only for what is missing)
+## test-tools: the Pushgateway, Prometheus and headless chromium the e2e tests use (apt-get only for what is missing)
 test-tools:
 	@missing=""; for tool in $(TEST_TOOLS); do \
 		[ -x "$${tool%%:*}" ] || missing="$$missing $${tool#*:}"; \
@@ -92,6 +92,13 @@ test: lint test-tools test-lowest
 ## then one comparison report (reports/compare-versions.md, .html); not part of `make test` (11 min here)
 compare-versions: setup
 	$(WITH_GO) .ci/compare-versions
+
+## nightly: the whole catalogue with every scenario run REPEAT (5) times, kept under reports/nightly/<run-id>,
+## then `podchaos trend` over every night kept there (reports/nightly/trend.md, .html); exit 1 on a regression
+REPEAT ?= 5
+nightly: setup
+	$(WITH_GO) $(VENV)/bin/podchaos cluster up --kubernetes $(KUBERNETES)
+	$(WITH_GO) REPEAT=$(REPEAT) WORKERS=$(WORKERS) .ci/nightly
 
 cluster-up: setup
 	$(WITH_GO) $(VENV)/bin/podchaos cluster up --kubernetes $(KUBERNETES)

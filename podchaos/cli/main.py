@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from podchaos import __version__
-from podchaos.cli import cluster, reports, scenarios
+from podchaos.cli import cluster, nightly, reports, scenarios
 from podchaos.cli.common import Formatter
 from podchaos.errors import PodchaosError
 
@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     cluster.add_sweep(commands)
     reports.add_report(commands)
     reports.add_compare(commands)
+    nightly.add_trend(commands)
+    nightly.add_dashboard(commands)
     scenarios.add_schema(commands)
     scenarios.add_new(commands)
     scenarios.add_plan(commands)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from podchaos.loader.checks import check_scenario
 from podchaos.loader.fields import Reader, describe
+from podchaos.loader.repetitions import read_repeat, read_repetitions
 from podchaos.loader.requires import read_requires
 from podchaos.loader.traffic import check_traffic_expectations, read_traffic
 from podchaos.loader.workload import read_workload
@@ -24,6 +25,8 @@ _SCENARIO_KEYS = {
     "timeouts",
     "tags",
     "requires",
+    "repeat",
+    "repetitions",
 }
 
 
@@ -78,4 +81,6 @@ def parse_scenario(text: str, source: str, base_dir: Path | None = None) -> Scen
         tags=tuple(reader.string(tag, f"tags[{i}]") for i, tag in enumerate(tags)),
         traffic=traffic,
         requires=read_requires(reader, data.get("requires")),
+        repeat=read_repeat(reader, data.get("repeat")),
+        repetitions=read_repetitions(reader, data.get("repetitions")),
     )

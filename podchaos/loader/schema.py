@@ -21,6 +21,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from podchaos.loader.fields import _DURATION_FIELDS, _INT_RANGE_DEFAULT, _INT_RANGES, MAX_DURATION, camel
 from podchaos.model import EXPECTATION_TYPES, FAULT_TYPES
+from podchaos.model.repetitions import REPETITION_TYPES
 from podchaos.model.versions import VERSION_SPEC_PATTERN
 
 SCHEMA_ID = "https://podchaos.dev/schemas/scenario.schema.json"
@@ -152,6 +153,17 @@ def scenario_schema() -> dict[str, Any]:
                         "pattern": VERSION_SPEC_PATTERN,
                     }
                 },
+            },
+            "repeat": {
+                "description": "run the scenario at least this many times (--podchaos-repeat may ask more)",
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 100,
+            },
+            "repetitions": {
+                "description": "expectations judged over all of the scenario's runs together",
+                "type": "array",
+                "items": _one_of(REPETITION_TYPES),
             },
             "timeouts": {
                 "type": "object",

@@ -11,6 +11,7 @@ from functools import cached_property
 from podchaos.model.expectations import Expectation
 from podchaos.model.faults import FaultSpec
 from podchaos.model.measure import Measurements, measure
+from podchaos.model.repetitions import RepetitionExpectation
 from podchaos.model.timeline import Timeline
 from podchaos.model.traffic import Traffic
 from podchaos.model.verdict import Verdict
@@ -121,6 +122,10 @@ class ScenarioRun:
     worker: str = ""
     cluster: ClusterInfo = field(default_factory=ClusterInfo)
     podchaos_version: str = ""
+    # Which of the scenario's repeated runs this is (1, 2 ...; 0 when it ran once), and what its
+    # scenario expects of all its runs together (``repetitions:``).
+    repetition: int = 0
+    repetitions: tuple[RepetitionExpectation, ...] = ()
 
     @property
     def outcome(self) -> RunOutcome:

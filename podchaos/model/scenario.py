@@ -9,6 +9,7 @@ from typing import Any
 
 from podchaos.model.expectations import Expectation
 from podchaos.model.faults import FaultSpec
+from podchaos.model.repetitions import RepetitionExpectation
 from podchaos.model.traffic import Traffic
 from podchaos.model.versions import Requirements
 
@@ -76,3 +77,7 @@ class Scenario:
     traffic: Traffic | None = None
     # The Kubernetes versions the scenario is written for; on other clusters it is skipped.
     requires: Requirements = field(default_factory=Requirements)
+    # How many times a pytest run runs it at least (--podchaos-repeat may ask more), and what is
+    # judged over those runs together.
+    repeat: int = 1
+    repetitions: tuple[RepetitionExpectation, ...] = ()

@@ -10,7 +10,7 @@ import pytest
 
 from podchaos.errors import PodchaosError, ScenarioError
 from podchaos.pytest_plugin.fixtures import session_services
-from podchaos.pytest_plugin.stash import SESSION_KEY
+from podchaos.pytest_plugin.stash import OPTIONS_KEY, SESSION_KEY
 
 if TYPE_CHECKING:
     from podchaos.model import RunResult, Scenario
@@ -52,7 +52,19 @@ class ScenarioFile(pytest.File):
             scenario = load(self.path)
         except ScenarioError as exc:
             raise self.CollectError(str(exc)) from exc
-        yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
+        # --podchaos-repeat N (or the scenario's repeat:, whichever is more): N items, so xdist spreads
+        # them and --lf reruns only the ones that failed. A single run keeps the plain name.
+        count = max(self.config.stash[OPTIONS_KEY].repeat, scenario.repeat)
+        if count == 1:
+            yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
+            return
+        for repetition in range(1, count + 1):
+            # The node id as a string, so pytest >= 9 parses the "[N]" as parameters, as it does for
+            # the ids --lf reads back from its cache.
+            name = f"{scenario.name}[{repetition}]"
+            yield ScenarioItem.from_parent(
+                self, name=name, nodeid=f"{self.nodeid}::{name}", scenario=scenario, repetition=repetition
+            )
 
 
 PLAN_SECTION = "podchaos plan"
@@ -85,9 +97,11 @@ class ScenarioItem(pytest.Item):
     call, so expectations that did not hold are a failure.
     """
 
-    def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
+    def __init__(self, *, scenario: Scenario, repetition: int = 0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.scenario = scenario
+        # Which of the scenario's repeated runs (1, 2 ...), 0 when it runs once.
+        self.repetition = repetition
         self.result: RunResult | None = None
         for tag in scenario.tags:
             # A keyword argument, because `-m` matches markers by keyword only: -m "podchaos_tag(name='x')".

@@ -22,6 +22,7 @@ from typing import Literal
 import pytest
 
 from podchaos.catalogue import builtin_scenario_dir
+from podchaos.loader.repetitions import MAX_REPEAT
 
 ProviderName = Literal["auto", "local", "kind", "existing"]
 PROVIDERS: tuple[ProviderName, ...] = ("auto", "local", "kind", "existing")
@@ -138,6 +139,15 @@ SETTINGS: tuple[Setting, ...] = (
         "write the run's metrics to PATH for node-exporter's textfile collector (atomically)",
     ),
     Setting(
+        "podchaos_repeat",
+        "--podchaos-repeat",
+        "podchaos_repeat",
+        "PODCHAOS_REPEAT",
+        "1",
+        "run each scenario N times, as N test items (a scenario's repeat: may ask more); the report "
+        "groups them: pass rate and the distribution of each recovery time",
+    ),
+    Setting(
         "podchaos_api_outage",
         "--podchaos-api-outage",
         "podchaos_api_outage",
@@ -160,6 +170,7 @@ METAVARS = {
     "podchaos_pushgateway": "URL",
     "podchaos_metrics_file": "PATH",
     "podchaos_api_outage": "DURATION",
+    "podchaos_repeat": "N",
 }
 
 SCENARIO_DIRS_INI = "podchaos_scenario_dirs"
@@ -184,6 +195,7 @@ class PodchaosOptions:
     api_outage_s: float = 60.0
     dry_run: bool = False
     kubernetes: str | None = None
+    repeat: int = 1
 
     @property
     def resolved_provider(self) -> Literal["local", "kind", "existing"]:
@@ -306,6 +318,15 @@ def _duration(config: pytest.Config, dest: str) -> float:
     return seconds
 
 
+def _repeat(config: pytest.Config) -> int:
+    value, source = setting_value(config, "podchaos_repeat")
+    if not value.isdigit() or not 1 <= int(value) <= MAX_REPEAT:
+        setting = BY_DEST["podchaos_repeat"]
+        name = {"ini": setting.ini, "environment": setting.env}.get(source, setting.option)
+        raise pytest.UsageError(f"{name}: expected a whole number from 1 to {MAX_REPEAT}, got {value!r}")
+    return int(value)
+
+
 def _path(config: pytest.Config, dest: str) -> Path | None:
     value, _ = setting_value(config, dest)
     if not value:
@@ -360,6 +381,7 @@ def read_options(config: pytest.Config) -> PodchaosOptions:
         keep_namespace=_flag(config, "podchaos_keep_namespace"),
         api_outage_s=_duration(config, "podchaos_api_outage"),
         dry_run=_flag(config, "podchaos_dry_run"),
+        repeat=_repeat(config),
     )
     return dataclasses.replace(options, kubernetes=_kubernetes(config, options.resolved_provider))
 

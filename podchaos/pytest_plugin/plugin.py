@@ -208,7 +208,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if isinstance(item, ScenarioItem):
             first = duplicates.setdefault(item.scenario.name, item)
-            if first is not item:
+            if first is not item and first.path != item.path:  # repetitions share their file
                 name = item.scenario.name
                 raise pytest.UsageError(
                     f"two scenarios are named {name!r}: {first.path} and {item.path}; rename one"

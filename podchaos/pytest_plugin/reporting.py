@@ -174,6 +174,8 @@ class ReportingPlugin:
             worker=self.place.worker,
             cluster=self.cluster or ClusterInfo(),
             podchaos_version=__version__,
+            repetition=int(getattr(item, "repetition", 0)),
+            repetitions=scenario.repetitions if scenario is not None else (),
         )
         item.user_properties.append(("podchaos_namespace", result.namespace))
         item.user_properties.append(("podchaos_duration_s", result.duration_s))
@@ -224,7 +226,26 @@ class ReportingPlugin:
             return
         if runs:
             self._write_reports(runs, leftovers)
+            self._judge_repetitions(session, runs)
         self._export_metrics(runs)
+
+    def _judge_repetitions(self, session: pytest.Session, runs: tuple[ScenarioRun, ...]) -> None:
+        """Scenarios run more than once: their distribution in the summary; an expectation over the
+        repetitions that did not hold fails the session (once every run has ended, on every worker)."""
+        from podchaos.report.repetitions import group_runs
+
+        groups = group_runs(runs)
+        if not groups:
+            return
+        self.summary.append("podchaos repetitions (nearest-rank percentiles, seconds after the first fault):")
+        for group in groups:
+            self.summary.extend(f"  {line}" for line in group.lines())
+        failed = [group.scenario for group in groups if not group.passed]
+        if failed:
+            self.summary.append(
+                f"podchaos: WARNING expectations over repetitions failed: {', '.join(failed)}"
+            )
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def _runs(self) -> tuple[ScenarioRun, ...]:
         # A session that ran no scenario wrote nothing: it does not pay for importing the report code.

@@ -17,20 +17,13 @@ from dataclasses import dataclass
 from html import escape
 
 from podchaos.model import RunReport, ScenarioRun
+from podchaos.model.repetitions import RECOVERY_STEP_LABELS
 from podchaos.model.versions import KubeVersion, Requirements
 
 NOTABLE_SECONDS = 1.0
 NOTABLE_SHARE = 0.25
 
-STEP_LABELS = {
-    "not_ready": "not Ready",
-    "container_restart": "container restarted",
-    "ready": "Ready again",
-    "endpoint_removed": "out of endpoints",
-    "endpoint_returned": "back in endpoints",
-    "rescheduled": "rescheduled",
-    "service_restored": "service restored",
-}
+STEP_LABELS = RECOVERY_STEP_LABELS
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from podchaos.model import (
 )
 from podchaos.model.measure import Measurements
 from podchaos.model.traffic import RequestRecord, TrafficSummary
+from podchaos.report.repetitions import group_runs, render_html_section
 from podchaos.report.svg import render_timeline_svg
 from podchaos.report.text import format_timeline
 
@@ -254,7 +255,8 @@ def render_html(report: RunReport) -> str:
         f"<header><h1>{escape(title)}</h1>"
         f'<p class="meta">{len(report.runs)} scenario run(s): {escape(summary or "none")} · created '
         f"{escape(report.created_at)} · podchaos {escape(report.podchaos_version)} · cluster "
-        f"{escape(cluster_text)}</p>{_summary_table(report)}</header><main>"
+        f"{escape(cluster_text)}</p>{_summary_table(report)}"
+        f"{render_html_section(group_runs(report.runs))}</header><main>"
         + "".join(_scenario_section(index, run) for index, run in enumerate(report.runs))
         + "</main></body></html>\n"
     )

@@ -39,6 +39,7 @@ from podchaos.model import (
     Verdict,
 )
 from podchaos.model.controllers import JobSnapshot
+from podchaos.model.repetitions import REPETITION_TYPES, RepetitionExpectation
 from podchaos.model.timeline import (
     ApiOutage,
     CgroupOomKills,
@@ -93,7 +94,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _typed(spec: FaultSpec | Expectation) -> dict[str, Any]:
+def _typed(spec: FaultSpec | Expectation | RepetitionExpectation) -> dict[str, Any]:
     # ``type`` is a ClassVar, so dataclass fields leave it out; it is the YAML discriminator.
     data = {"type": spec.type, **_plain(spec)}
     if "when" in data and data["when"] is None:
@@ -143,6 +144,7 @@ def run_to_dict(run: ScenarioRun) -> dict[str, Any]:
         "versions": {"podchaos": run.podchaos_version, "cluster": run.cluster.server_version or None},
         "cluster": _plain(run.cluster),
         "timeline": [entry_to_dict(entry) for entry in result.timeline.entries],
+        "repetition": {"index": run.repetition, "expect": [_typed(spec) for spec in run.repetitions]},
     }
 
 
@@ -303,7 +305,22 @@ def run_from_dict(data: Any, where: str = "scenario run") -> ScenarioRun:
         worker=str(doc.get("worker", "")),
         cluster=_build(ClusterInfo, _object(doc.get("cluster", {}), f"{where}.cluster"), f"{where}.cluster"),
         podchaos_version=str(versions.get("podchaos") or ""),
+        **_repetition(doc.get("repetition"), f"{where}.repetition"),
     )
+
+
+def _repetition(data: Any, where: str) -> dict[str, Any]:
+    """The run's place among its scenario's repetitions (absent in documents of older writers)."""
+    if data is None:
+        return {}
+    item = _object(data, where)
+    index = item.get("index", 0)
+    if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+        raise ReportError(f"{where}.index: expected a whole number >= 0, got {index!r}")
+    expect = _each(
+        item.get("expect", []), f"{where}.expect", lambda d, w: _tagged(REPETITION_TYPES, "type", d, w)
+    )
+    return {"repetition": index, "repetitions": expect}
 
 
 def _traffic(data: Any, where: str) -> Traffic | None:

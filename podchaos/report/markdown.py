@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from podchaos.model import RunReport
+from podchaos.report.repetitions import group_runs
 
 
 def markdown_summary(report: RunReport) -> str:
@@ -19,6 +20,12 @@ def markdown_summary(report: RunReport) -> str:
         cell = result.first_problem.replace("|", "\\|")
         outcome = icon.get(run.outcome.value, run.outcome.value)
         lines.append(f"| {result.scenario} | {outcome} | {result.duration_s:.1f} s | {cell} |")
+    groups = group_runs(report.runs)
+    if groups:
+        # Scenarios run more than once: pass rate, each recovery time's distribution, their verdicts.
+        lines += ["", "### Repetitions (nearest-rank percentiles, seconds after the first fault)", "", "```"]
+        lines += [line for group in groups for line in group.lines()]
+        lines.append("```")
     if report.leftovers:
         lines += ["", f"Namespaces left behind: {', '.join(report.leftovers)} (run podchaos sweep)."]
     return "\n".join(lines) + "\n"

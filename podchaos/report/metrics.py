@@ -19,7 +19,12 @@ from pathlib import Path
 from urllib.error import URLError
 
 from prometheus_client import CollectorRegistry, generate_latest, push_to_gateway
-from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.metrics_core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 
 from podchaos.errors import MetricsError
@@ -114,6 +119,10 @@ RECOVERY_METRICS: tuple[RecoveryMetric, ...] = (
 )
 TRAFFIC_REQUESTS = "podchaos_traffic_requests"
 TRAFFIC_OUTAGES = "podchaos_traffic_outage_seconds"
+# One series per export: which podchaos and Kubernetes release the runs were made with. Dashboards
+# join it on the export's own labels (job, instance, and the Pushgateway's run_id) to split by release,
+# so the other metrics need no version labels.
+RUN_INFO = "podchaos_run_info"
 
 METRIC_NAMES: tuple[str, ...] = (
     RUNS,
@@ -123,6 +132,7 @@ METRIC_NAMES: tuple[str, ...] = (
     *(metric.name for metric in RECOVERY_METRICS),
     TRAFFIC_REQUESTS,
     TRAFFIC_OUTAGES,
+    RUN_INFO,
 )
 
 
@@ -241,6 +251,22 @@ class RunsCollector(Collector):
             RECOVERY_BUCKETS,
             outages,
         )
+        yield self._info()
+
+    def _info(self) -> GaugeMetricFamily:
+        """The versions the runs were made with (the first run that knows each); no sample for bare run
+        results."""
+        described = [run for run in self._runs if isinstance(run, ScenarioRun)]
+        kubernetes = next((run.cluster.server_version for run in described if run.cluster.server_version), "")
+        podchaos = next((run.podchaos_version for run in described if run.podchaos_version), "")
+        family = GaugeMetricFamily(
+            RUN_INFO,
+            "Always 1: the podchaos version and Kubernetes release of the exported runs.",
+            labels=["podchaos_version", "kubernetes_version"],
+        )
+        if described:  # bare run results carry no versions: nothing to say
+            family.add_metric([podchaos or "unknown", kubernetes or "unknown"], 1.0)
+        return family
 
 
 def build_registry(runs: Iterable[RunResult | ScenarioRun]) -> CollectorRegistry:

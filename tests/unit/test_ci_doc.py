@@ -221,7 +221,7 @@ def test_the_readme_links_the_workflow_and_names_every_metric() -> None:
     section = readme[readme.index("## Reports and metrics") : readme.index("## Writing your own tests")]
     assert "(docs/ci-github-actions.md)" in section
     for name in METRIC_NAMES:
-        shown = name if name.endswith("_seconds") else f"{name}_total"
+        shown = name if name.endswith(("_seconds", "_info")) else f"{name}_total"
         assert f"`{shown}`" in section, name
     for option in ("--podchaos-report-dir", "--podchaos-metrics-file", "--podchaos-pushgateway"):
         assert f"`{option}=" in section

@@ -338,7 +338,8 @@ def test_every_metric_has_a_stable_name_and_only_bounded_labels() -> None:
     assert set(families) == {
         name.removesuffix("_total") if name.endswith("_total") else name for name in metrics.METRIC_NAMES
     }
-    allowed = {"scenario", "outcome", "fault", "expectation", "le"}
+    # The versions are bounded too: one pair per export, on podchaos_run_info only.
+    allowed = {"scenario", "outcome", "fault", "expectation", "le", "podchaos_version", "kubernetes_version"}
     labels = {key for family in families.values() for sample in family.samples for key in sample.labels}
     assert labels <= allowed
     assert {"scenario", "outcome", "fault", "expectation", "le"} <= labels

@@ -1,0 +1,1 @@
+"""The Grafana dashboard podchaos ships (package data, read by podchaos.report.dashboard)."""
