@@ -227,6 +227,15 @@ class ReportingPlugin:
         if runs:
             self._write_reports(runs, leftovers)
         self._export_metrics(runs)
+        if any(run.result.error for run in runs):
+            self._export_cluster_logs()
+
+    def _export_cluster_logs(self) -> None:
+        """A run that errored: the cluster's own logs (kind's) go next to the reports."""
+        podchaos_session = self.config.stash.get(SESSION_KEY, None)
+        line = podchaos_session.export_cluster_logs() if podchaos_session is not None else None
+        if line is not None:
+            self.summary.append(line)
 
     def _runs(self) -> tuple[ScenarioRun, ...]:
         # A session that ran no scenario wrote nothing: it does not pay for importing the report code.
