@@ -85,9 +85,10 @@ SETTINGS: tuple[Setting, ...] = (
         "podchaos_kubernetes",
         "PODCHAOS_KUBERNETES",
         "",
-        "the Kubernetes release the embedded local cluster runs (1.36.3, a tested minor such as 1.36, or "
-        "default); a running cluster of another release is rebuilt on it with empty data; without it, "
-        "the release the cluster runs (local provider only)",
+        "the Kubernetes release the cluster runs (1.36.3, a tested minor such as 1.36, or default): "
+        "a running embedded local cluster of another release is rebuilt on it with empty data; a kind "
+        "cluster podchaos creates runs that release's node image; without it, the release the local "
+        "cluster runs, or kind's default image (local and kind providers)",
     ),
     Setting(
         "podchaos_kind_cluster",
@@ -96,6 +97,24 @@ SETTINGS: tuple[Setting, ...] = (
         "PODCHAOS_KIND_CLUSTER",
         "podchaos",
         "kind cluster to create or reuse with --podchaos-cluster=kind",
+    ),
+    Setting(
+        "podchaos_kind_config",
+        "--podchaos-kind-config",
+        "podchaos_kind_config",
+        "PODCHAOS_KIND_CONFIG",
+        "",
+        "kind config a kind cluster podchaos creates starts from (default: a control plane and two "
+        "workers); checked when pytest starts",
+    ),
+    Setting(
+        "podchaos_kind_image",
+        "--podchaos-kind-image",
+        "podchaos_kind_image",
+        "PODCHAOS_KIND_IMAGE",
+        "",
+        "node image of a kind cluster podchaos creates (default: the --podchaos-kubernetes release's "
+        "kindest/node, else kind's default)",
     ),
     Setting(
         "podchaos_keep_namespace",
@@ -158,6 +177,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 BY_DEST = {setting.dest: setting for setting in SETTINGS}
+# Paths, which the ini file gives relative to itself.
+PATH_SETTINGS = frozenset(
+    {"podchaos_kubeconfig", "podchaos_report_dir", "podchaos_metrics_file", "podchaos_kind_config"}
+)
 
 METAVARS = {
     "podchaos_builtin": "yes|no",
@@ -166,6 +189,8 @@ METAVARS = {
     "podchaos_context": "NAME",
     "podchaos_kubernetes": "VERSION",
     "podchaos_kind_cluster": "NAME",
+    "podchaos_kind_config": "FILE",
+    "podchaos_kind_image": "IMAGE",
     "podchaos_report_dir": "DIR",
     "podchaos_pushgateway": "URL",
     "podchaos_metrics_file": "PATH",
@@ -196,6 +221,8 @@ class PodchaosOptions:
     dry_run: bool = False
     kubernetes: str | None = None
     repeat: int = 1
+    kind_config: Path | None = None
+    kind_image: str | None = None
 
     @property
     def resolved_provider(self) -> Literal["local", "kind", "existing"]:
@@ -277,7 +304,7 @@ def setting_value(config: pytest.Config, dest: str) -> tuple[str, str]:
         return ("yes" if given is True else str(given)), "command line"
     from_ini = str(config.getini(setting.ini) or "").strip()
     if from_ini:
-        if dest in {"podchaos_kubeconfig", "podchaos_report_dir", "podchaos_metrics_file"}:
+        if dest in PATH_SETTINGS:
             from_ini = str(_ini_base(config) / os.path.expanduser(from_ini))
         return from_ini, "ini"
     from_env = os.environ.get(setting.env, "").strip()
@@ -334,25 +361,10 @@ def _path(config: pytest.Config, dest: str) -> Path | None:
     return (config.invocation_params.dir / os.path.expanduser(value)).resolve()
 
 
-def _kubernetes(config: pytest.Config, provider: str) -> str | None:
-    """The local cluster's release, checked now: a bad one is a usage error, not a failed run."""
-    from podchaos.cluster.local.versions import resolve_kubernetes_version
-    from podchaos.errors import ClusterSetupError
-
-    value, source = setting_value(config, "podchaos_kubernetes")
-    if not value:
-        return None
-    setting = BY_DEST["podchaos_kubernetes"]
-    name = {"ini": setting.ini, "environment": setting.env}.get(source, setting.option)
-    if provider != "local":
-        raise pytest.UsageError(
-            f"{name}: picks the release of the embedded local cluster; a {provider} cluster runs its own "
-            "(scenarios' requires: are checked against it)"
-        )
-    try:
-        return resolve_kubernetes_version(value)
-    except ClusterSetupError as exc:
-        raise pytest.UsageError(f"{name}: {exc}") from None
+def source_name(dest: str, source: str) -> str:
+    """How the user gave the setting: its ini key, its environment variable, or its option."""
+    setting = BY_DEST[dest]
+    return {"ini": setting.ini, "environment": setting.env}.get(source, setting.option)
 
 
 def read_options(config: pytest.Config) -> PodchaosOptions:
@@ -383,7 +395,11 @@ def read_options(config: pytest.Config) -> PodchaosOptions:
         dry_run=_flag(config, "podchaos_dry_run"),
         repeat=_repeat(config),
     )
-    return dataclasses.replace(options, kubernetes=_kubernetes(config, options.resolved_provider))
+    # Checked against the provider; imported here, as that module reads the settings from this one.
+    from podchaos.pytest_plugin.cluster_options import kind_settings, kubernetes_release
+
+    options = dataclasses.replace(options, kubernetes=kubernetes_release(config, options.resolved_provider))
+    return kind_settings(config, options)
 
 
 @dataclass(frozen=True)

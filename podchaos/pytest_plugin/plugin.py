@@ -59,8 +59,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "e2e: runs against a real Kubernetes cluster")
     options = read_options(config)
     config.stash[OPTIONS_KEY] = options
-    config.stash[SESSION_KEY] = ClusterSession(options)
-    config.pluginmanager.register(ReportingPlugin(config), "podchaos-reporting")
+    reporting = ReportingPlugin(config)
+    # The run directory, shared by xdist workers: a failed cluster set-up is recorded there once.
+    config.stash[SESSION_KEY] = ClusterSession(options, reporting.place.run_dir)
+    config.pluginmanager.register(reporting, "podchaos-reporting")
     selected: frozenset[Path] = frozenset()
     try:
         # Every scenario directory must exist and hold scenario files, and no two scenarios may share

@@ -228,6 +228,15 @@ class ReportingPlugin:
             self._write_reports(runs, leftovers)
             self._judge_repetitions(session, runs)
         self._export_metrics(runs)
+        if any(run.result.error for run in runs):
+            self._export_cluster_logs()
+
+    def _export_cluster_logs(self) -> None:
+        """A run that errored: the cluster's own logs (kind's) go next to the reports."""
+        podchaos_session = self.config.stash.get(SESSION_KEY, None)
+        line = podchaos_session.export_cluster_logs() if podchaos_session is not None else None
+        if line is not None:
+            self.summary.append(line)
 
     def _judge_repetitions(self, session: pytest.Session, runs: tuple[ScenarioRun, ...]) -> None:
         """Scenarios run more than once: their distribution in the summary; an expectation over the

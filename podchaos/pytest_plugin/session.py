@@ -7,9 +7,12 @@ starts as fast with podchaos installed as without it.
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from podchaos.errors import ClusterError, PodchaosError
 from podchaos.pytest_plugin.options import PodchaosOptions
 
 if TYPE_CHECKING:
@@ -19,13 +22,19 @@ if TYPE_CHECKING:
     from podchaos.k8s.client import Kube
 
 
+# Under the run directory (``<report dir>/<run id>``), shared by the xdist workers of one run.
+KIND_LOGS = "kind-logs"
+SETUP_ERROR = "cluster-setup-error.txt"
+SETUP_LOCK = ".cluster-setup.lock"
+
+
 def _progress(message: str) -> None:
     # Bringing a cold cluster up takes minutes: say what is happening even under pytest's capture.
     print(f"podchaos: {message}", file=sys.__stderr__, flush=True)
 
 
-def provider_for(options: PodchaosOptions) -> ClusterProvider:
-    """The provider the options ask for."""
+def provider_for(options: PodchaosOptions, run_dir: Path | None = None) -> ClusterProvider:
+    """The provider the options ask for; kind writes the logs of a failed create under ``run_dir``."""
     match options.resolved_provider:
         case "local":
             from podchaos.cluster.local.provider import LocalProvider
@@ -34,19 +43,40 @@ def provider_for(options: PodchaosOptions) -> ClusterProvider:
         case "kind":
             from podchaos.cluster.kind import KindProvider
 
-            return KindProvider(cluster_name=options.kind_cluster, load_toolbox=True, progress=_progress)
+            return KindProvider(
+                cluster_name=options.kind_cluster,
+                load_toolbox=True,
+                progress=_progress,
+                config=options.kind_config,
+                image=options.kind_image,
+                kubernetes=options.kubernetes,
+                logs_dir=None if run_dir is None else run_dir / KIND_LOGS,
+            )
         case "existing":
             from podchaos.cluster.existing import ExistingProvider
 
             return ExistingProvider(options.kubeconfig, options.context, options.allowed_contexts)
 
 
+def _gist(error: str, limit: int = 240) -> str:
+    """The error's first line, and the next one when the first only introduces it (a command's output),
+    shortened in the middle to ``limit`` characters."""
+    lines = [line.strip() for line in error.splitlines() if line.strip()] or [""]
+    gist = " ".join(lines[:2]) if lines[0].endswith(":") else lines[0]
+    if len(gist) <= limit:
+        return gist
+    half = (limit - 5) // 2
+    return f"{gist[:half]} ... {gist[-half:]}"
+
+
 class ClusterSession:
     """Lazily made-ready cluster, API connection and shared run services for one pytest process (or
     xdist worker)."""
 
-    def __init__(self, options: PodchaosOptions) -> None:
+    def __init__(self, options: PodchaosOptions, run_dir: Path | None = None) -> None:
         self.options = options
+        self.run_dir = run_dir
+        self._failure: str | None = None
         self._provider: ClusterProvider | None = None
         self._access: ClusterAccess | None = None
         self._kube: Kube | None = None
@@ -58,7 +88,7 @@ class ClusterSession:
     def provider(self) -> ClusterProvider:
         """The provider the options chose (made on first use)."""
         if self._provider is None:
-            self._provider = provider_for(self.options)
+            self._provider = provider_for(self.options, self.run_dir)
         return self._provider
 
     @property
@@ -66,10 +96,70 @@ class ClusterSession:
         return self._access is not None
 
     def access(self) -> ClusterAccess:
-        """Make the cluster ready (once) and say how to reach it."""
-        if self._access is None:
+        """Make the cluster ready (once) and say how to reach it.
+
+        A set-up that failed is tried once per run: its error goes to the first caller in full, and
+        every later caller, in this process or another xdist worker of the run, gets a ClusterError
+        quoting its first line instead of a new attempt.
+        """
+        if self._access is not None:
+            return self._access
+        if self._failure is None and self.run_dir is not None:
+            from podchaos.cluster.lock import exclusive
+
+            # One worker at a time, so the others see its failure instead of trying again.
+            with exclusive(self.run_dir / SETUP_LOCK, "cluster set-up", _progress):
+                self._failure = self._recorded_failure()
+                if self._failure is None:
+                    return self._ensure()
+        if self._failure is None:
+            return self._ensure()
+        raise ClusterError(
+            f"the cluster set-up failed earlier in this run and is not tried again ({_gist(self._failure)}); "
+            "the first scenario that needed the cluster has the whole error"
+        )
+
+    def _ensure(self) -> ClusterAccess:
+        try:
             self._access = self.provider.ensure()
+        except PodchaosError as exc:
+            self._failure = f"{type(exc).__name__}: {exc}"
+            if self.run_dir is not None:
+                # Best effort: without it, another worker tries once more.
+                with contextlib.suppress(OSError):
+                    (self.run_dir / SETUP_ERROR).write_text(self._failure + "\n", encoding="utf-8")
+            raise
         return self._access
+
+    def _recorded_failure(self) -> str | None:
+        """The set-up error another worker of this run wrote down, if any."""
+        if self.run_dir is None:
+            return None
+        try:
+            return (self.run_dir / SETUP_ERROR).read_text(encoding="utf-8").strip() or None
+        except OSError:
+            return None
+
+    def export_cluster_logs(self) -> str | None:
+        """kind only: ``kind export logs`` of the cluster into ``<run dir>/kind-logs``, for a run that
+        ended in an error; the line the summary shows (None when there is nothing to say)."""
+        if self.options.resolved_provider != "kind" or self.run_dir is None:
+            return None
+        import shutil
+
+        from podchaos.cluster.kind import KindProvider
+
+        provider = self.provider
+        directory = self.run_dir / KIND_LOGS
+        if not isinstance(provider, KindProvider) or shutil.which("kind") is None:
+            return None
+        try:
+            if provider.exists():
+                provider.export_logs(directory)
+        except PodchaosError as exc:
+            return f"podchaos: WARNING cannot export kind's logs: {exc}"
+        # A failed create wrote its nodes' logs there too, before deleting them.
+        return f"podchaos: kind's logs: {directory}" if directory.is_dir() else None
 
     def kube(self) -> Kube:
         """The API connection (the cluster is made ready first)."""

@@ -105,10 +105,10 @@ def test_a_dry_run_shows_the_requirement_and_needs_no_cluster(
             "PODCHAOS_KUBERNETES: Kubernetes version '1.20.0': the local",
         ),
         (
-            ("--podchaos-kubernetes=1.36.3", "--podchaos-cluster=kind"),
+            ("--podchaos-kubernetes=1.36.3", "--podchaos-cluster=existing"),
             {},
-            "--podchaos-kubernetes: picks the release of the embedded local cluster; "
-            "a kind cluster runs its own",
+            "--podchaos-kubernetes: picks the release of the embedded local cluster or of a kind "
+            "cluster podchaos creates; an existing cluster runs its own",
         ),
     ],
 )

@@ -1,7 +1,8 @@
 """The GitHub Actions workflow in docs/ci-github-actions.md works as written: it is the example project's
 workflow and kind config, uses only real podchaos options and commands, checks the scenarios before
-the cluster is created, selects by tag, gives the cluster two workers, installs podchaos as a package,
-summarises the results, and uploads the JUnit XML it writes. The doc's exit-code table and forks caveat
+the cluster is created, selects by tag, has podchaos create the cluster from a config with two workers,
+installs podchaos from its wheel (no package index release), summarises the results, and uploads the
+JUnit XML it writes. tests/e2e/test_ci_doc_run.py runs the steps. The doc's exit-code table and forks caveat
 are there."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 import yaml
 
 from podchaos.cli import build_parser
+from podchaos.cluster.kind.config import load_config
 from podchaos.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,21 +97,30 @@ def test_the_kind_cluster_has_two_workers(job: dict[str, Any]) -> None:
     roles = [node["role"] for node in config["nodes"]]
     assert roles.count("worker") == 2
     assert roles.count("control-plane") == 1
-    create = steps(job)["Create a kind cluster"]
-    assert create["uses"].startswith("helm/kind-action@")
-    assert create["with"]["config"] == ".github/kind.yaml"
-    # The run reuses the cluster the step created.
+    # podchaos creates the cluster from it (and checks it as it does when pytest starts).
     run = pytest_arguments(steps(job)["Run the chaos tests"]["run"])
     assert "--podchaos-cluster=kind" in run
-    assert f"--podchaos-kind-cluster={create['with']['cluster_name']}" in run
+    (given,) = [word.split("=", 1)[1] for word in run if word.startswith("--podchaos-kind-config=")]
+    assert given == ".github/kind.yaml"
+    assert load_config(EXAMPLE / given, "podchaos").schedulable_nodes == 2
+    # kind-action only installs kind: a cluster it made would be reused as it is, config unread.
+    install = steps(job)["Install kind"]
+    assert install["uses"].startswith("helm/kind-action@")
+    assert install["with"] == {"install_only": True}
 
 
-def test_podchaos_is_installed_as_a_package_not_from_the_users_checkout(job: dict[str, Any]) -> None:
+def test_podchaos_is_installed_from_its_wheel_not_from_an_index_or_the_users_checkout(
+    job: dict[str, Any],
+) -> None:
     (install,) = commands(steps(job)["Install podchaos"]["run"], "python")
     assert install[:3] == ["-m", "pip", "install"]
     assert not {"-e", "--editable", "."} & set(install)
-    assert any(word.startswith("podchaos") for word in install[3:])
+    # No package index release exists: the one requirement is a wheel of this version.
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert install[3:] == [f"wheels/podchaos-{version}-py3-none-any.whl"]
     section = DOC.read_text().split("## Installing podchaos", 1)[1].split("\n## ", 1)[0]
+    assert f"`python -m pip install {install[3]}`" in section
+    assert "no package index release" in section
     assert "pip install -e ." in section  # named, to say why not
 
 
@@ -118,8 +129,9 @@ def test_the_scenarios_are_checked_before_the_cluster_is_created(job: dict[str, 
     check = commands(steps(job)["Check the scenarios"]["run"], "pytest")
     assert any("--co" in words for words in check)
     assert ["--podchaos-list-scenarios"] in check
-    assert names.index("Check the scenarios") < names.index("Create a kind cluster")
-    assert names.index("Create a kind cluster") < names.index("Run the chaos tests")
+    assert names.index("Install podchaos") < names.index("Check the scenarios")
+    assert names.index("Check the scenarios") < names.index("Install kind")
+    assert names.index("Install kind") < names.index("Run the chaos tests")
     # The check selects what the run will run, so an empty selection fails before the cluster.
     for words in check:
         if "--co" in words:
