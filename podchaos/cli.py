@@ -21,7 +21,7 @@ from podchaos.cluster.local.versions import (
 from podchaos.errors import PodchaosError, ReportError
 
 if TYPE_CHECKING:
-    from podchaos.cluster.local.cluster import LocalStatus
+    from podchaos.cluster.local.status import LocalStatus
     from podchaos.model import RunReport, Scenario
 
 
