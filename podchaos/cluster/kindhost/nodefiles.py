@@ -4,7 +4,8 @@ come up without a registry: the text of the scripts and systemd units.
 - ``/usr/local/bin/podchaos-entrypoint`` runs before kind's entrypoint: it shows systemd a
   ``/proc/cgroups`` that lists only the cgroup v1 controllers the host has mounted. systemd mounts every
   listed controller that has no hierarchy, and on cgroup v1 such a mount is a new hierarchy for the
-  whole machine, not only for the node.
+  whole machine, not only for the node. It also keeps systemd in legacy cgroup mode: in hybrid mode it
+  mounts cgroup2 with ``nsdelegate``, which changes that option of the host's cgroup2 mount (seen here).
 - ``systemd-sysctl`` is masked: the image's sysctl files would raise global limits such as
   ``kernel.pid_max`` on the host.
 - ``podchaos-images.service`` imports ``/kind/images/*.tar`` into the node's containerd before the
@@ -21,12 +22,16 @@ from __future__ import annotations
 POD_NETWORK_PREFIX = "10.244"
 
 ENTRYPOINT = r"""#!/bin/sh
-# podchaos: show systemd only the cgroup v1 controllers the host has mounted (hierarchy != 0), so it
-# mounts none as a new hierarchy of the whole machine; then kind's entrypoint.
+# podchaos, on a cgroup v1 host: show systemd only the cgroup v1 controllers the host has mounted
+# (hierarchy != 0), so it mounts none as a new hierarchy of the whole machine (kind's
+# undo-mount-hacks.service removes this mount once systemd runs); and keep systemd from mounting the
+# cgroup2 hierarchy, since mounting it sets its options (nsdelegate) for the whole machine. Then
+# kind's entrypoint.
 set -e
 if [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then
   awk 'NR == 1 || $2 != 0' /proc/cgroups > /run/podchaos-cgroups
   mount --bind /run/podchaos-cgroups /proc/cgroups
+  export SYSTEMD_PROC_CMDLINE="systemd.unified_cgroup_hierarchy=0 systemd.legacy_systemd_cgroup_controller=1"
 fi
 exec "$@"
 """
