@@ -90,7 +90,7 @@ def test_three_nodes_ready(kind_cluster: KindCluster) -> None:
     assert sorted(ready) == [f"{CLUSTER}-control-plane", f"{CLUSTER}-worker", f"{CLUSTER}-worker2"]
     assert all(ready.values()), ready
     versions = {node.status.node_info.kubelet_version for node in nodes}
-    assert versions == {kind_cluster.environment.node_image.rsplit(":", 1)[1]}
+    assert versions == {kind_cluster.environment.image.kubernetes_version}
 
 
 def test_scenarios_pass_on_kind(kind_cluster: KindCluster, pytester: pytest.Pytester) -> None:

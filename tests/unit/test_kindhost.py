@@ -21,7 +21,7 @@ def kind_environment(tmp_path: Path) -> environment.KindEnvironment:
     return environment.KindEnvironment(
         kind=tmp_path / "kind",
         env={},
-        node_image="localhost/podchaos/kind-node:v1.37.2",
+        image=nodeimage.NodeImage(tmp_path / "node.tar", "localhost/podchaos/kind-node:v1.37.2-k", "v1.37.2"),
         provider="nerdctl",
         volumes=tmp_path / "volumes",
     )

@@ -207,6 +207,13 @@ class Engine:
         self.progress(f"loading {archive.name} into podchaos's containerd")
         self.nerdctl("load", "-i", str(archive))
 
+    def remove_images_except(self, repository: str, keep: str) -> None:
+        """Remove older builds of the node image (each is most of a gigabyte)."""
+        listed = self.nerdctl("images", "--format", "{{.Repository}}:{{.Tag}}", check=False)
+        for reference in listed.stdout.split():
+            if reference.startswith(f"{repository}:") and reference != keep:
+                self.nerdctl("rmi", reference, check=False)
+
     def containers(self) -> list[str]:
         listed = self.nerdctl("ps", "-a", "-q", check=False)
         return listed.stdout.split() if listed.returncode == 0 else []

@@ -34,10 +34,15 @@ class KindEnvironment:
 
     kind: Path
     env: dict[str, str]
-    node_image: str
+    image: nodeimage.NodeImage
     provider: str
     volumes: Path
     engine: engine_module.Engine | None = field(default=None, compare=False)
+
+    @property
+    def node_image(self) -> str:
+        """The reference to give ``kind create cluster --image``."""
+        return self.image.reference
 
     def run_env(self) -> dict[str, str]:
         return {**os.environ, **self.env}
@@ -103,18 +108,18 @@ def prepare(kubernetes: str | None = None, progress: Progress | None = None) -> 
     if kubernetes:
         layout = dataclasses.replace(layout, kubernetes_version=resolve_kubernetes_version(kubernetes))
     built = tools.ensure_tools(layout, say)
-    archive = nodeimage.ensure_node_image(layout, built, say)
-    reference = nodeimage.node_image_reference(layout.kubernetes_version)
+    image = nodeimage.ensure_node_image(layout, built, say)
     volumes = engine_module.EngineLayout().volumes
     if docker_answers():
-        subprocess.run(["docker", "load", "-i", str(archive)], capture_output=True, check=True)
+        subprocess.run(["docker", "load", "-i", str(image.archive)], capture_output=True, check=True)
         return KindEnvironment(
-            built.kind, {"PATH": tools.environment_path(built)}, reference, "docker", volumes
+            built.kind, {"PATH": tools.environment_path(built)}, image, "docker", volumes
         )
     engine = engine_module.Engine(built, progress=say)
     engine.start()
-    engine.load_image(archive, reference)
-    return KindEnvironment(built.kind, engine.environment(), reference, "nerdctl", volumes, engine)
+    engine.load_image(image.archive, image.reference)
+    engine.remove_images_except(nodeimage.IMAGE_REPOSITORY, image.reference)
+    return KindEnvironment(built.kind, engine.environment(), image, "nerdctl", volumes, engine)
 
 
 def kubeconfig(environment: KindEnvironment, cluster: str) -> str:

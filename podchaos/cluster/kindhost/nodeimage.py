@@ -20,6 +20,7 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from podchaos.cluster.kindhost import controlplane, nodefiles, rootfs
@@ -32,7 +33,7 @@ Progress = Callable[[str], None]
 
 IMAGE_REPOSITORY = "localhost/podchaos/kind-node"
 # Changes when the image is assembled differently, so images built the old way are rebuilt.
-RECIPE = 1
+RECIPE = 2
 STORAGE_CLASS = "standard"
 # podchaos's host-safety step, then kind's entrypoint, then systemd.
 ENTRYPOINT = ["/usr/local/bin/podchaos-entrypoint", "/usr/local/bin/entrypoint", "/sbin/init"]
@@ -52,8 +53,18 @@ volumeBindingMode: Immediate
 """
 
 
-def node_image_reference(kubernetes_version: str) -> str:
-    return f"{IMAGE_REPOSITORY}:{kubernetes_version}"
+@dataclass(frozen=True)
+class NodeImage:
+    """A built node image: its archive and its reference, which names the release and the build, so
+    an engine holding an older build of the same release loads the new one."""
+
+    archive: Path
+    reference: str
+    kubernetes_version: str
+
+
+def node_image_reference(kubernetes_version: str, key: str) -> str:
+    return f"{IMAGE_REPOSITORY}:{kubernetes_version}-{key}"
 
 
 def _run(argv: list[str]) -> str:
@@ -204,6 +215,7 @@ def write_docker_archive(root: Path, reference: str, target: Path) -> None:
                 "StopSignal": "SIGRTMIN+3",
                 "WorkingDir": "/",
             },
+            created="1970-01-01T00:00:00Z",
         )
         config_name = hashlib.sha256(config).hexdigest() + ".json"
         layer_name = diff_id.removeprefix("sha256:") + "/layer.tar"
@@ -219,7 +231,7 @@ def write_docker_archive(root: Path, reference: str, target: Path) -> None:
         partial.replace(target)
 
 
-def ensure_node_image(layout: Layout, tools: KindTools, progress: Progress) -> Path:
+def ensure_node_image(layout: Layout, tools: KindTools, progress: Progress) -> NodeImage:
     """The node image archive of the layout's Kubernetes release, built unless cached."""
     cache = layout.cache / "kind"
     base = rootfs.ensure_rootfs(cache, progress)
@@ -234,11 +246,12 @@ def ensure_node_image(layout: Layout, tools: KindTools, progress: Progress) -> P
         tools.crictl,
         tools.containerd_dir / "containerd",
     ]
-    reference = node_image_reference(layout.kubernetes_version)
-    key = _inputs_key(inputs, reference)
+    key = _inputs_key(inputs, IMAGE_REPOSITORY)
+    reference = node_image_reference(layout.kubernetes_version, key)
     target = cache / f"node-{layout.kubernetes_version}-{key}.tar"
+    image = NodeImage(target, reference, layout.kubernetes_version)
     if target.exists():
-        return target
+        return image
     started = time.monotonic()
     progress(f"building the kind node image {reference}")
     with tempfile.TemporaryDirectory(prefix="podchaos-node-", dir=cache) as work:
@@ -255,4 +268,4 @@ def ensure_node_image(layout: Layout, tools: KindTools, progress: Progress) -> P
         if old != target:
             old.unlink()
     progress(f"built {target} in {time.monotonic() - started:.0f}s")
-    return target
+    return image

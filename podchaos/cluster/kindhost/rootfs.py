@@ -38,6 +38,8 @@ PACKAGES = (
     "bash",
     "ca-certificates",
     "procps",
+    # kind's mount-product-files.sh hook (every container of the node) calls jq
+    "jq",
     "runc",
     "containernetworking-plugins",
     "e2fsprogs",
@@ -96,5 +98,8 @@ def ensure_rootfs(cache: Path, progress: Progress) -> Path:
         tail = log.read_text(errors="replace")[-2000:]
         raise ClusterSetupError(f"mmdebstrap failed (log: {log}):\n{tail}")
     partial.replace(target)
+    for old in cache.glob(f"rootfs-{SUITE}-*.tar"):
+        if old != target:
+            old.unlink()
     progress(f"built {target} in {(time.monotonic() - started) / 60:.1f} min")
     return target

@@ -56,7 +56,9 @@ class UpstreamTool:
     set_aside: tuple[str, ...] = ()
 
     def outputs(self) -> list[Path]:
-        return [self.directory / Path(command).name for command in self.commands]
+        # `go build -o dir/ .` names the program after the module path's last element.
+        names = [Path(self.module if command == "." else command).name for command in self.commands]
+        return [self.directory / name for name in names]
 
     def key(self) -> str:
         text = f"{self.module}@{self.version} {self.commands} {self.set_aside} {RECIPE}"
@@ -142,16 +144,11 @@ def ensure_upstream(tool: UpstreamTool, progress: Progress) -> list[Path]:
         if returncode != 0:
             tail = log.read_text(errors="replace")[-2000:]
             raise ClusterSetupError(f"go build of {tool.module}@{tool.version} failed (log: {log}):\n{tail}")
-        built = sorted(partial.iterdir())
-        if tool.commands == (".",):
-            # `go build -o dir/ .` names the program after the module's last element.
-            built[0].rename(tool.directory / Path(tool.module).name)
-        else:
-            for program in built:
-                program.replace(tool.directory / program.name)
+        for program in sorted(partial.iterdir()):
+            program.replace(tool.directory / program.name)
     stamp.write_text(tool.key() + "\n")
     progress(f"built {tool.module}@{tool.version} in {(time.monotonic() - started) / 60:.1f} min")
-    return outputs if tool.commands != (".",) else [tool.directory / Path(tool.module).name]
+    return outputs
 
 
 def kubetools(layout: Layout) -> GoBinary:

@@ -77,18 +77,24 @@ def layer_tar(dirs: list[str], files: list[ImageFile], links: dict[str, str]) ->
 PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
-def image_config(diff_id: str, config: dict[str, object]) -> bytes:
-    """The image configuration JSON of a single-layer image whose layer has ``diff_id``."""
-    return json.dumps(
-        {
-            "architecture": _ARCHITECTURES.get(platform.machine(), platform.machine()),
-            "os": "linux",
-            "config": config,
-            "rootfs": {"type": "layers", "diff_ids": [diff_id]},
-            "history": [{"created_by": "podchaos local image builder"}],
-        },
-        sort_keys=True,
-    ).encode()
+def image_config(diff_id: str, config: dict[str, object], created: str | None = None) -> bytes:
+    """The image configuration JSON of a single-layer image whose layer has ``diff_id``.
+
+    ``created`` (RFC 3339) dates the image and its history entry: nerdctl's ``inspect`` crashes on a
+    history entry without a date (nerdctl 2.2.1), so images it inspects carry one.
+    """
+    history: dict[str, object] = {"created_by": "podchaos local image builder"}
+    document: dict[str, object] = {
+        "architecture": _ARCHITECTURES.get(platform.machine(), platform.machine()),
+        "os": "linux",
+        "config": config,
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+        "history": [history],
+    }
+    if created is not None:
+        history["created"] = created
+        document["created"] = created
+    return json.dumps(document, sort_keys=True).encode()
 
 
 def docker_archive(
