@@ -16,7 +16,7 @@ from podchaos.cluster.local.versions import (
 
 if TYPE_CHECKING:
     from podchaos.cli.common import Commands
-    from podchaos.cluster.local.cluster import LocalStatus
+    from podchaos.cluster.local.status import LocalStatus
 
 CLUSTER_HELP = """\
 The embedded local Kubernetes cluster: a real control plane (etcd, kube-apiserver, controller-manager,

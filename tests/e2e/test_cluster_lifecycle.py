@@ -22,8 +22,9 @@ import pytest
 from kubernetes import client
 
 from podchaos.cluster.local import network, teardown
-from podchaos.cluster.local.cluster import LocalCluster, LocalStatus
+from podchaos.cluster.local.cluster import LocalCluster
 from podchaos.cluster.local.layout import ADDRESS_DEVICE, OWN_NETWORKS, Layout
+from podchaos.cluster.local.status import LocalStatus
 from podchaos.cluster.provider import ClusterAccess
 
 pytestmark = pytest.mark.disruptive

@@ -18,7 +18,7 @@ def test_a_long_build_says_it_still_runs_and_returns_its_status(
     said: list[str] = []
     log = tmp_path / "build.log"
 
-    status = build._run_build(
+    status = build.run_build(
         ["sh", "-c", "echo compiling; sleep 0.7; exit 3"],
         str(tmp_path),
         dict(os.environ),
@@ -44,7 +44,7 @@ def test_a_wedged_build_is_stopped_with_an_error_naming_its_log(
     with pytest.raises(
         ClusterSetupError, match=r"go build of etcd did not finish within 0s \(log: .*build.log\)"
     ):
-        build._run_build(
+        build.run_build(
             ["sh", "-c", f"echo $$ > {pid_file}; exec sleep 60"],
             str(tmp_path),
             dict(os.environ),

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from podchaos.cluster.local import host
-from podchaos.cluster.local.cluster import required_ports
+from podchaos.cluster.local.daemons import required_ports
 from podchaos.cluster.local.layout import APISERVER_PORT, ETCD_CLIENT_PORT, Layout
 from podchaos.errors import ClusterSetupError
 

@@ -8,8 +8,9 @@ import pytest
 
 from podchaos import cli
 from podchaos.cluster.local import build, kubemod
-from podchaos.cluster.local.cluster import LocalCluster, data_version, recorded_kubernetes_version
+from podchaos.cluster.local.cluster import LocalCluster
 from podchaos.cluster.local.layout import Layout
+from podchaos.cluster.local.status import data_version, recorded_kubernetes_version
 from podchaos.cluster.local.versions import (
     DEFAULT_KUBERNETES_VERSION,
     TESTED_KUBERNETES_VERSIONS,

@@ -54,7 +54,8 @@ class GoBinary:
 KUBE_MODULE_RECIPE = 1
 
 
-def _kube_ldflags(version: KubeVersion) -> str:
+def kube_ldflags(version: KubeVersion) -> str:
+    """Link flags that stamp Kubernetes ``version`` into its components (``kubectl version`` and the like)."""
     base = "k8s.io/component-base/version"
     return " ".join(
         [
@@ -76,7 +77,7 @@ def traffic(layout: Layout) -> GoBinary:
 def kube(layout: Layout) -> GoBinary:
     """The one binary of the Kubernetes components, for the layout's Kubernetes release."""
     version = KubeVersion.parse(layout.kubernetes_version)
-    return GoBinary("kube", layout.kube_binary, _kube_ldflags(version), kubernetes=version)
+    return GoBinary("kube", layout.kube_binary, kube_ldflags(version), kubernetes=version)
 
 
 def binaries(layout: Layout) -> tuple[GoBinary, ...]:
@@ -87,11 +88,7 @@ def binaries(layout: Layout) -> tuple[GoBinary, ...]:
         GoBinary(
             "etcd", layout.etcd_binary, f"-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA={ETCD_VERSION}"
         ),
-        GoBinary(
-            "coredns",
-            layout.coredns_binary,
-            f"-s -w -X github.com/coredns/coredns/coremain.GitCommit={COREDNS_VERSION}",
-        ),
+        GoBinary("coredns", layout.coredns_binary, coredns_ldflags()),
         kube(layout),
     )
 
@@ -102,7 +99,13 @@ BUILD_TIMEOUT_S = 40 * 60.0
 HEARTBEAT_S = 30.0
 
 
-def _go() -> str:
+def coredns_ldflags() -> str:
+    """Link flags of the CoreDNS builds."""
+    return f"-s -w -X github.com/coredns/coredns/coremain.GitCommit={COREDNS_VERSION}"
+
+
+def go_command() -> str:
+    """The ``go`` on PATH; ClusterSetupError saying what is needed when there is none."""
     go = shutil.which("go")
     if go is None:
         raise ClusterSetupError(
@@ -112,7 +115,7 @@ def _go() -> str:
     return go
 
 
-def _run_build(
+def run_build(
     argv: list[str], cwd: str, env: dict[str, str], log: Path, what: str, progress: Progress
 ) -> int:
     """Run ``go build`` with its output in ``log``, saying every ``HEARTBEAT_S`` that it still runs."""
@@ -142,17 +145,10 @@ def ensure_built(binary: GoBinary, progress: Progress) -> Path:
     wanted = binary.source_hash()
     if binary.output.exists() and stamp.exists() and stamp.read_text().strip() == wanted:
         return binary.output
-    go = _go()
+    go = go_command()
     binary.output.parent.mkdir(parents=True, exist_ok=True)
     progress(f"building {binary.output.name} ({binary.module}) from Go modules; a cold build takes minutes")
-    env = {
-        **os.environ,
-        "CGO_ENABLED": "1" if binary.cgo else "0",
-        # An older go fetches the release the go.mod names from the module proxy instead of failing;
-        # a toolchain the user chose (GOTOOLCHAIN=go1.27.3) is kept.
-        "GOTOOLCHAIN": os.environ.get("GOTOOLCHAIN") or "auto",
-        "GOFLAGS": "-mod=readonly",
-    }
+    env = go_environment(binary.cgo)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f"podchaos-build-{binary.module}-") as work:
         shutil.copytree(SOURCES / binary.module, work, dirs_exist_ok=True)
@@ -164,7 +160,7 @@ def ensure_built(binary: GoBinary, progress: Progress) -> Path:
             # Kept next to the binary: which dependency versions it was built from.
             for name in ("go.mod", "go.sum"):
                 shutil.copyfile(Path(work) / name, binary.output.with_name(name))
-        returncode = _run_build(
+        returncode = run_build(
             [go, "build", "-trimpath", "-ldflags", binary.ldflags, "-o", str(partial), "."],
             work,
             env,
@@ -179,6 +175,18 @@ def ensure_built(binary: GoBinary, progress: Progress) -> Path:
     stamp.write_text(wanted + "\n")
     progress(f"built {binary.output} in {(time.monotonic() - started) / 60:.1f} min")
     return binary.output
+
+
+def go_environment(cgo: bool) -> dict[str, str]:
+    """The environment of ``go build``: this one's (GOCACHE shared), with cgo as asked."""
+    return {
+        **os.environ,
+        "CGO_ENABLED": "1" if cgo else "0",
+        # An older go fetches the release the go.mod names from the module proxy instead of failing;
+        # a toolchain the user chose (GOTOOLCHAIN=go1.27.3) is kept.
+        "GOTOOLCHAIN": os.environ.get("GOTOOLCHAIN") or "auto",
+        "GOFLAGS": "-mod=readonly",
+    }
 
 
 KUBE_COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy")

@@ -61,7 +61,8 @@ def _add_symlink(layer: tarfile.TarFile, path: str, target: str) -> None:
     layer.addfile(info)
 
 
-def _layer(dirs: list[str], files: list[ImageFile], links: dict[str, str]) -> bytes:
+def layer_tar(dirs: list[str], files: list[ImageFile], links: dict[str, str]) -> bytes:
+    """One image layer: ``dirs`` (``tmp`` sticky), ``files`` and symbolic ``links`` (path -> target)."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as layer:
         for directory in dirs:
@@ -73,26 +74,38 @@ def _layer(dirs: list[str], files: list[ImageFile], links: dict[str, str]) -> by
     return buffer.getvalue()
 
 
+PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def image_config(diff_id: str, config: dict[str, object], created: str | None = None) -> bytes:
+    """The image configuration JSON of a single-layer image whose layer has ``diff_id``.
+
+    ``created`` (RFC 3339) dates the image and its history entry: nerdctl's ``inspect`` crashes on a
+    history entry without a date (nerdctl 2.2.1), so images it inspects carry one.
+    """
+    history: dict[str, object] = {"created_by": "podchaos local image builder"}
+    document: dict[str, object] = {
+        "architecture": _ARCHITECTURES.get(platform.machine(), platform.machine()),
+        "os": "linux",
+        "config": config,
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+        "history": [history],
+    }
+    if created is not None:
+        history["created"] = created
+        document["created"] = created
+    return json.dumps(document, sort_keys=True).encode()
+
+
 def docker_archive(
     reference: str, layer: bytes, entrypoint: list[str], cmd: list[str], also: tuple[str, ...] = ()
 ) -> bytes:
     """A docker-archive tar holding one single-layer image tagged ``reference`` (and ``also``)."""
     diff_id = "sha256:" + hashlib.sha256(layer).hexdigest()
-    config = json.dumps(
-        {
-            "architecture": _ARCHITECTURES.get(platform.machine(), platform.machine()),
-            "os": "linux",
-            "config": {
-                "Entrypoint": entrypoint or None,
-                "Cmd": cmd or None,
-                "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
-                "WorkingDir": "/",
-            },
-            "rootfs": {"type": "layers", "diff_ids": [diff_id]},
-            "history": [{"created_by": "podchaos local image builder"}],
-        },
-        sort_keys=True,
-    ).encode()
+    config = image_config(
+        diff_id,
+        {"Entrypoint": entrypoint or None, "Cmd": cmd or None, "Env": [PATH_ENV], "WorkingDir": "/"},
+    )
     config_name = hashlib.sha256(config).hexdigest() + ".json"
     layer_name = diff_id.removeprefix("sha256:") + "/layer.tar"
     manifest = json.dumps(
@@ -125,20 +138,20 @@ def toolbox_archive() -> bytes:
         ImageFile("etc/group", b"root:x:0:\nnobody:x:65534:\n"),
     ]
     links = {f"bin/{applet}": "busybox" for applet in busybox_applets()}
-    layer = _layer(["bin", "etc", "tmp", "root", "var", "var/www", "proc", "sys", "dev"], files, links)
+    layer = layer_tar(["bin", "etc", "tmp", "root", "var", "var/www", "proc", "sys", "dev"], files, links)
     return docker_archive(TOOLBOX_IMAGE, layer, [], ["sh"])
 
 
 def sandbox_archive(pause_binary: Path) -> bytes:
     """The pod sandbox image: only our pause process. Also tagged as the public pause image, which
     scenarios use as a container image without a shell (kind nodes have that one preloaded too)."""
-    layer = _layer(["proc", "sys", "dev"], [ImageFile("pause", pause_binary.read_bytes(), 0o755)], {})
+    layer = layer_tar(["proc", "sys", "dev"], [ImageFile("pause", pause_binary.read_bytes(), 0o755)], {})
     return docker_archive(SANDBOX_IMAGE, layer, ["/pause"], [], also=(SHELLLESS_IMAGE,))
 
 
 def traffic_archive(traffic_binary: Path) -> bytes:
     """The traffic probe's image: only the static client, which is its entrypoint."""
-    layer = _layer(
+    layer = layer_tar(
         ["etc", "tmp", "proc", "sys", "dev"], [ImageFile("traffic", traffic_binary.read_bytes(), 0o755)], {}
     )
     return docker_archive(TRAFFIC_IMAGE, layer, ["/traffic"], [])
