@@ -305,6 +305,16 @@ class Run:
         with self.phases.timing("steady"), Recorder(self.kube, self.namespace, selector) as recorder:
             return wait_steady(recorder, selector, timeout, lambda: self.kube.pod_labels(self.namespace))
 
+    @contextmanager
+    def errors_recorded(self) -> Iterator[None]:
+        """Whatever the block raises becomes the run's error (:meth:`fail`): podchaos's own errors, and
+        a bug or a library error no boundary expected too, so the run still counts, as an error with
+        what was recorded so far. The one place a run's errors turn into its outcome."""
+        try:
+            yield
+        except Exception as exc:
+            self.fail(exc)
+
     def fail(self, exc: BaseException) -> None:
         """Record why the run could not complete, with what the cluster shows (and, for an error
         outside podchaos's own tree, the traceback)."""
