@@ -46,7 +46,7 @@ scenario: setup
 	$(WITH_GO) $(VENV)/bin/podchaos cluster up --kubernetes $(KUBERNETES)
 	$(WITH_GO) $(VENV)/bin/pytest --scenario=$(SCENARIO) -p no:cacheprovider $(PYTEST_ARGS)
 
-## lint: ruff, formatting, mypy --strict (podchaos, tests, the example project) and the import-linter contracts
+## lint: ruff, formatting, mypy --strict (podchaos, the three test layers, the example project) and the import-linter contracts
 lint: setup
 	$(VENV)/bin/ruff check podchaos tests conftest.py bench docs/example-project
 	$(VENV)/bin/ruff format --check podchaos tests conftest.py bench docs/example-project
@@ -56,6 +56,7 @@ lint: setup
 	@# each layer is checked on its own: the same strictness as podchaos/.
 	MYPYPATH=tests/unit $(VENV)/bin/mypy tests/unit
 	MYPYPATH=tests/plugin $(VENV)/bin/mypy tests/plugin
+	MYPYPATH=tests/e2e $(VENV)/bin/mypy tests/e2e
 	$(VENV)/bin/lint-imports
 
 # pytest's exit status 5 (nothing collected) means a broken selection, never a pass.

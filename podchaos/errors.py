@@ -177,3 +177,10 @@ class ReportError(PodchaosError):
 
 class MetricsError(PodchaosError):
     """Metrics could not be exported (Pushgateway unreachable or refusing, file not writable)."""
+
+
+def describe_error(exc: BaseException) -> str:
+    """A run's error as reports show it: the podchaos error's class and message, or, for anything
+    outside the podchaos tree (a bug, an untranslated library error), the same marked ``unexpected``."""
+    kind = type(exc).__name__
+    return f"{kind}: {exc}" if isinstance(exc, PodchaosError) else f"unexpected {kind}: {exc}"

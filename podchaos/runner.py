@@ -30,7 +30,7 @@ def run_scenario(
     options = options or RunOptions()
     run = Run(scenario.name, connect, run_id=options.run_id, keep_namespace=options.keep_namespace)
     try:
-        try:
+        with run.errors_recorded():
             run.open()
             with run.node_faults_reserved(scenario.faults):
                 run.apply([manifest.to_dict() for manifest in scenario.workload.manifests])
@@ -48,20 +48,10 @@ def run_scenario(
                         recording.inject(spec)
                     recording.observe(scenario.expectations, scenario.observe_timeout, scenario.settle)
             run.explain_failures()
-        except Exception as exc:
-            # Not only podchaos's own errors: a bug, or a library error no boundary expected, still
-            # makes a run that counts, as an error with what was recorded so far.
-            run.fail(exc)
-        finally:
+    finally:
+        with run.errors_recorded():
             run.close()
-    except Exception as exc:
-        run.fail(exc)
-    return run.result(
-        faults=scenario.faults,
-        expectations=scenario.expectations,
-        target=scenario.workload.target,
-        traffic=scenario.traffic,
-    )
+    return _result(run, scenario)
 
 
 def errored_result(scenario: Scenario, options: RunOptions, exc: BaseException) -> RunResult:
@@ -73,6 +63,11 @@ def errored_result(scenario: Scenario, options: RunOptions, exc: BaseException) 
 
     run = Run(scenario.name, unreachable, run_id=options.run_id)
     run.fail(exc)
+    return _result(run, scenario)
+
+
+def _result(run: Run, scenario: Scenario) -> RunResult:
+    """The run's result, with what the scenario asked even when the run did not get to do it."""
     return run.result(
         faults=scenario.faults,
         expectations=scenario.expectations,

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from podchaos.cli.common import Formatter, duration, progress
+from podchaos.cli.common import add_command, duration, progress
 from podchaos.cluster.local.versions import (
     DEFAULT_KUBERNETES_VERSION,
     KUBERNETES_ENV,
@@ -109,11 +109,12 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def add_cluster(commands: Commands) -> None:
     """The ``cluster`` command."""
-    cluster = commands.add_parser(
+    cluster = add_command(
+        commands,
         "cluster",
-        help="start, stop or inspect the embedded local cluster (root; changes this machine)",
-        description=CLUSTER_HELP,
-        formatter_class=Formatter,
+        _cluster,
+        "start, stop or inspect the embedded local cluster (root; changes this machine)",
+        CLUSTER_HELP,
     )
     cluster.add_argument("action", choices=["up", "down", "status", "restart"], help="what to do (see above)")
     cluster.add_argument("component", nargs="?", help="with restart: the component, as status names it")
@@ -133,16 +134,16 @@ def add_cluster(commands: Commands) -> None:
         help=f"with up: the Kubernetes release to run (env: {KUBERNETES_ENV}; default: the one the cluster "
         f"last ran, else {DEFAULT_KUBERNETES_VERSION}; tested: {', '.join(TESTED_KUBERNETES_VERSIONS)})",
     )
-    cluster.set_defaults(handler=_cluster)
 
 
 def add_sweep(commands: Commands) -> None:
     """The ``sweep`` command."""
-    sweep = commands.add_parser(
+    sweep = add_command(
+        commands,
         "sweep",
-        help="delete what killed runs left on a cluster: namespaces, cordons, the node-fault lease",
-        description=SWEEP_HELP,
-        formatter_class=Formatter,
+        _sweep,
+        "delete what killed runs left on a cluster: namespaces, cordons, the node-fault lease",
+        SWEEP_HELP,
     )
     sweep.add_argument(
         "--kubeconfig", metavar="PATH", help="cluster to sweep (default: the embedded local cluster)"
@@ -155,4 +156,3 @@ def add_sweep(commands: Commands) -> None:
         metavar="DURATION",
         help="only namespaces at least this old (e.g. 2h): safe while other runs are going",
     )
-    sweep.set_defaults(handler=_sweep)

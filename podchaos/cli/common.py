@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
@@ -18,6 +18,20 @@ if TYPE_CHECKING:
 
 class Formatter(argparse.RawDescriptionHelpFormatter):
     """Keeps the descriptions' line breaks."""
+
+
+def add_command(
+    commands: Commands,
+    name: str,
+    handler: Callable[[argparse.Namespace], int],
+    summary: str,
+    description: str,
+) -> argparse.ArgumentParser:
+    """A command's parser: ``summary`` in ``podchaos --help``, ``description`` in its own help;
+    ``handler(args)`` runs it and returns the exit status."""
+    parser = commands.add_parser(name, help=summary, description=description, formatter_class=Formatter)
+    parser.set_defaults(handler=handler)
+    return parser
 
 
 def progress(message: str) -> None:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from podchaos.cli.common import Formatter, write_output
+from podchaos.cli.common import add_command, write_output
 from podchaos.errors import ReportError
 
 if TYPE_CHECKING:
@@ -82,27 +82,28 @@ def _compare(args: argparse.Namespace) -> int:
 
 def add_report(commands: Commands) -> None:
     """The ``report`` command."""
-    report = commands.add_parser(
+    report = add_command(
+        commands,
         "report",
-        help="draw a run's HTML report or a Markdown summary from results.json (no cluster)",
-        description=REPORT_HELP,
-        formatter_class=Formatter,
+        _report,
+        "draw a run's HTML report or a Markdown summary from results.json (no cluster)",
+        REPORT_HELP,
     )
     report.add_argument("path", help="the run directory (reports/<run-id>) or its results.json")
     report.add_argument("--format", choices=["html", "markdown"], default="html", help="default: html")
     report.add_argument(
         "-o", "--output", metavar="FILE", help="file to write (html default: report.html beside the JSON)"
     )
-    report.set_defaults(handler=_report)
 
 
 def add_compare(commands: Commands) -> None:
     """The ``compare`` command."""
-    compare = commands.add_parser(
+    compare = add_command(
+        commands,
         "compare",
-        help="compare catalogue runs on different Kubernetes versions (no cluster)",
-        description=COMPARE_HELP,
-        formatter_class=Formatter,
+        _compare,
+        "compare catalogue runs on different Kubernetes versions (no cluster)",
+        COMPARE_HELP,
     )
     compare.add_argument(
         "results", nargs="+", metavar="RESULTS", help="run directories or results.json files"
@@ -117,4 +118,3 @@ def add_compare(commands: Commands) -> None:
         metavar="DIR",
         help="your scenario directories, for the requires: of scenarios not in the catalogue",
     )
-    compare.set_defaults(handler=_compare)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from podchaos.cli.common import Formatter, load_all, write_output
+from podchaos.cli.common import add_command, load_all, write_output
 from podchaos.errors import PodchaosError
 
 if TYPE_CHECKING:
@@ -123,11 +123,12 @@ def _rbac(args: argparse.Namespace) -> int:
 
 def add_scenarios(commands: Commands) -> None:
     """The ``scenarios`` command."""
-    scenarios = commands.add_parser(
+    scenarios = add_command(
+        commands,
         "scenarios",
-        help="list scenarios and check their files (no cluster)",
-        description=SCENARIOS_HELP,
-        formatter_class=Formatter,
+        _scenarios,
+        "list scenarios and check their files (no cluster)",
+        SCENARIOS_HELP,
     )
     scenarios.add_argument(
         "--scenario-dir",
@@ -137,56 +138,56 @@ def add_scenarios(commands: Commands) -> None:
         help="also list this directory (repeatable)",
     )
     scenarios.add_argument("--no-builtin", action="store_true", help="leave the built-in catalogue out")
-    scenarios.set_defaults(handler=_scenarios)
 
 
 def add_schema(commands: Commands) -> None:
     """The ``schema`` command."""
-    schema = commands.add_parser(
+    schema = add_command(
+        commands,
         "schema",
-        help="print the JSON Schema of scenario files (no cluster)",
-        description=SCHEMA_HELP,
-        formatter_class=Formatter,
+        _schema,
+        "print the JSON Schema of scenario files (no cluster)",
+        SCHEMA_HELP,
     )
     schema.add_argument("-o", "--output", metavar="FILE", help="write it to FILE instead of stdout")
-    schema.set_defaults(handler=_schema)
 
 
 def add_new(commands: Commands) -> None:
     """The ``new`` command."""
-    new = commands.add_parser(
+    new = add_command(
+        commands,
         "new",
-        help="write a scenario for a manifest of yours (no cluster)",
-        description=NEW_HELP,
-        formatter_class=Formatter,
+        _new,
+        "write a scenario for a manifest of yours (no cluster)",
+        NEW_HELP,
     )
     new.add_argument("manifest", help="a YAML file with a Deployment, StatefulSet or Pod")
     new.add_argument("--name", help="scenario name (default: <workload name>-kill)")
     new.add_argument(
         "-o", "--output", metavar="FILE", help="where to write it (default: beside the manifest)"
     )
-    new.set_defaults(handler=_new)
 
 
 def add_plan(commands: Commands) -> None:
     """The ``plan`` command."""
-    plan = commands.add_parser(
+    plan = add_command(
+        commands,
         "plan",
-        help="print what scenarios would do and the permissions they need (no cluster)",
-        description=PLAN_HELP,
-        formatter_class=Formatter,
+        _plan,
+        "print what scenarios would do and the permissions they need (no cluster)",
+        PLAN_HELP,
     )
     plan.add_argument("files", nargs="+", metavar="FILE", help="scenario files")
-    plan.set_defaults(handler=_plan)
 
 
 def add_rbac(commands: Commands) -> None:
     """The ``rbac`` command."""
-    rbac = commands.add_parser(
+    rbac = add_command(
+        commands,
         "rbac",
-        help="print the ClusterRole (and Role) a least-privileged account needs (no cluster)",
-        description=RBAC_HELP,
-        formatter_class=Formatter,
+        _rbac,
+        "print the ClusterRole (and Role) a least-privileged account needs (no cluster)",
+        RBAC_HELP,
     )
     rbac.add_argument("files", nargs="*", metavar="FILE", help="scenario files (default: the catalogue)")
     rbac.add_argument(
@@ -200,4 +201,3 @@ def add_rbac(commands: Commands) -> None:
         help="the ServiceAccount the bindings name (default: podchaos/podchaos)",
     )
     rbac.add_argument("--name", default="podchaos", help="name of the roles and bindings (default: podchaos)")
-    rbac.set_defaults(handler=_rbac)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
 
 from podchaos.errors import ClusterError, WaitTimeout
 from podchaos.k8s.client import Kube
@@ -55,3 +56,8 @@ def label_value(text: str) -> str:
     """``text`` as a label value: at most 63 characters of ``[A-Za-z0-9._-]``, alphanumeric at both
     ends (a long test name cut at 63 can end in '-', which the API refuses)."""
     return re.sub(r"[^A-Za-z0-9._-]", "-", text)[:63].strip("-_.")
+
+
+def selector_of(labels: Mapping[str, str]) -> str:
+    """The label selector that picks pods carrying all of ``labels``."""
+    return ",".join(f"{key}={value}" for key, value in sorted(labels.items()))

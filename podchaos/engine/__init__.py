@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from podchaos.engine.run import Recording, Run, Services, describe_error, restore_all, selector_of
+from podchaos.engine.run import Recording, Run, Services
 
-__all__ = ["Recording", "Run", "Services", "describe_error", "restore_all", "selector_of"]
+__all__ = ["Recording", "Run", "Services"]

@@ -14,14 +14,16 @@ from typing import Any
 
 from podchaos import cleanup, deploy
 from podchaos.cleanup.namespace import NamespaceCleaner
+from podchaos.deploy.namespace import selector_of
 from podchaos.deploy.steady import wait_steady
 from podchaos.engine.decide import observe_until_decided, raise_if_undecided
 from podchaos.engine.endpoints import EndpointWait, wait_endpoints
 from podchaos.engine.phases import PhaseClock
 from podchaos.engine.trigger import await_trigger
-from podchaos.errors import FaultError, PodchaosError, ScenarioError, WaitTimeout
+from podchaos.errors import FaultError, PodchaosError, ScenarioError, WaitTimeout, describe_error
 from podchaos.inject import Fault, FaultContext, fault_for, node_lease, tokens
 from podchaos.inject.agent import AgentPool
+from podchaos.inject.base import restore_all
 from podchaos.k8s.client import Kube
 from podchaos.model import Expectation, FaultRecord, FaultSpec, RunResult, Timeline, Traffic, Verdict
 from podchaos.model.faults import NODE_FAULTS
@@ -40,30 +42,6 @@ class Services:
     kube: Kube
     agents: AgentPool | None = None
     cleaner: NamespaceCleaner | None = None
-
-
-def describe_error(exc: BaseException) -> str:
-    """A run's error as reports show it: the podchaos error's class and message, or, for anything
-    outside the podchaos tree (a bug, an untranslated library error), the same marked ``unexpected``."""
-    kind = type(exc).__name__
-    return f"{kind}: {exc}" if isinstance(exc, PodchaosError) else f"unexpected {kind}: {exc}"
-
-
-def selector_of(labels: Mapping[str, str]) -> str:
-    """The label selector that picks pods carrying all of ``labels``."""
-    return ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
-
-
-def restore_all(faults: Sequence[Fault], context: FaultContext) -> None:
-    """Undo what the faults left in place, last first; every fault is restored even if one fails."""
-    errors: list[PodchaosError] = []
-    for fault in reversed(faults):
-        try:
-            fault.restore(context)
-        except PodchaosError as exc:
-            errors.append(exc)
-    if errors:
-        raise FaultError(f"could not restore after the faults: {'; '.join(map(str, errors))}") from errors[0]
 
 
 class Recording:
@@ -311,6 +289,16 @@ class Run:
         selector = selector_of(target)
         with self.phases.timing("steady"), Recorder(self.kube, self.namespace, selector) as recorder:
             return wait_steady(recorder, selector, timeout, lambda: self.kube.pod_labels(self.namespace))
+
+    @contextmanager
+    def errors_recorded(self) -> Iterator[None]:
+        """Whatever the block raises becomes the run's error (:meth:`fail`): podchaos's own errors, and
+        a bug or a library error no boundary expected too, so the run still counts, as an error with
+        what was recorded so far. The one place a run's errors turn into its outcome."""
+        try:
+            yield
+        except Exception as exc:
+            self.fail(exc)
 
     def fail(self, exc: BaseException) -> None:
         """Record why the run could not complete, with what the cluster shows (and, for an error

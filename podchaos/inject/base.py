@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from podchaos.errors import FaultError, WaitTimeout
+from podchaos.errors import FaultError, PodchaosError, WaitTimeout
 from podchaos.inject.agent import AgentPool
 from podchaos.k8s.client import Kube
 from podchaos.model.timeline import ContainerSnapshot, FaultRecord, PodState, TimelineEntry
@@ -100,3 +100,15 @@ def record_fault(
     )
     context.journal.add(record)
     return record
+
+
+def restore_all(faults: Sequence[Fault], context: FaultContext) -> None:
+    """Undo what the faults left in place, last first; every fault is restored even if one fails."""
+    errors: list[PodchaosError] = []
+    for fault in reversed(faults):
+        try:
+            fault.restore(context)
+        except PodchaosError as exc:
+            errors.append(exc)
+    if errors:
+        raise FaultError(f"could not restore after the faults: {'; '.join(map(str, errors))}") from errors[0]

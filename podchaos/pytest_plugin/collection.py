@@ -174,7 +174,7 @@ class ScenarioItem(pytest.Item):
         """The report of a run that failed or ended in an error; its first line is what pytest's short
         summary shows: the first expectation that did not hold, expected vs seen, or the error."""
         if isinstance(error, ScenarioFailed):
-            from podchaos.report.text import format_result
+            from podchaos.report.text import format_result, headline
 
             return f"{headline(error.result)}\n({self.scenario.source})\n\n" + format_result(error.result)
         if isinstance(error, PodchaosError):
@@ -188,15 +188,3 @@ class ScenarioItem(pytest.Item):
     def reportinfo(self) -> tuple[Path, int | None, str]:
         # Line 0, the file's start: a skip for an unmet requires: is reported at the scenario file.
         return self.path, 0, f"scenario: {self.scenario.name}"
-
-
-def headline(result: RunResult) -> str:
-    """One line: the error of a run that could not complete, else its first failed expectation."""
-    if result.error:
-        return result.error.splitlines()[0] if result.error.strip() else "error"
-    failures = result.verdict.failures()
-    if not failures:
-        return "expectations failed"
-    first = failures[0]
-    more = f" (+{len(failures) - 1} more)" if len(failures) > 1 else ""
-    return f"{first.expectation.type}: expected {first.expected}; seen {first.seen}{more}"

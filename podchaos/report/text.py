@@ -115,3 +115,16 @@ def format_result(result: RunResult) -> str:
     recorded = format_timeline(result.timeline) or "  (nothing recorded: the run ended before observing)"
     sections.append(f"timeline (namespace {result.namespace}):\n{recorded}")
     return "\n\n".join(sections)
+
+
+def headline(result: RunResult) -> str:
+    """One line: the error of a run that could not complete, else its first failed expectation (and how
+    many more failed): what pytest's short summary shows."""
+    if result.error:
+        return result.error.splitlines()[0] if result.error.strip() else "error"
+    failures = result.verdict.failures()
+    if not failures:
+        return "expectations failed"
+    first = failures[0]
+    more = f" (+{len(failures) - 1} more)" if len(failures) > 1 else ""
+    return f"{first.expectation.type}: expected {first.expected}; seen {first.seen}{more}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -79,7 +79,8 @@ def wait(what: str, timeout: float, interval: float = 0.5) -> Waiter:
 
 @pytest.fixture(scope="session")
 def api_client(podchaos_cluster: ClusterAccess) -> Iterator[client.ApiClient]:
-    api = kube_config.new_client_from_config(
+    # The client's loader is not annotated (podchaos.k8s calls it under the same exemption).
+    api = kube_config.new_client_from_config(  # type: ignore[no-untyped-call]
         config_file=str(podchaos_cluster.kubeconfig) if podchaos_cluster.kubeconfig else None,
         context=podchaos_cluster.context,
     )
@@ -171,7 +172,8 @@ def delete_namespace(core: client.CoreV1Api, name: str, timeout: float = NAMESPA
             if exc.status == 404:
                 return True
             raise
-        waiter.last_seen = f"phase {namespace.status.phase}, conditions {namespace.status.conditions}"
+        status = namespace.status
+        waiter.last_seen = f"phase {status and status.phase}, conditions {status and status.conditions}"
         return None
 
     wait(f"namespace {name} to be deleted", timeout, interval=1.0).until(gone)
@@ -226,6 +228,17 @@ def exec_in(
     finally:
         response.close()
     return Exec("".join(stdout), "".join(stderr), response.returncode)
+
+
+def body(manifest: Mapping[str, Any]) -> Any:
+    """A manifest as a create call's body: the client sends a dict as it is, though its annotations
+    name only its model classes (V1Pod ...)."""
+    return manifest
+
+
+def name_of(obj: Any) -> str:
+    """An API object's name."""
+    return str(obj.metadata.name)
 
 
 def is_ready(obj: Any) -> bool:
@@ -302,6 +315,8 @@ class Helpers:
     wait = staticmethod(wait)
     exec_in = staticmethod(exec_in)
     is_ready = staticmethod(is_ready)
+    name_of = staticmethod(name_of)
+    body = staticmethod(body)
     describe_pod = staticmethod(describe_pod)
     wait_pod_ready = staticmethod(wait_pod_ready)
     busybox_container = staticmethod(busybox_container)

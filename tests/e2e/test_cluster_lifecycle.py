@@ -206,13 +206,14 @@ def test_up_recovers_from_a_killed_cluster(
     def rerun(waiter: Any) -> Any:
         now = core.read_namespaced_pod("survivor", before_ns)  # 404 here: the data was purged
         waiter.last_seen = e2e.describe_pod(now)
-        renewed = now.status.container_statuses[0].container_id != stale_container
+        statuses = (now.status and now.status.container_statuses) or []
+        renewed = bool(statuses) and statuses[0].container_id != stale_container
         return now if renewed and e2e.is_ready(now) else None
 
     back = e2e.wait("the pre-crash pod to run again in a new container", 120).until(rerun)
     assert back.metadata.uid == pod.metadata.uid, "the pre-crash pod object was replaced"
 
-    nodes = {n.metadata.name: n for n in core.list_node().items}
+    nodes = {e2e.name_of(n): n for n in core.list_node().items}
     assert set(nodes) == NODE_NAMES, f"nodes after recovery: {sorted(nodes)}"
     not_ready = [name for name, node in nodes.items() if not e2e.is_ready(node)]
     assert not not_ready, f"nodes not Ready after recovery: {not_ready}"
@@ -480,5 +481,5 @@ def test_down_leaves_no_process_mount_device_namespace_or_cgroup_behind(
     assert status.healthy, f"up() after down returned an unhealthy cluster: {status}"
     ready = {node.name for node in status.nodes if node.ready}
     assert ready == NODE_NAMES, f"Ready nodes after up: {sorted(ready)}; status: {status.nodes}"
-    nodes = {n.metadata.name: e2e.is_ready(n) for n in core.list_node().items}
+    nodes = {e2e.name_of(n): e2e.is_ready(n) for n in core.list_node().items}
     assert nodes == dict.fromkeys(NODE_NAMES, True), f"nodes seen through the session's client: {nodes}"

@@ -58,10 +58,11 @@ def wait_deployment_ready(
 
     def ready(waiter: Any) -> list[Any] | None:
         status = apps.read_namespaced_deployment(name, namespace).status
+        assert status is not None
         pods = [
             pod
             for pod in core.list_namespaced_pod(namespace, label_selector=f"app={name}").items
-            if pod.metadata.deletion_timestamp is None
+            if pod.metadata is not None and pod.metadata.deletion_timestamp is None
         ]
         waiter.last_seen = f"readyReplicas={status.ready_replicas}; " + " | ".join(
             e2e.describe_pod(pod) for pod in pods
@@ -71,7 +72,10 @@ def wait_deployment_ready(
             return live
         return None
 
-    return e2e.wait(f"deployment {namespace}/{name} to have {replicas} ready pods", POD_TIMEOUT).until(ready)
+    live: list[Any] = e2e.wait(
+        f"deployment {namespace}/{name} to have {replicas} ready pods", POD_TIMEOUT
+    ).until(ready)
+    return live
 
 
 def test_both_nodes_ready_with_kubelet_version_and_distinct_ips(
@@ -79,8 +83,8 @@ def test_both_nodes_ready_with_kubelet_version_and_distinct_ips(
 ) -> None:
     def all_ready(waiter: Any) -> list[Any] | None:
         nodes = core.list_node().items
-        waiter.last_seen = ", ".join(f"{n.metadata.name} ready={e2e.is_ready(n)}" for n in nodes)
-        names = {n.metadata.name for n in nodes}
+        waiter.last_seen = ", ".join(f"{e2e.name_of(n)} ready={e2e.is_ready(n)}" for n in nodes)
+        names = {e2e.name_of(n) for n in nodes}
         return nodes if names >= set(NODE_NAMES) and all(e2e.is_ready(n) for n in nodes) else None
 
     nodes = e2e.wait("both nodes Ready", 60).until(all_ready)
@@ -143,7 +147,7 @@ def test_container_over_its_memory_limit_is_oom_killed(
     def terminated(waiter: Any) -> Any:
         pod = core.read_namespaced_pod("hog", namespace)
         waiter.last_seen = e2e.describe_pod(pod)
-        for cs in pod.status.container_statuses or []:
+        for cs in (pod.status and pod.status.container_statuses) or []:
             for state in (cs.state, cs.last_state):
                 if state is not None and state.terminated is not None:
                     return state.terminated
@@ -207,8 +211,13 @@ def test_sigkill_from_the_node_restarts_the_container(
     def restarted(waiter: Any) -> Any:
         pod = core.read_namespaced_pod("victim", namespace)
         waiter.last_seen = e2e.describe_pod(pod)
-        (cs,) = pod.status.container_statuses
-        if cs.restart_count >= 1 and cs.state.running is not None and e2e.is_ready(pod):
+        (cs,) = (pod.status and pod.status.container_statuses) or []
+        if (
+            cs.restart_count >= 1
+            and cs.state is not None
+            and cs.state.running is not None
+            and e2e.is_ready(pod)
+        ):
             return cs
         return None
 
@@ -234,7 +243,9 @@ def test_deployment_spreads_over_both_nodes(
             "labelSelector": {"matchLabels": {"app": "spread"}},
         }
     ]
-    apps.create_namespaced_deployment(namespace, deployment("spread", 4, topologySpreadConstraints=spread))
+    apps.create_namespaced_deployment(
+        namespace, e2e.body(deployment("spread", 4, topologySpreadConstraints=spread))
+    )
     pods = wait_deployment_ready(e2e, apps, core, namespace, "spread", 4)
 
     per_node = Counter(pod.spec.node_name for pod in pods)
@@ -255,20 +266,23 @@ def test_cordoned_node_gets_no_new_pods(
     try:
 
         def tainted(waiter: Any) -> bool | None:
-            node = core.read_node(cordoned)
-            taints = [t.key for t in node.spec.taints or []]
-            waiter.last_seen = f"unschedulable={node.spec.unschedulable}, taints={taints}"
-            return True if node.spec.unschedulable and "node.kubernetes.io/unschedulable" in taints else None
+            spec = core.read_node(cordoned).spec
+            assert spec is not None
+            taints = [t.key for t in spec.taints or []]
+            waiter.last_seen = f"unschedulable={spec.unschedulable}, taints={taints}"
+            return True if spec.unschedulable and "node.kubernetes.io/unschedulable" in taints else None
 
         e2e.wait(f"{cordoned} to be cordoned (unschedulable taint)", 30).until(tainted)
-        apps.create_namespaced_deployment(namespace, deployment("cordon", 2))
+        apps.create_namespaced_deployment(namespace, e2e.body(deployment("cordon", 2)))
         pods = wait_deployment_ready(e2e, apps, core, namespace, "cordon", 2)
         placed = {pod.metadata.name: pod.spec.node_name for pod in pods}
         print(f"placement with {cordoned} cordoned: {placed}")
         assert set(placed.values()) == {other}, f"pods landed on the cordoned node {cordoned}: {placed}"
     finally:
         set_unschedulable(core, cordoned, False)
-    assert not core.read_node(cordoned).spec.unschedulable, f"{cordoned} is still cordoned"
+    spec = core.read_node(cordoned).spec
+    assert spec is not None
+    assert not spec.unschedulable, f"{cordoned} is still cordoned"
 
 
 def eviction(pod: str, namespace: str) -> client.V1Eviction:
@@ -286,26 +300,28 @@ def test_eviction_respects_the_pod_disruption_budget(
     namespace: str,
     e2e: Any,
 ) -> None:
-    apps.create_namespaced_deployment(namespace, deployment("guarded", 2))
+    apps.create_namespaced_deployment(namespace, e2e.body(deployment("guarded", 2)))
     budget = {
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",
         "metadata": {"name": "guarded"},
         "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "guarded"}}},
     }
-    policy.create_namespaced_pod_disruption_budget(namespace, budget)
+    policy.create_namespaced_pod_disruption_budget(namespace, e2e.body(budget))
     pods = wait_deployment_ready(e2e, apps, core, namespace, "guarded", 2)
 
     def budget_is(healthy: int, allowed: int) -> Any:
         def probe(waiter: Any) -> bool | None:
             pdb = policy.read_namespaced_pod_disruption_budget("guarded", namespace)
-            status = pdb.status
+            status, metadata = pdb.status, pdb.metadata
+            assert status is not None
+            assert metadata is not None
             waiter.last_seen = (
-                f"generation={pdb.metadata.generation} observed={status.observed_generation} "
+                f"generation={metadata.generation} observed={status.observed_generation} "
                 f"currentHealthy={status.current_healthy} desiredHealthy={status.desired_healthy} "
                 f"disruptionsAllowed={status.disruptions_allowed}"
             )
-            current = status.observed_generation == pdb.metadata.generation
+            current = status.observed_generation == metadata.generation
             if current and status.current_healthy == healthy and status.disruptions_allowed == allowed:
                 return True
             return None
@@ -319,9 +335,9 @@ def test_eviction_respects_the_pod_disruption_budget(
         core.create_namespaced_pod_eviction(victim, namespace, eviction(victim, namespace))
     assert refused.value.status == 429, f"expected 429, got {refused.value.status}: {refused.value.body}"
     assert "disruption budget" in (refused.value.body or ""), f"429 body: {refused.value.body}"
-    assert core.read_namespaced_pod(victim, namespace).metadata.deletion_timestamp is None, (
-        "the refused eviction deleted the pod anyway"
-    )
+    metadata = core.read_namespaced_pod(victim, namespace).metadata
+    assert metadata is not None
+    assert metadata.deletion_timestamp is None, "the refused eviction deleted the pod anyway"
 
     policy.patch_namespaced_pod_disruption_budget("guarded", namespace, {"spec": {"minAvailable": 1}})
     e2e.wait("PDB disruptionsAllowed=1 after minAvailable=1", 60).until(budget_is(2, 1))
@@ -336,10 +352,10 @@ def test_eviction_respects_the_pod_disruption_budget(
                 return "pod deleted"
             raise
         waiter.last_seen = e2e.describe_pod(pod)
-        disruption = [c for c in pod.status.conditions or [] if c.type == "DisruptionTarget"]
+        disruption = [c for c in (pod.status and pod.status.conditions) or [] if c.type == "DisruptionTarget"]
         if disruption and disruption[0].status == "True":
             return f"DisruptionTarget condition ({disruption[0].reason})"
-        if pod.metadata.deletion_timestamp is not None:
+        if pod.metadata is not None and pod.metadata.deletion_timestamp is not None:
             return "deletionTimestamp set"
         return None
 

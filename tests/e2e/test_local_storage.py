@@ -33,12 +33,13 @@ def pod_on(e2e: Any, name: str, node: str, claim_name: str) -> dict[str, Any]:
         readinessProbe=e2e.ready_file_probe(),
         volumeMounts=[{"name": "data", "mountPath": "/data"}],
     )
-    return e2e.pod_manifest(
+    manifest: dict[str, Any] = e2e.pod_manifest(
         name,
         [container],
         nodeName=node,
         volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": claim_name}}],
     )
+    return manifest
 
 
 def test_a_claim_binds_and_its_data_outlives_the_pod_on_either_node(
@@ -47,18 +48,22 @@ def test_a_claim_binds_and_its_data_outlives_the_pod_on_either_node(
     storage = client.StorageV1Api(core.api_client)
     default = storage.read_storage_class(STORAGE_CLASS)
     assert default.provisioner == PROVISIONER
-    assert default.metadata.annotations["storageclass.kubernetes.io/is-default-class"] == "true"
+    annotations = (default.metadata and default.metadata.annotations) or {}
+    assert annotations.get("storageclass.kubernetes.io/is-default-class") == "true"
 
-    core.create_namespaced_persistent_volume_claim(namespace, claim("data"))
+    core.create_namespaced_persistent_volume_claim(namespace, e2e.body(claim("data")))
 
     def bound(waiter: Any) -> Any:
         pvc = core.read_namespaced_persistent_volume_claim("data", namespace)
-        waiter.last_seen = f"phase {pvc.status.phase}, class {pvc.spec.storage_class_name}"
-        return pvc if pvc.status.phase == "Bound" else None
+        phase = pvc.status and pvc.status.phase
+        waiter.last_seen = f"phase {phase}, class {pvc.spec and pvc.spec.storage_class_name}"
+        return pvc if phase == "Bound" else None
 
     pvc = e2e.wait("claim data to bind", BIND_TIMEOUT).until(bound)
     assert pvc.spec.storage_class_name == STORAGE_CLASS
     volume = core.read_persistent_volume(pvc.spec.volume_name)
+    assert volume.spec is not None
+    assert volume.spec.host_path is not None
     host_path = Path(volume.spec.host_path.path)
     assert host_path.parent == PROVISIONER_DIR
     # The provisioner's directory links into the state directory: down --purge removes the data.
@@ -66,7 +71,7 @@ def test_a_claim_binds_and_its_data_outlives_the_pod_on_either_node(
     assert on_disk.is_dir(), f"{host_path} is not under {Layout.default().volumes}"
 
     # Written on the first node, in the first pod.
-    core.create_namespaced_pod(namespace, pod_on(e2e, "writer", NODES[0], "data"))
+    core.create_namespaced_pod(namespace, e2e.body(pod_on(e2e, "writer", NODES[0], "data")))
     e2e.wait_pod_ready(core, namespace, "writer")
     wrote = e2e.exec_in(core, namespace, "writer", ["sh", "-c", "echo kept > /data/token && cat /data/token"])
     assert (wrote.exit_code, wrote.stdout) == (0, "kept\n"), wrote
@@ -74,14 +79,14 @@ def test_a_claim_binds_and_its_data_outlives_the_pod_on_either_node(
 
     # The pod is deleted; a new one on the same node reads the same data ...
     core.delete_namespaced_pod("writer", namespace, grace_period_seconds=0)
-    core.create_namespaced_pod(namespace, pod_on(e2e, "same-node", NODES[0], "data"))
+    core.create_namespaced_pod(namespace, e2e.body(pod_on(e2e, "same-node", NODES[0], "data")))
     e2e.wait_pod_ready(core, namespace, "same-node")
     read = e2e.exec_in(core, namespace, "same-node", ["cat", "/data/token"])
     assert (read.exit_code, read.stdout) == (0, "kept\n"), read
 
     # ... and so does one on the other node, as if the pod had been rescheduled there.
     core.delete_namespaced_pod("same-node", namespace, grace_period_seconds=0)
-    core.create_namespaced_pod(namespace, pod_on(e2e, "other-node", NODES[1], "data"))
+    core.create_namespaced_pod(namespace, e2e.body(pod_on(e2e, "other-node", NODES[1], "data")))
     moved = e2e.wait_pod_ready(core, namespace, "other-node")
     assert moved.spec.node_name == NODES[1]
     read = e2e.exec_in(core, namespace, "other-node", ["cat", "/data/token"])

@@ -57,14 +57,20 @@ def _address(bridge: str) -> str:
     return Path(f"/sys/class/net/{bridge}/address").read_text().strip()
 
 
+def _name(pod: client.V1Pod) -> str:
+    return (pod.metadata and pod.metadata.name) or ""
+
+
 def _running(core: client.CoreV1Api, namespace: str, names: list[str], waiter: Any) -> bool | None:
-    phases = {pod.metadata.name: pod.status.phase for pod in core.list_namespaced_pod(namespace).items}
+    phases = {
+        _name(pod): pod.status and pod.status.phase for pod in core.list_namespaced_pod(namespace).items
+    }
     waiter.last_seen = f"phases {phases}"
     return True if all(phases.get(name) == "Running" for name in names) else None
 
 
 def _gone(core: client.CoreV1Api, namespace: str, names: list[str], waiter: Any) -> bool | None:
-    left = {pod.metadata.name for pod in core.list_namespaced_pod(namespace).items} & set(names)
+    left = {_name(pod) for pod in core.list_namespaced_pod(namespace).items} & set(names)
     waiter.last_seen = f"still there: {sorted(left)}"
     return True if not left else None
 
@@ -79,14 +85,16 @@ def test_service_names_resolve_while_pods_on_the_node_come_and_go(
     core.create_namespaced_pod(namespace, e2e.pod_manifest("web", [server], nodeName=NODE_2))
     core.create_namespaced_service(
         namespace,
-        {
-            "apiVersion": "v1",
-            "kind": "Service",
-            "metadata": {"name": "web"},
-            "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]},
-        },
+        e2e.body(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "web"},
+                "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]},
+            }
+        ),
     )
-    core.create_namespaced_pod(namespace, _traffic_client("client", "web:80"))
+    core.create_namespaced_pod(namespace, e2e.body(_traffic_client("client", "web:80")))
     e2e.wait("web and client to run", 90).until(lambda w: _running(core, namespace, ["web", "client"], w))
     before = _address(node.bridge)
     assert before == network.bridge_mac(node.pod_gateway), f"{node.bridge} has address {before}"

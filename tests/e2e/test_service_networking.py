@@ -85,23 +85,28 @@ def net(podchaos_cluster: ClusterAccess, core: client.CoreV1Api, e2e: Any) -> It
     try:
         client_pod = e2e.busybox_container("client", "exec sleep 3600")
         core.create_namespaced_pod(namespace, e2e.pod_manifest("client", [client_pod], nodeName=NODE_1))
-        core.create_namespaced_pod(namespace, web_server("server", NODE_2, ready=True))
-        core.create_namespaced_pod(namespace, web_server("spare", NODE_1, ready=False))
-        only = core.create_namespaced_service(namespace, service("web", {"role": "server"}))
-        both = core.create_namespaced_service(namespace, service("web-all", {"app": "web"}))
+        core.create_namespaced_pod(namespace, e2e.body(web_server("server", NODE_2, ready=True)))
+        core.create_namespaced_pod(namespace, e2e.body(web_server("spare", NODE_1, ready=False)))
+        only = core.create_namespaced_service(namespace, e2e.body(service("web", {"role": "server"})))
+        both = core.create_namespaced_service(namespace, e2e.body(service("web-all", {"app": "web"})))
         e2e.wait("pod client to run", 90).until(lambda w: _running(core, namespace, "client", w))
         e2e.wait("pod spare to run", 90).until(lambda w: _running(core, namespace, "spare", w))
         server = e2e.wait_pod_ready(core, namespace, "server", 90)
         assert server.spec.node_name == NODE_2
-        yield Net(namespace, server.status.pod_ip, only.spec.cluster_ip, both.spec.cluster_ip)
+        only_ip = only.spec.cluster_ip if only.spec else None
+        both_ip = both.spec.cluster_ip if both.spec else None
+        assert only_ip
+        assert both_ip
+        yield Net(namespace, server.status.pod_ip, only_ip, both_ip)
     finally:
         e2e.delete_namespace(core, namespace)
 
 
 def _running(core: client.CoreV1Api, namespace: str, name: str, waiter: Any) -> bool | None:
-    pod = core.read_namespaced_pod(name, namespace)
-    waiter.last_seen = f"phase {pod.status.phase}"
-    return True if pod.status.phase == "Running" else None
+    status = core.read_namespaced_pod(name, namespace).status
+    phase = status and status.phase
+    waiter.last_seen = f"phase {phase}"
+    return True if phase == "Running" else None
 
 
 def _in_client(core: client.CoreV1Api, e2e: Any, net: Net, script: str) -> Any:
@@ -177,6 +182,6 @@ def _serves(
 
 def _not_ready(core: client.CoreV1Api, net: Net, name: str, waiter: Any) -> bool | None:
     pod = core.read_namespaced_pod(name, net.namespace)
-    ready = [c.status for c in pod.status.conditions or [] if c.type == "Ready"]
+    ready = [c.status for c in (pod.status and pod.status.conditions) or [] if c.type == "Ready"]
     waiter.last_seen = f"Ready={ready}"
     return True if ready == ["False"] else None

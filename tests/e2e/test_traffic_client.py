@@ -47,12 +47,12 @@ def traffic_pod(name: str, *args: str) -> dict[str, Any]:
 
 def _run(core: client.CoreV1Api, e2e: Any, namespace: str, name: str, *args: str) -> list[dict[str, Any]]:
     """Run the client to completion; returns its JSON lines."""
-    core.create_namespaced_pod(namespace, traffic_pod(name, *args))
+    core.create_namespaced_pod(namespace, e2e.body(traffic_pod(name, *args)))
 
     def finished(waiter: Any) -> Any:
         pod = core.read_namespaced_pod(name, namespace)
         waiter.last_seen = e2e.describe_pod(pod)
-        return pod if pod.status.phase in {"Succeeded", "Failed"} else None
+        return pod if pod.status and pod.status.phase in {"Succeeded", "Failed"} else None
 
     pod = e2e.wait(f"traffic pod {name} to finish", 90).until(finished)
     log = core.read_namespaced_pod_log(name, namespace)
@@ -74,19 +74,23 @@ def web(podchaos_cluster: ClusterAccess, core: client.CoreV1Api, e2e: Any, names
     core.create_namespaced_pod(namespace, e2e.pod_manifest("web", [server]))
     core.create_namespaced_service(
         namespace,
-        {
-            "apiVersion": "v1",
-            "kind": "Service",
-            "metadata": {"name": "web"},
-            "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]},
-        },
+        e2e.body(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "web"},
+                "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]},
+            }
+        ),
     )
     e2e.wait_pod_ready(core, namespace, "web", 90)
     # kube-proxy programs a brand-new Service a moment after its endpoint is Ready, and a SYN that meets
     # the switch from "reject" to "DNAT" can be blackholed (kubernetes#48719): under load three requests
     # once timed out that way. The client's own behaviour is what is tested here, so the run starts only
     # once the Service answers through kube-proxy's rules, which this machine's root namespace shares.
-    cluster_ip = core.read_namespaced_service("web", namespace).spec.cluster_ip
+    spec = core.read_namespaced_service("web", namespace).spec
+    assert spec is not None
+    cluster_ip = spec.cluster_ip
     e2e.wait("Service web to answer through its cluster IP", 30).until(
         lambda waiter: _answers_from_host(f"http://{cluster_ip}/index.html")
     )
@@ -127,7 +131,9 @@ def test_each_request_is_one_json_line_and_a_summary_ends_the_run(
 
 
 def test_a_port_nobody_listens_on_is_refused_over_tcp(core: client.CoreV1Api, e2e: Any, web: str) -> None:
-    server = core.read_namespaced_pod("web", web).status.pod_ip
+    status = core.read_namespaced_pod("web", web).status
+    assert status is not None
+    server = status.pod_ip
     lines = _run(
         core, e2e, web, "tcp", "--target", f"{server}:9", "--mode", "tcp",
         "--rate", "10", "--timeout", "1s", "--duration", "1s",
