@@ -40,8 +40,8 @@ SEEN_THROUGH_GAPS: frozenset[type[Expectation]] = frozenset(
 )
 
 
-# Pending results are noted when judged final (``undecided``); undecided ones name their gaps already.
-UNNOTED = frozenset({Outcome.PENDING, Outcome.UNDECIDED})
+# Pending results are noted when judged final (``undecided``), with the gaps named there.
+UNNOTED = frozenset({Outcome.PENDING})
 
 
 def gaps_in(timeline: Timeline, since: float, now: float) -> tuple[ApiOutage, ...]:

@@ -35,6 +35,8 @@ class Moment:
     earliest: float
     latest: float
     how: str = ""
+    stamped: bool = False
+    """The span is the kubelet stamp's own second (a measurement's precision, not missing evidence)."""
 
     def after(self, fault: FaultRecord) -> str:
         """``4.2s`` or ``between 4.0s and 5.0s``, after the fault."""
@@ -43,13 +45,14 @@ class Moment:
 
     def within(self, fault: FaultRecord, at_least: float, at_most: float) -> bool | None:
         """True when the whole span lies in ``[at_least, at_most]`` after the fault, False when none of
-        it does, None when it straddles a bound (undecided)."""
+        it does; a span that straddles a bound is None (undecided) when a gap made it, and True for a
+        stamp's own second: the window is judged within the precision the kubelet gives."""
         low, high = self.earliest - fault.at, self.latest - fault.at
         if at_least <= low and high <= at_most:
             return True
         if high < at_least or low > at_most:
             return False
-        return None
+        return True if self.stamped else None
 
 
 def refined(timeline: Timeline, watched: float, stamp: str, fault: FaultRecord) -> Moment:
@@ -62,7 +65,7 @@ def refined(timeline: Timeline, watched: float, stamp: str, fault: FaultRecord) 
         # Stamped after it was heard of: the node's clock runs ahead of this machine's.
         return Moment(watched, watched, "the watch's time: the node's stamp is later, its clock ahead?")
     how = f"by the kubelet's time; the watch heard of it {watched - fault.at:.1f}s after the fault"
-    return Moment(stamped, stamped + 1, how)
+    return Moment(stamped, stamped + 1, how, stamped=True)
 
 
 def seen_late(timeline: Timeline, last_before: float, first_seen: float) -> Moment | None:

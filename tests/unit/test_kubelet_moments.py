@@ -83,6 +83,20 @@ def test_an_end_whose_whole_span_is_outside_the_window_still_fails() -> None:
     assert result.seen.startswith("terminated between 11.0s and 21.0s after the fault")
 
 
+def test_a_stamp_straddling_a_bound_is_judged_within_its_precision() -> None:
+    # Seen on the local cluster across a 45 s apiserver stop: finishedAt put the end 2.2 to 3.2 s after
+    # the fault against at least 3 s; the stamp cannot say more, and that is the measurement's precision.
+    at_least_3 = TerminationDuration(at_least=3.0, at_most=6.0)
+    relisted = app(80.0, "terminated", finished=12.0)
+    line = timeline(
+        *TERMINATING[:2], FaultRecord(9.8, "pod-delete", "web", UID, "", "grace 5"), GAP, relisted
+    )
+    result = judge(at_least_3, line, 81.0)
+    assert result.outcome is Outcome.PASSED, result.seen
+    assert result.seen.startswith("terminated between 2.2s and 3.2s after the fault (by the kubelet's time;")
+    assert "API unreachable +15.8 s to +33.3 s" in result.seen
+
+
 def test_the_watchs_time_stands_when_the_stamp_agrees() -> None:
     result = judge(WINDOW, timeline(*TERMINATING, app(14.3, "terminated", finished=14.0)), 20.0)
     assert result.outcome is Outcome.PASSED
