@@ -81,3 +81,22 @@ def hidden_by_gaps(result: ExpectationResult, timeline: Timeline, fault: FaultRe
     if type(result.expectation) in SEEN_THROUGH_GAPS:
         return ""
     return "; ".join(gap.describe() for gap in gaps_in(timeline, fault.at, now))
+
+
+def held_while_blind(
+    result: ExpectationResult, timeline: Timeline, fault: FaultRecord, now: float
+) -> ExpectationResult:
+    """A failure of a time-judged expectation is not concluded while an outage since the fault is
+    still going on: what the re-list after it shows (a pod Ready meanwhile, by the kubelet's stamp)
+    may decide otherwise. Pending until then; still pending when observation ends, it is undecided."""
+    if result.outcome is not Outcome.FAILED or type(result.expectation) in SEEN_THROUGH_GAPS:
+        return result
+    ongoing = [gap for gap in gaps_in(timeline, fault.at, now) if gap.until is None]
+    if not ongoing:
+        return result
+    return ExpectationResult(
+        result.expectation,
+        Outcome.PENDING,
+        result.expected,
+        f"{result.seen} (not concluded while the API cannot be used: {ongoing[0].describe()})",
+    )
