@@ -115,3 +115,30 @@ def ready_moment(timeline: Timeline, ready: PodSnapshot, lost_at: float, fault: 
         return refined(timeline, ready.at, ready.ready_since, fault)
     late = seen_late(timeline, lost_at, ready.at)
     return late if late is not None else Moment(ready.at, ready.at)
+
+
+def pod_change(timeline: Timeline, snapshot: PodSnapshot, fault: FaultRecord) -> Moment:
+    """When the pod's readiness changed to what ``snapshot`` shows: its Ready condition's kubelet
+    stamp refines the watch's time; without one, a gap since the pod's previous sighting widens it."""
+    if snapshot.ready_since and timeline.wall_origin is not None:
+        return refined(timeline, snapshot.at, snapshot.ready_since, fault)
+    previous = max(
+        (s.at for s in timeline.of_type(PodSnapshot) if s.pod_uid == snapshot.pod_uid and s.at < snapshot.at),
+        default=fault.at,
+    )
+    late = seen_late(timeline, previous, snapshot.at)
+    return late if late is not None else Moment(snapshot.at, snapshot.at)
+
+
+def lasted(start: Moment, end: Moment, at_least: float, at_most: float | None) -> bool | None:
+    """Whether the stretch from ``start`` to ``end`` lasted within the bounds: True, False, or None
+    when a gap leaves it either way (a stamp's own second is judged within its precision)."""
+    shortest, longest = end.earliest - start.latest, end.latest - start.earliest
+    top = float("inf") if at_most is None else at_most
+    if at_least <= shortest and longest <= top:
+        return True
+    if longest < at_least or shortest > top:
+        return False
+    # Straddling by no more than a stamp's own second is the measurement's precision, not a gap.
+    precise = all(m.stamped or m.earliest == m.latest for m in (start, end))
+    return True if precise else None

@@ -7,6 +7,7 @@ import datetime
 
 from podchaos.model import ApiOutage, FaultRecord, PodReady, Timeline
 from podchaos.model.expectations import TerminationDuration
+from podchaos.model.lifecycle import NotReadyFor
 from podchaos.model.timeline import ContainerSnapshot, ContainerState, PodGone, PodSnapshot, Termination
 from podchaos.model.verdict import Outcome
 from podchaos.verdict import judge
@@ -117,3 +118,28 @@ def test_ready_again_by_the_kubelets_transition_time_across_a_gap() -> None:
     unstamped = judge(PodReady(within=30.0), timeline(*base, pod(45.0, True)), 50.0)
     assert unstamped.outcome is Outcome.UNDECIDED
     assert "Ready again between 2.0s and 35.0s after the fault" in unstamped.seen
+
+
+def test_not_ready_for_takes_each_end_from_the_ready_conditions_stamp() -> None:
+    # readiness-flap under an apiserver restart (catalogue subset, -n 4): the probe failed for 8 s
+    # from the fault, all inside a gap; the re-list showed the pod not Ready, and Ready 1.7 s later,
+    # so by the watch alone it was "not ready for 1.7s" against 6 to 12 s.
+    flap = FaultRecord(at=16.7, fault="probe-fail", pod="web", pod_uid=UID, container="web", detail="8s")
+    gap = ApiOutage(17.4, 39.1, 51, "connection refused")
+    stamped = (
+        pod(1.0, True, since=1.0),
+        flap,
+        gap,
+        pod(39.7, False, since=18.0),  # kubelet: not Ready at 18 (its second)
+        pod(41.4, True, since=25.0),  # kubelet: Ready again at 25
+    )
+    expectation = NotReadyFor(of="pod", at_least=6.0, at_most=12.0)
+    result = judge(expectation, timeline(*stamped), 50.0)
+    assert result.outcome is Outcome.PASSED, result.seen
+    assert (
+        "not ready from +between 1.3s and 2.3s to +between 8.3s and 9.3s after the fault: 6.0s to 8.0s"
+        in (result.seen)
+    )
+    unstamped = (pod(1.0, True), flap, gap, pod(39.7, False), pod(41.4, True))
+    undecided = judge(expectation, timeline(*unstamped), 50.0)
+    assert undecided.outcome is Outcome.UNDECIDED, undecided.seen
