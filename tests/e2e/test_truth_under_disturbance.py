@@ -11,6 +11,7 @@ These act on the cluster's daemons, so they are ``disruptive``: run them alone, 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -168,3 +169,51 @@ def test_traffic_across_a_45s_apiserver_stop_never_fails_with_all_requests_succe
         assert "API unreachable" in result.error, result.error
     else:
         assert result.passed, f"{[(r.expectation.type, r.seen) for r in result.verdict.failures()]}\n{shown}"
+
+
+# The scenarios the issue saw blamed for apiserver restarts under -n 4, and crash-loop back-off.
+DISTURBED = (
+    "pod-delete-grace-override",
+    "pod-delete-ignores-sigterm",
+    "traffic-readiness-one-replica",
+    "main-kill-restart-always",
+    "main-kill-restart-onfailure",
+    "pod-delete-graceful",
+    "readiness-flap",
+    "crashloop-backoff",
+)
+
+
+def test_a_catalogue_run_under_n4_across_apiserver_restarts_is_right_or_names_the_gap(
+    cluster: LocalCluster, local_cluster: ClusterAccess, tmp_path: Path
+) -> None:
+    """Each of these passes on an undisturbed cluster: across two apiserver restarts each must still
+    pass, or end as an error (Undecided) that names the gap; never fail."""
+    restarts = [Outage("kube-apiserver", "3s", after=25.0), Outage("kube-apiserver", "5s", after=85.0)]
+    began = time.monotonic()
+    for outage in restarts:
+        outage.thread.start()
+    command = [sys.executable, "-m", "pytest", "-p", "no:randomly", "-n", "4", "-q"]
+    command += [f"--podchaos-report-dir={tmp_path}", *(f"--scenario={name}" for name in DISTURBED)]
+    project = tmp_path / "project"  # an empty project: only the catalogue's scenarios are collected
+    project.mkdir()
+    finished = subprocess.run(command, check=False, capture_output=True, text=True, timeout=900, cwd=project)
+    wall = time.monotonic() - began
+    for outage in restarts:
+        outage.finish()
+        print(f"apiserver restart: +{outage.began - began:.1f} s to +{outage.ended - began:.1f} s")
+    [results] = tmp_path.glob("2*/results.json")
+    runs = json.loads(results.read_text())["scenarios"]
+    print(f"{len(runs)} runs in {wall:.0f} s: {json.loads(results.read_text())['summary']}")
+    for run in runs:
+        gaps = [e for e in run["timeline"] if e["kind"] == "ApiOutage"]
+        shown = "; ".join(f"+{g['at']:.1f} to +{g['until'] or 0:.1f} s" for g in gaps) or "none"
+        print(f"  {run['scenario']}: {run['outcome']} (gaps {shown}) {run['error'][:200]}")
+    assert len(runs) == len(DISTURBED), finished.stdout[-3000:]
+    for run in runs:
+        assert run["outcome"] != "failed", [
+            (r["expected"], r["seen"]) for r in run["verdict"]["results"] if r["outcome"] != "passed"
+        ]
+        if run["outcome"] == "error":
+            assert run["error"].startswith("Undecided: "), run["error"]
+            assert "API unreachable" in run["error"] or "API failing" in run["error"], run["error"]

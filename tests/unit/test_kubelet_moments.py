@@ -3,6 +3,7 @@ fell in a gap without a stamp judged by its whole span: never a failure the evid
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 from podchaos.model import ApiOutage, FaultRecord, PodReady, Timeline
@@ -143,3 +144,39 @@ def test_not_ready_for_takes_each_end_from_the_ready_conditions_stamp() -> None:
     unstamped = (pod(1.0, True), flap, gap, pod(39.7, False), pod(41.4, True))
     undecided = judge(expectation, timeline(*unstamped), 50.0)
     assert undecided.outcome is Outcome.UNDECIDED, undecided.seen
+
+
+def test_a_probe_fail_whose_undo_waited_for_the_api_leaves_its_length_undecided() -> None:
+    # The same catalogue subset, another run: the 8 s probe-fail was put back only at +40.7 s (its
+    # agent's exec goes through the API, down from +16.5 to +39.2 s); the pod, by its kubelet stamps,
+    # was not ready for 24 s: right for the fault it got, not for the one the scenario asked.
+    from podchaos.report.json_report import entry_from_dict, entry_to_dict
+
+    hidden = FaultRecord(
+        16.279, "probe-fail", "web", UID, "web", "readiness probe: /www/ready hidden for 8s", 8.0
+    )
+    assert entry_from_dict(entry_to_dict(hidden)) == hidden
+    put_back = FaultRecord(40.675, "probe-fail", "web", UID, "web", "recover: /www/ready put back")
+    entries = (
+        pod(12.9, True, since=12.0),
+        hidden,
+        ApiOutage(16.5, 39.2, 62, "connection refused"),
+        pod(39.9, False, since=21.0),
+        put_back,
+        pod(40.9, True, since=45.0),
+    )
+    expectation = NotReadyFor(of="pod", at_least=6.0, at_most=12.0)
+    result = judge(expectation, timeline(*entries), 50.0)
+    assert result.outcome is Outcome.UNDECIDED, result.seen
+    assert (
+        "[undecided: the probe-fail fault lasted 24.4s, not the 8s asked: undoing it waited for the API"
+        in (result.seen)
+    )
+    # Undone on time, a pod back within 3.5 s is a real failure, whatever the gap was.
+    on_time = (
+        *entries[:3],
+        pod(39.9, False, since=17.0),
+        dataclasses.replace(put_back, at=24.4),
+        pod(40.0, True, since=20.0),
+    )
+    assert judge(expectation, timeline(*on_time), 50.0).outcome is Outcome.FAILED
