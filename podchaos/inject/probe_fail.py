@@ -53,6 +53,7 @@ class ProbeFailFault:
             pod_uid=target.pod.pod_uid,
             container=self.spec.container,
             detail=f"{self.spec.probe} probe: {self.spec.path} hidden for {self.spec.duration:g}s",
+            planned_s=self.spec.duration,
         )
         context.journal.add(record)
         self._confirm(context, before)

@@ -130,6 +130,9 @@ class FaultRecord:
     pod_uid: str
     container: str
     detail: str
+    planned_s: float | None = None
+    """How long a timed fault was to last (probe-fail's ``duration``); its undo is recorded as a later
+    record of the same fault whose detail begins with ``recover``."""
 
 
 @dataclass(frozen=True)

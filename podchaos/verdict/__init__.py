@@ -111,7 +111,11 @@ def judge(expectation: Expectation, timeline: Timeline, now: float) -> Expectati
             expectation, Outcome.FAILED, "a fault to be injected", "no fault was injected"
         )
     j = RULES[type(expectation)](expectation, timeline, fault, now)
-    return gaps.noted(ExpectationResult(expectation, j.outcome, j.expected, j.seen), timeline, fault, now)
+    result = gaps.held_while_blind(
+        ExpectationResult(expectation, j.outcome, j.expected, j.seen), timeline, fault, now
+    )
+    result = gaps.undecided_if_overran(result, timeline, fault, now)
+    return gaps.noted(result, timeline, fault, now)
 
 
 def judge_all(expectations: tuple[Expectation, ...], timeline: Timeline, now: float, final: bool) -> Verdict:

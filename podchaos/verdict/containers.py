@@ -14,7 +14,7 @@ from podchaos.model.timeline import (
 from podchaos.model.verdict import Outcome
 from podchaos.verdict.backoff import DEFAULT_CAP_S, PLATEAU_ON_CAP, backoff_shape, ordinal
 from podchaos.verdict.common import Judgement, container_history
-from podchaos.verdict.kubelet_times import restart_waits
+from podchaos.verdict.kubelet_times import restart_waits, restarts_seen
 
 
 def restart_count(e: RestartCount, timeline: Timeline, fault: FaultRecord) -> Judgement:
@@ -97,18 +97,9 @@ def oom_killed(e: OomKilled, timeline: Timeline, fault: FaultRecord) -> Judgemen
 
 
 def backoff_delays(history: list[ContainerSnapshot], since: float) -> list[float]:
-    """Seconds each restart waited: from a container instance's termination to the next one running."""
-    delays: list[float] = []
-    ended_at: float | None = None
-    for snapshot in history:
-        if snapshot.at < since:
-            continue
-        if snapshot.state != "running" and ended_at is None:
-            ended_at = snapshot.at
-        elif snapshot.state == "running" and ended_at is not None:
-            delays.append(round(snapshot.at - ended_at, 1))
-            ended_at = None
-    return delays
+    """Seconds each restart waited, as the watch saw it: from a container instance's termination to
+    the next one running."""
+    return [wait for _snapshot, wait in restarts_seen(history, since)]
 
 
 def restart_backoff(e: RestartBackoff, timeline: Timeline, fault: FaultRecord) -> Judgement:

@@ -40,8 +40,8 @@ SEEN_THROUGH_GAPS: frozenset[type[Expectation]] = frozenset(
 )
 
 
-# Pending results are noted when judged final (``undecided``); undecided ones name their gaps already.
-UNNOTED = frozenset({Outcome.PENDING, Outcome.UNDECIDED})
+# Pending results are noted when judged final (``undecided``), with the gaps named there.
+UNNOTED = frozenset({Outcome.PENDING})
 
 
 def gaps_in(timeline: Timeline, since: float, now: float) -> tuple[ApiOutage, ...]:
@@ -81,3 +81,73 @@ def hidden_by_gaps(result: ExpectationResult, timeline: Timeline, fault: FaultRe
     if type(result.expectation) in SEEN_THROUGH_GAPS:
         return ""
     return "; ".join(gap.describe() for gap in gaps_in(timeline, fault.at, now))
+
+
+def held_while_blind(
+    result: ExpectationResult, timeline: Timeline, fault: FaultRecord, now: float
+) -> ExpectationResult:
+    """A failure of a time-judged expectation is not concluded while an outage since the fault is
+    still going on: what the re-list after it shows (a pod Ready meanwhile, by the kubelet's stamp)
+    may decide otherwise. Pending until then; still pending when observation ends, it is undecided."""
+    if result.outcome is not Outcome.FAILED or type(result.expectation) in SEEN_THROUGH_GAPS:
+        return result
+    ongoing = [gap for gap in gaps_in(timeline, fault.at, now) if gap.until is None]
+    if not ongoing:
+        return result
+    return ExpectationResult(
+        result.expectation,
+        Outcome.PENDING,
+        result.expected,
+        f"{result.seen} (not concluded while the API cannot be used: {ongoing[0].describe()})",
+    )
+
+
+OVERRUN_SLACK_S = 2.0
+"""A timed fault undone this much later than asked has overrun (the undo itself takes a moment)."""
+
+
+def overran(timeline: Timeline, now: float) -> str:
+    """A timed fault whose undo came late because the API could not be used (an agent's command goes
+    through it), described; empty when none did. Expectations timed against the fault's length (how
+    long a pod stayed not ready) then judge a longer fault than the scenario asked for."""
+    faults = timeline.of_type(FaultRecord)
+    for index, fault in enumerate(faults):
+        if fault.planned_s is None:
+            continue
+        undo = next(
+            (
+                later
+                for later in faults[index + 1 :]
+                if later.fault == fault.fault
+                and later.pod_uid == fault.pod_uid
+                and later.detail.startswith("recover")
+            ),
+            None,
+        )
+        planned_end = fault.at + fault.planned_s
+        ended = undo.at if undo is not None else now
+        if ended - planned_end <= OVERRUN_SLACK_S:
+            continue
+        gaps = gaps_in(timeline, planned_end, ended)
+        if gaps:
+            named = "; ".join(gap.describe() for gap in gaps)
+            return (
+                f"the {fault.fault} fault lasted {ended - fault.at:.1f}s, not the {fault.planned_s:g}s asked:"
+                f" undoing it waited for the API ({named})"
+            )
+    return ""
+
+
+def undecided_if_overran(
+    result: ExpectationResult, timeline: Timeline, fault: FaultRecord, now: float
+) -> ExpectationResult:
+    """A failure of a time-judged expectation is undecided when a timed fault overran because of an
+    outage: the workload was judged against a fault the scenario did not ask for."""
+    if result.outcome is not Outcome.FAILED or type(result.expectation) in SEEN_THROUGH_GAPS:
+        return result
+    why = overran(timeline, now)
+    if not why:
+        return result
+    return ExpectationResult(
+        result.expectation, Outcome.UNDECIDED, result.expected, f"{result.seen} [undecided: {why}]"
+    )

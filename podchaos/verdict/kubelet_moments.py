@@ -35,6 +35,8 @@ class Moment:
     earliest: float
     latest: float
     how: str = ""
+    stamped: bool = False
+    """The span is the kubelet stamp's own second (a measurement's precision, not missing evidence)."""
 
     def after(self, fault: FaultRecord) -> str:
         """``4.2s`` or ``between 4.0s and 5.0s``, after the fault."""
@@ -43,13 +45,14 @@ class Moment:
 
     def within(self, fault: FaultRecord, at_least: float, at_most: float) -> bool | None:
         """True when the whole span lies in ``[at_least, at_most]`` after the fault, False when none of
-        it does, None when it straddles a bound (undecided)."""
+        it does; a span that straddles a bound is None (undecided) when a gap made it, and True for a
+        stamp's own second: the window is judged within the precision the kubelet gives."""
         low, high = self.earliest - fault.at, self.latest - fault.at
         if at_least <= low and high <= at_most:
             return True
         if high < at_least or low > at_most:
             return False
-        return None
+        return True if self.stamped else None
 
 
 def refined(timeline: Timeline, watched: float, stamp: str, fault: FaultRecord) -> Moment:
@@ -62,7 +65,7 @@ def refined(timeline: Timeline, watched: float, stamp: str, fault: FaultRecord) 
         # Stamped after it was heard of: the node's clock runs ahead of this machine's.
         return Moment(watched, watched, "the watch's time: the node's stamp is later, its clock ahead?")
     how = f"by the kubelet's time; the watch heard of it {watched - fault.at:.1f}s after the fault"
-    return Moment(stamped, stamped + 1, how)
+    return Moment(stamped, stamped + 1, how, stamped=True)
 
 
 def seen_late(timeline: Timeline, last_before: float, first_seen: float) -> Moment | None:
@@ -112,3 +115,30 @@ def ready_moment(timeline: Timeline, ready: PodSnapshot, lost_at: float, fault: 
         return refined(timeline, ready.at, ready.ready_since, fault)
     late = seen_late(timeline, lost_at, ready.at)
     return late if late is not None else Moment(ready.at, ready.at)
+
+
+def pod_change(timeline: Timeline, snapshot: PodSnapshot, fault: FaultRecord) -> Moment:
+    """When the pod's readiness changed to what ``snapshot`` shows: its Ready condition's kubelet
+    stamp refines the watch's time; without one, a gap since the pod's previous sighting widens it."""
+    if snapshot.ready_since and timeline.wall_origin is not None:
+        return refined(timeline, snapshot.at, snapshot.ready_since, fault)
+    previous = max(
+        (s.at for s in timeline.of_type(PodSnapshot) if s.pod_uid == snapshot.pod_uid and s.at < snapshot.at),
+        default=fault.at,
+    )
+    late = seen_late(timeline, previous, snapshot.at)
+    return late if late is not None else Moment(snapshot.at, snapshot.at)
+
+
+def lasted(start: Moment, end: Moment, at_least: float, at_most: float | None) -> bool | None:
+    """Whether the stretch from ``start`` to ``end`` lasted within the bounds: True, False, or None
+    when a gap leaves it either way (a stamp's own second is judged within its precision)."""
+    shortest, longest = end.earliest - start.latest, end.latest - start.earliest
+    top = float("inf") if at_most is None else at_most
+    if at_least <= shortest and longest <= top:
+        return True
+    if longest < at_least or shortest > top:
+        return False
+    # Straddling by no more than a stamp's own second is the measurement's precision, not a gap.
+    precise = all(m.stamped or m.earliest == m.latest for m in (start, end))
+    return True if precise else None

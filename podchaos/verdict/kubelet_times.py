@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from podchaos.model.timeline import ContainerSnapshot
@@ -61,10 +62,11 @@ def instances(history: list[ContainerSnapshot]) -> list[Instance]:
     return [Instance(started, found[started]) for started in sorted(found)]
 
 
-def watch_waits(history: list[ContainerSnapshot], since: float) -> dict[int, float]:
-    """restartCount -> seconds the watch saw the container down before the instance with that count
-    ran: from a snapshot not running to the next one running, from ``since`` on."""
-    waits: dict[int, float] = {}
+def restarts_seen(
+    history: list[ContainerSnapshot], since: float
+) -> Iterator[tuple[ContainerSnapshot, float]]:
+    """Each restart the watch saw from ``since`` on: the snapshot of the instance running again, and
+    the seconds from the snapshot not running before it (rounded to 0.1 s)."""
     ended_at: float | None = None
     for snapshot in history:
         if snapshot.at < since:
@@ -72,9 +74,14 @@ def watch_waits(history: list[ContainerSnapshot], since: float) -> dict[int, flo
         if snapshot.state != "running" and ended_at is None:
             ended_at = snapshot.at
         elif snapshot.state == "running" and ended_at is not None:
-            waits[snapshot.restart_count] = round(snapshot.at - ended_at, 1)
+            yield snapshot, round(snapshot.at - ended_at, 1)
             ended_at = None
-    return waits
+
+
+def watch_waits(history: list[ContainerSnapshot], since: float) -> dict[int, float]:
+    """restartCount -> seconds the watch saw the container down before the instance with that count
+    ran, from ``since`` on."""
+    return {snapshot.restart_count: wait for snapshot, wait in restarts_seen(history, since)}
 
 
 def kubelet_waits(history: list[ContainerSnapshot], fault_at: float) -> dict[int, float]:

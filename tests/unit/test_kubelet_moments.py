@@ -3,10 +3,12 @@ fell in a gap without a stamp judged by its whole span: never a failure the evid
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 from podchaos.model import ApiOutage, FaultRecord, PodReady, Timeline
 from podchaos.model.expectations import TerminationDuration
+from podchaos.model.lifecycle import NotReadyFor
 from podchaos.model.timeline import ContainerSnapshot, ContainerState, PodGone, PodSnapshot, Termination
 from podchaos.model.verdict import Outcome
 from podchaos.verdict import judge
@@ -83,6 +85,20 @@ def test_an_end_whose_whole_span_is_outside_the_window_still_fails() -> None:
     assert result.seen.startswith("terminated between 11.0s and 21.0s after the fault")
 
 
+def test_a_stamp_straddling_a_bound_is_judged_within_its_precision() -> None:
+    # Seen on the local cluster across a 45 s apiserver stop: finishedAt put the end 2.2 to 3.2 s after
+    # the fault against at least 3 s; the stamp cannot say more, and that is the measurement's precision.
+    at_least_3 = TerminationDuration(at_least=3.0, at_most=6.0)
+    relisted = app(80.0, "terminated", finished=12.0)
+    line = timeline(
+        *TERMINATING[:2], FaultRecord(9.8, "pod-delete", "web", UID, "", "grace 5"), GAP, relisted
+    )
+    result = judge(at_least_3, line, 81.0)
+    assert result.outcome is Outcome.PASSED, result.seen
+    assert result.seen.startswith("terminated between 2.2s and 3.2s after the fault (by the kubelet's time;")
+    assert "API unreachable +15.8 s to +33.3 s" in result.seen
+
+
 def test_the_watchs_time_stands_when_the_stamp_agrees() -> None:
     result = judge(WINDOW, timeline(*TERMINATING, app(14.3, "terminated", finished=14.0)), 20.0)
     assert result.outcome is Outcome.PASSED
@@ -103,3 +119,64 @@ def test_ready_again_by_the_kubelets_transition_time_across_a_gap() -> None:
     unstamped = judge(PodReady(within=30.0), timeline(*base, pod(45.0, True)), 50.0)
     assert unstamped.outcome is Outcome.UNDECIDED
     assert "Ready again between 2.0s and 35.0s after the fault" in unstamped.seen
+
+
+def test_not_ready_for_takes_each_end_from_the_ready_conditions_stamp() -> None:
+    # readiness-flap under an apiserver restart (catalogue subset, -n 4): the probe failed for 8 s
+    # from the fault, all inside a gap; the re-list showed the pod not Ready, and Ready 1.7 s later,
+    # so by the watch alone it was "not ready for 1.7s" against 6 to 12 s.
+    flap = FaultRecord(at=16.7, fault="probe-fail", pod="web", pod_uid=UID, container="web", detail="8s")
+    gap = ApiOutage(17.4, 39.1, 51, "connection refused")
+    stamped = (
+        pod(1.0, True, since=1.0),
+        flap,
+        gap,
+        pod(39.7, False, since=18.0),  # kubelet: not Ready at 18 (its second)
+        pod(41.4, True, since=25.0),  # kubelet: Ready again at 25
+    )
+    expectation = NotReadyFor(of="pod", at_least=6.0, at_most=12.0)
+    result = judge(expectation, timeline(*stamped), 50.0)
+    assert result.outcome is Outcome.PASSED, result.seen
+    assert (
+        "not ready from +between 1.3s and 2.3s to +between 8.3s and 9.3s after the fault: 6.0s to 8.0s"
+        in (result.seen)
+    )
+    unstamped = (pod(1.0, True), flap, gap, pod(39.7, False), pod(41.4, True))
+    undecided = judge(expectation, timeline(*unstamped), 50.0)
+    assert undecided.outcome is Outcome.UNDECIDED, undecided.seen
+
+
+def test_a_probe_fail_whose_undo_waited_for_the_api_leaves_its_length_undecided() -> None:
+    # The same catalogue subset, another run: the 8 s probe-fail was put back only at +40.7 s (its
+    # agent's exec goes through the API, down from +16.5 to +39.2 s); the pod, by its kubelet stamps,
+    # was not ready for 24 s: right for the fault it got, not for the one the scenario asked.
+    from podchaos.report.json_report import entry_from_dict, entry_to_dict
+
+    hidden = FaultRecord(
+        16.279, "probe-fail", "web", UID, "web", "readiness probe: /www/ready hidden for 8s", 8.0
+    )
+    assert entry_from_dict(entry_to_dict(hidden)) == hidden
+    put_back = FaultRecord(40.675, "probe-fail", "web", UID, "web", "recover: /www/ready put back")
+    entries = (
+        pod(12.9, True, since=12.0),
+        hidden,
+        ApiOutage(16.5, 39.2, 62, "connection refused"),
+        pod(39.9, False, since=21.0),
+        put_back,
+        pod(40.9, True, since=45.0),
+    )
+    expectation = NotReadyFor(of="pod", at_least=6.0, at_most=12.0)
+    result = judge(expectation, timeline(*entries), 50.0)
+    assert result.outcome is Outcome.UNDECIDED, result.seen
+    assert (
+        "[undecided: the probe-fail fault lasted 24.4s, not the 8s asked: undoing it waited for the API"
+        in (result.seen)
+    )
+    # Undone on time, a pod back within 3.5 s is a real failure, whatever the gap was.
+    on_time = (
+        *entries[:3],
+        pod(39.9, False, since=17.0),
+        dataclasses.replace(put_back, at=24.4),
+        pod(40.0, True, since=20.0),
+    )
+    assert judge(expectation, timeline(*on_time), 50.0).outcome is Outcome.FAILED

@@ -6,6 +6,7 @@ NaN, binary, shared and recursive aliases, duplicated lines, other encodings, st
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -137,7 +138,10 @@ def test_only_scenario_errors_escape_the_loader(scenario_file: Path, content: by
 
 
 # Values of the wrong shape a hand-edited Service or traffic section is likely to hold.
-odd = st.sampled_from([True, False, 0, 80, "80", "web", [], {}, None, [80], [{"port": "80"}], {"port": 80}])
+# (copied each time: a later mutation adding to a drawn {} must not change what the strategy holds).
+odd = st.sampled_from(
+    [True, False, 0, 80, "80", "web", [], {}, None, [80], [{"port": "80"}], {"port": 80}]
+).map(copy.deepcopy)
 TRAFFIC_ORIGINALS = {name: text for name, text in ORIGINALS.items() if "\ntraffic:" in text}
 
 

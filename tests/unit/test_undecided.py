@@ -129,3 +129,19 @@ def test_reports_show_an_undecided_expectation_as_such() -> None:
     text = format_result(result)
     assert "[UNDECIDED] expected a target pod Ready again within 60s" in text
     assert "[FAIL]" not in text
+
+
+def test_a_failure_is_not_concluded_while_the_api_cannot_be_used() -> None:
+    # Seen in a catalogue run with apiserver restarts: pod-ready's 30 s ran out 0.2 s after a gap
+    # began; the re-list after it could still show the pod Ready in time (by its kubelet stamp).
+    gap = ApiOutage(39.8, None, 3, "connection refused")
+    line = timeline(pod(1.0, True), FAULT, pod(11.0, False), gap)
+    (held,) = judge_all((PodReady(within=30.0),), line, 41.0, final=False).results
+    assert held.outcome is Outcome.PENDING
+    assert "not concluded while the API cannot be used: API unreachable +39.8 s" in held.seen
+    (ended,) = judge_all((PodReady(within=30.0),), line, 41.0, final=True).results
+    assert ended.outcome is Outcome.UNDECIDED
+    # Once the gap is over, the re-listed state decides: still not Ready is a failure.
+    closed = timeline(pod(1.0, True), FAULT, pod(11.0, False), ApiOutage(39.8, 45.0, 3, "refused"))
+    (failed,) = judge_all((PodReady(within=30.0),), closed.plus(pod(45.0, False)), 46.0, final=True).results
+    assert failed.outcome is Outcome.FAILED
