@@ -41,31 +41,9 @@ BUILD_SOURCES = ("pyproject.toml", "README.md", "LICENSE", "MANIFEST.in", "podch
 LEAKY = re.compile(r"PYTHON(PATH|HOME)|PYTEST_.*|PODCHAOS_.*|KUBECONFIG|VIRTUAL_ENV|COV_CORE_.*")
 STEP_TIMEOUT_S = 900
 
-FAKE_KIND = """#!{python}
-# Stands in for kind on the runner: logs each command, keeps the clusters in a file, and hands out
-# the kubeconfig it was given.
-import json, os, pathlib, shutil, sys
-
-state = pathlib.Path(os.environ["FAKE_KIND_STATE"])
-args = sys.argv[1:]
-with state.with_suffix(".log").open("a") as log:
-    log.write(json.dumps(args) + "\\n")
-clusters = json.loads(state.read_text()) if state.exists() else []
-name = args[args.index("--name") + 1] if "--name" in args else "kind"
-verb = args[:2]
-if verb == ["get", "clusters"]:
-    print("\\n".join(clusters))
-elif verb == ["create", "cluster"]:
-    shutil.copy(args[args.index("--config") + 1], state.with_name("created-from.yaml"))
-    clusters.append(name)
-elif verb == ["get", "kubeconfig"]:
-    sys.stdout.write(pathlib.Path(os.environ["FAKE_KIND_KUBECONFIG"]).read_text())
-elif verb == ["get", "nodes"]:
-    print(name + "-control-plane\\n" + name + "-worker\\n" + name + "-worker2")
-elif verb == ["export", "logs"]:
-    pathlib.Path(args[2]).mkdir(parents=True, exist_ok=True)
-state.write_text(json.dumps(clusters))
-"""
+# The fake kind (shared with the plugin tests): logs each command, keeps the clusters in a file, copies
+# the config it was created from, and hands out the kubeconfig it is given.
+FAKE_KIND = ROOT / "tests" / "fake_kind" / "kind.py"
 
 
 def workflow_job() -> dict[str, Any]:
@@ -181,7 +159,7 @@ def runner(tmp_path_factory: pytest.TempPathFactory, podchaos_cluster: ClusterAc
     )
     fake_bin = base / "fake-bin"
     fake_bin.mkdir()
-    (fake_bin / "kind").write_text(FAKE_KIND.format(python=sys.executable))
+    (fake_bin / "kind").write_text(f"#!{sys.executable}\n" + FAKE_KIND.read_text())
     (fake_bin / "kind").chmod(0o755)
     kubeconfig = base / "kind-kubeconfig"
     kubeconfig.write_text(kind_kubeconfig(podchaos_cluster, "podchaos"))
