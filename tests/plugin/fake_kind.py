@@ -1,6 +1,7 @@
-"""A fake ``kind`` command for pytest sessions run in a subprocess: it logs each command line and keeps
-its clusters in a JSON file. Logic only: it stands in for kind where the tests are about what podchaos
-asks of kind (which commands, how often), never about what a cluster does."""
+"""The fake ``kind`` command (tests/fake_kind/kind.py) for pytest sessions run in a subprocess: it logs
+each command line and keeps its clusters in a JSON file. Logic only: it stands in for kind where the
+tests are about what podchaos asks of kind (which commands, how often), never about what a cluster
+does."""
 
 from __future__ import annotations
 
@@ -10,53 +11,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-# Unreachable on purpose (port 1 of the loopback address): a run on this "cluster" errors at once.
-KUBECONFIG = """apiVersion: v1
-kind: Config
-clusters:
-- name: kind-{name}
-  cluster: {{server: "https://127.0.0.1:1"}}
-contexts:
-- name: kind-{name}
-  context: {{cluster: kind-{name}, user: kind-{name}}}
-current-context: kind-{name}
-users:
-- name: kind-{name}
-  user: {{token: fake}}
-"""
-
-SCRIPT = """#!{python}
-import json, os, pathlib, sys
-
-state = pathlib.Path(os.environ["FAKE_KIND_STATE"])
-args = sys.argv[1:]
-with state.with_suffix(".log").open("a") as log:
-    log.write(json.dumps(args) + "\\n")
-clusters = json.loads(state.read_text()) if state.exists() else []
-name = args[args.index("--name") + 1] if "--name" in args else "kind"
-verb = " ".join(args[:2])
-if verb == os.environ.get("FAKE_KIND_FAIL"):
-    if verb == "create cluster" and "--retain" in args:
-        clusters.append(name)
-        state.write_text(json.dumps(clusters))
-    sys.stderr.write("ERROR: failed to " + verb + ": " + os.environ.get("FAKE_KIND_ERROR", "fake") + "\\n")
-    sys.exit(1)
-if verb == "get clusters":
-    print("\\n".join(clusters))
-elif verb == "get nodes":
-    print(name + "-control-plane" if name in clusters else "")
-elif verb == "create cluster":
-    clusters.append(name)
-elif verb == "delete cluster":
-    clusters.remove(name)
-elif verb == "get kubeconfig":
-    sys.stdout.write({kubeconfig!r}.format(name=name))
-elif verb == "export logs":
-    folder = pathlib.Path(args[2])
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "kind-version.txt").write_text("fake kind\\n")
-state.write_text(json.dumps(clusters))
-"""
+# The script itself, shared with the e2e tests.
+SCRIPT = Path(__file__).resolve().parents[1] / "fake_kind" / "kind.py"
 
 
 @dataclass(frozen=True)
@@ -72,7 +28,7 @@ class FakeKindCommand:
         bin_dir = directory / "bin"
         bin_dir.mkdir(parents=True, exist_ok=True)
         kind = bin_dir / "kind"
-        kind.write_text(SCRIPT.format(python=sys.executable, kubeconfig=KUBECONFIG))
+        kind.write_text(f"#!{sys.executable}\n" + SCRIPT.read_text())
         kind.chmod(0o755)
         state = directory / "kind-state.json"
         state.write_text(json.dumps(list(clusters)))

@@ -123,3 +123,21 @@ def test_a_release_maps_to_kinds_node_image() -> None:
     assert kindest_node_image(None) is None
     assert choose_image("my/node:1", "v1.36.3", kindest_node_image) == "my/node:1"
     assert choose_image(None, "v1.36.3", kindest_node_image) == "kindest/node:v1.36.3"
+
+
+def test_fields_a_machine_needs_go_into_every_node_of_podchaos_config(tmp_path: Path) -> None:
+    mount = {"hostPath": "/run/podchaos/cgroups", "containerPath": "/proc/cgroups", "readOnly": True}
+    config = default_config(node_fields={"extraMounts": [mount]})
+
+    nodes = yaml.safe_load(config.text)["nodes"]
+    assert [node["role"] for node in nodes] == ["control-plane", "worker", "worker"]
+    assert all(node["extraMounts"] == [mount] for node in nodes)
+    path = tmp_path / "kind.yaml"
+    path.write_text(config.text)
+    assert load_config(path, "podchaos").roles == config.roles  # still a config kind accepts
+
+
+@pytest.mark.parametrize("fields", [{"role": "worker"}, {"extraMount": []}])
+def test_podchaos_config_refuses_node_fields_kind_does_not_have(fields: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="not a field podchaos may set"):
+        default_config(node_fields=fields)

@@ -631,3 +631,22 @@ def test_export_logs_writes_kinds_logs_into_the_directory(tmp_path: Path, kubeco
 
     assert fake.calls == [["kind", "export", "logs", str(tmp_path / "logs"), "--name", "podchaos"]]
     assert (tmp_path / "logs" / "kind-version.txt").is_file()
+
+
+@pytest.mark.usefixtures("kind_on_path")
+def test_a_machine_can_supply_podchaos_own_config(kubeconfig_dir: Path) -> None:
+    from podchaos.cluster.kind.config import default_config
+
+    mount = {"hostPath": "/run/podchaos/cgroups", "containerPath": "/proc/cgroups"}
+    fake = FakeKind()
+
+    KindProvider(
+        run=fake,
+        kubeconfig_dir=kubeconfig_dir,
+        own_config=lambda: default_config(node_fields={"extraMounts": [mount]}),
+    ).ensure()
+
+    assert create(kubeconfig_dir) in fake.calls
+    nodes = written_config(kubeconfig_dir)["nodes"]
+    assert isinstance(nodes, list)
+    assert [node["extraMounts"] for node in nodes] == [[mount]] * 3

@@ -68,14 +68,24 @@ class KindConfig:
         return workers if workers else self.roles.count(CONTROL_PLANE)
 
 
-def default_config(workers: int = 2, cgroup_v1: bool = False) -> KindConfig:
+def default_config(
+    workers: int = 2, cgroup_v1: bool = False, node_fields: Mapping[str, Any] | None = None
+) -> KindConfig:
     """podchaos's own config: a control plane and ``workers`` workers, so node faults (cordon, drain)
-    have another node to move pods to; on a cgroup v1 host, the kubelet is told to run on it."""
+    have another node to move pods to; on a cgroup v1 host, the kubelet is told to run on it.
+
+    ``node_fields`` go into every node (``extraMounts`` a machine's node image needs, say); they
+    must be fields of a kind node.
+    """
+    extra = dict(node_fields or {})
+    unknown = sorted(set(extra) - set(NODE_FIELDS) - {"role"})
+    if unknown or "role" in extra:
+        raise ValueError(f"node_fields: {', '.join(unknown) or 'role'}: not a field podchaos may set")
     roles = (CONTROL_PLANE, *([WORKER] * workers))
     document: dict[str, Any] = {
         "kind": "Cluster",
         "apiVersion": API_VERSION,
-        "nodes": [{"role": role} for role in roles],
+        "nodes": [{"role": role, **extra} for role in roles],
     }
     if cgroup_v1:
         document["kubeadmConfigPatches"] = [CGROUP_V1_PATCH]

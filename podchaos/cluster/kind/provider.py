@@ -42,7 +42,9 @@ class KindProvider:
     A cluster it creates has a control plane and two workers, or the nodes of the user's kind config
     (``config``); it runs ``image`` if given, else the node image ``node_image`` names for the
     release ``kubernetes`` (kind's own ``kindest/node`` by default, kind's default image without a
-    release). A cluster that exists is reused as it is.
+    release). ``own_config`` makes podchaos's own config (by default :func:`default_config` for this
+    host); a machine whose nodes need more (mounts, patches) passes its own. A cluster that exists is
+    reused as it is.
 
     ``release`` deletes the cluster only if this provider created it and ``keep`` is False: a
     cluster that already existed belongs to someone else.
@@ -70,6 +72,7 @@ class KindProvider:
         node_image: NodeImage = kindest_node_image,
         logs_dir: Path | None = None,
         engine: str | None = None,
+        own_config: Callable[[], KindConfig] | None = None,
     ) -> None:
         self.cluster_name = cluster_name
         self.image_archive = image_archive
@@ -85,6 +88,7 @@ class KindProvider:
         self.node_image = node_image
         self.logs_dir = logs_dir
         self.engine = engine or engine_from_environment()
+        self.own_config = own_config or (lambda: default_config(cgroup_v1=host_is_cgroup_v1()))
 
     @property
     def context(self) -> str:
@@ -106,7 +110,7 @@ class KindProvider:
         """The config a created cluster starts from; the user's is checked (ClusterSetupError)."""
         if self.config is not None:
             return load_config(self.config, self.cluster_name)
-        return default_config(cgroup_v1=host_is_cgroup_v1())
+        return self.own_config()
 
     def ensure(self) -> ClusterAccess:
         if shutil.which("kind") is None:
