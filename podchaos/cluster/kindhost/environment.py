@@ -112,9 +112,7 @@ def prepare(kubernetes: str | None = None, progress: Progress | None = None) -> 
     volumes = engine_module.EngineLayout().volumes
     if docker_answers():
         subprocess.run(["docker", "load", "-i", str(image.archive)], capture_output=True, check=True)
-        return KindEnvironment(
-            built.kind, {"PATH": tools.environment_path(built)}, image, "docker", volumes
-        )
+        return KindEnvironment(built.kind, {"PATH": tools.environment_path(built)}, image, "docker", volumes)
     engine = engine_module.Engine(built, progress=say)
     engine.start()
     engine.load_image(image.archive, image.reference)
@@ -135,3 +133,17 @@ def kubeconfig(environment: KindEnvironment, cluster: str) -> str:
     if not address:
         raise ClusterSetupError(f"no address of {node} on the kind network")
     return text.replace(f"https://{node}:6443", f"https://{address}:6443")
+
+
+def delete_cluster(environment: KindEnvironment, cluster: str) -> None:
+    """``kind delete cluster``; nothing to do when podchaos's engine, which held it, is stopped."""
+    if environment.engine is not None and not environment.engine.daemon().running():
+        return
+    environment.kind_command("delete", "cluster", "--name", cluster, timeout=300)
+
+
+def shutdown(environment: KindEnvironment) -> None:
+    """Stop podchaos's engine (when it is the provider) once it holds no cluster: the host is then as
+    it was before ``prepare``, but for the cached builds and images."""
+    if environment.engine is not None:
+        environment.engine.stop()
