@@ -21,11 +21,13 @@ from podchaos.cluster.kindhost import engine as engine_module
 from podchaos.cluster.kindhost import nodeimage, tools
 from podchaos.cluster.local.layout import Layout
 from podchaos.cluster.local.versions import resolve_kubernetes_version
+from podchaos.cluster.lock import exclusive
 from podchaos.errors import ClusterSetupError
 
 Progress = Callable[[str], None]
 
 CGROUP_V2_MARKER = Path("/sys/fs/cgroup/cgroup.controllers")
+PREPARE_LOCK_TIMEOUT_S = 60 * 60.0
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,13 @@ def prepare(kubernetes: str | None = None, progress: Progress | None = None) -> 
     layout = Layout.default()
     if kubernetes:
         layout = dataclasses.replace(layout, kubernetes_version=resolve_kubernetes_version(kubernetes))
+    # One preparation at a time on this machine (xdist workers, parallel sessions): the builds write
+    # the same cache files and one engine serves them all. A cold one builds for many minutes.
+    with exclusive(layout.cache / "kind" / "prepare.lock", "kind preparation", say, PREPARE_LOCK_TIMEOUT_S):
+        return _prepare(layout, say)
+
+
+def _prepare(layout: Layout, say: Progress) -> KindEnvironment:
     built = tools.ensure_tools(layout, say)
     image = nodeimage.ensure_node_image(layout, built, say)
     volumes = engine_module.EngineLayout().volumes
