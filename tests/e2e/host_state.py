@@ -44,7 +44,11 @@ class HostState:
     sections: dict[str, tuple[str, ...]]
 
     @classmethod
-    def take(cls, ignore_mounts_under: tuple[str, ...] = ()) -> HostState:
+    def take(
+        cls, ignore_mounts_under: tuple[str, ...] = (), ignore_devices: tuple[str, ...] = ()
+    ) -> HostState:
+        """``ignore_*``: prefixes of mount points and device names others churn meanwhile (the
+        embedded cluster's pods)."""
         cgroups = [" ".join(line.split()[:2]) for line in Path("/proc/cgroups").read_text().splitlines()]
         mounts = _mountinfo()
         cgroup_mounts = sorted(
@@ -61,7 +65,11 @@ class HostState:
             for line in _run(["iptables-save"])
             if not line.startswith("#")
         ]
-        links = sorted(line.split(":")[1].strip().split("@")[0] for line in _run(["ip", "-o", "link"]))
+        links = sorted(
+            name
+            for name in (line.split(":")[1].strip().split("@")[0] for line in _run(["ip", "-o", "link"]))
+            if not name.startswith(ignore_devices)
+        )
         mount_points = sorted(
             {
                 fields[4]

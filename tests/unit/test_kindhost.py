@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from podchaos.cluster.kindhost import engine, environment, nodefiles, nodeimage
+from podchaos.cluster.kindhost import engine, environment, nodefiles, nodeimage, tools
 from podchaos.cluster.local import layout
 
 EMBEDDED_NETWORKS = ("10.250.0.0/24", "10.251.0.0/16", "10.252.0.0/24")
@@ -100,3 +100,12 @@ def test_entrypoint_hides_controllers_the_host_has_not_mounted(tmp_path: Path) -
     program = awk_line.split("'")[1]
     shown = subprocess.run(["awk", program, str(source)], capture_output=True, text=True, check=True).stdout
     assert [line.split()[0] for line in shown.splitlines()] == ["#subsys_name", "cpu", "memory", "pids"]
+
+
+def test_upstream_programs_are_named_as_go_build_names_them(tmp_path: Path) -> None:
+    kind_tool = tools.UpstreamTool("sigs.k8s.io/kind", "v0.33.0", (".",), tmp_path / "kind")
+    assert kind_tool.outputs() == [tmp_path / "kind" / "kind"]
+    containerd = tools.UpstreamTool("m/containerd/v2", "v2.2.1", ("./cmd/containerd", "./cmd/ctr"), tmp_path)
+    assert containerd.outputs() == [tmp_path / "containerd", tmp_path / "ctr"]
+    other_version = tools.UpstreamTool("sigs.k8s.io/kind", "v0.34.0", (".",), tmp_path / "kind")
+    assert kind_tool.key() != other_version.key()

@@ -16,7 +16,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from podchaos.cluster.kindhost.tools import KindTools
@@ -119,15 +119,17 @@ def network_conflist() -> str:
     )
 
 
+def _quiet(_message: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
 class Engine:
     """podchaos's containerd for kind's nerdctl provider: started, and stopped, by podchaos."""
 
-    def __init__(
-        self, tools: KindTools, layout: EngineLayout | None = None, progress: Progress | None = None
-    ):
-        self.tools = tools
-        self.layout = layout or EngineLayout()
-        self.progress: Progress = progress or (lambda _message: None)
+    tools: KindTools
+    layout: EngineLayout = field(default_factory=EngineLayout)
+    progress: Progress = _quiet
 
     def daemon(self) -> Daemon:
         return Daemon(

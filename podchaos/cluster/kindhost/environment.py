@@ -21,11 +21,13 @@ from podchaos.cluster.kindhost import engine as engine_module
 from podchaos.cluster.kindhost import nodeimage, tools
 from podchaos.cluster.local.layout import Layout
 from podchaos.cluster.local.versions import resolve_kubernetes_version
+from podchaos.cluster.lock import exclusive
 from podchaos.errors import ClusterSetupError
 
 Progress = Callable[[str], None]
 
 CGROUP_V2_MARKER = Path("/sys/fs/cgroup/cgroup.controllers")
+PREPARE_LOCK_TIMEOUT_S = 60 * 60.0
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,13 @@ def prepare(kubernetes: str | None = None, progress: Progress | None = None) -> 
     layout = Layout.default()
     if kubernetes:
         layout = dataclasses.replace(layout, kubernetes_version=resolve_kubernetes_version(kubernetes))
+    # One preparation at a time on this machine (xdist workers, parallel sessions): the builds write
+    # the same cache files and one engine serves them all. A cold one builds for many minutes.
+    with exclusive(layout.cache / "kind" / "prepare.lock", "kind preparation", say, PREPARE_LOCK_TIMEOUT_S):
+        return _prepare(layout, say)
+
+
+def _prepare(layout: Layout, say: Progress) -> KindEnvironment:
     built = tools.ensure_tools(layout, say)
     image = nodeimage.ensure_node_image(layout, built, say)
     volumes = engine_module.EngineLayout().volumes
@@ -133,3 +142,17 @@ def kubeconfig(environment: KindEnvironment, cluster: str) -> str:
     if not address:
         raise ClusterSetupError(f"no address of {node} on the kind network")
     return text.replace(f"https://{node}:6443", f"https://{address}:6443")
+
+
+def delete_cluster(environment: KindEnvironment, cluster: str) -> None:
+    """``kind delete cluster``; nothing to do when podchaos's engine, which held it, is stopped."""
+    if environment.engine is not None and not environment.engine.daemon().running():
+        return
+    environment.kind_command("delete", "cluster", "--name", cluster, timeout=300)
+
+
+def shutdown(environment: KindEnvironment) -> None:
+    """Stop podchaos's engine (when it is the provider) once it holds no cluster: the host is then as
+    it was before ``prepare``, but for the cached builds and images."""
+    if environment.engine is not None:
+        environment.engine.stop()
