@@ -2,8 +2,8 @@
 kube-controller-manager, kube-scheduler and kube-proxy (one image holding the one ``kube`` binary,
 tagged four times), etcd, CoreDNS and pause, each tagged as ``kubeadm config images list`` names it.
 
-kube-proxy runs in nftables mode and needs ``nft``: the image carries the node rootfs's ``nft`` and the
-shared libraries it loads.
+kube-proxy needs ``nft`` (nftables mode) or ``iptables`` (iptables mode, kind's default): the image
+carries both from the node rootfs, with the shared libraries they load.
 """
 
 from __future__ import annotations
@@ -17,6 +17,15 @@ from podchaos.cluster.local.images import ImageFile
 from podchaos.errors import ClusterSetupError
 
 KUBE_COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy")
+XTABLES = "/usr/sbin/xtables-legacy-multi"
+IPTABLES_COMMANDS = (
+    "iptables",
+    "iptables-save",
+    "iptables-restore",
+    "ip6tables",
+    "ip6tables-save",
+    "ip6tables-restore",
+)
 
 
 @dataclass(frozen=True)
@@ -79,11 +88,25 @@ def _files_from_root(root: Path, paths: list[str]) -> list[ImageFile]:
     return files
 
 
+def netfilter_paths(root: Path) -> list[str]:
+    """nft, the legacy iptables commands' program with its extension modules (loaded with dlopen, so
+    ldd does not list them), and every shared library they load: what kube-proxy runs in either mode."""
+    programs = ["/usr/sbin/nft", XTABLES]
+    programs += ["/" + str(path.relative_to(root)) for path in sorted(root.glob("usr/lib/*/xtables/*.so"))]
+    paths: dict[str, None] = {}
+    for program in programs:
+        for path in library_closure(root, program):
+            paths[path] = None
+    return list(paths)
+
+
 def kube_archive(kube: Path, names: ImageNames, root: Path) -> bytes:
-    """One image with the ``kube`` binary in /usr/local/bin under every component's name, and nft."""
+    """One image with the ``kube`` binary in /usr/local/bin under every component's name, and the
+    netfilter commands kube-proxy calls (nftables mode: nft; iptables mode: legacy iptables)."""
     links = {f"usr/local/bin/{name}": "kube" for name in KUBE_COMPONENTS}
+    links |= {f"usr/sbin/{command}": Path(XTABLES).name for command in IPTABLES_COMMANDS}
     files = [ImageFile("usr/local/bin/kube", kube.read_bytes(), 0o755)]
-    files += _files_from_root(root, library_closure(root, "/usr/sbin/nft"))
+    files += _files_from_root(root, netfilter_paths(root))
     files.append(ImageFile("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n"))
     dirs = sorted(
         {"tmp", "proc", "sys", "dev", "run", "var", "etc", "usr", "usr/local", "usr/local/bin", "usr/sbin"}

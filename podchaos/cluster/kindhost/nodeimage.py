@@ -33,7 +33,7 @@ Progress = Callable[[str], None]
 
 IMAGE_REPOSITORY = "localhost/podchaos/kind-node"
 # Changes when the image is assembled differently, so images built the old way are rebuilt.
-RECIPE = 2
+RECIPE = 3
 STORAGE_CLASS = "standard"
 # podchaos's host-safety step, then kind's entrypoint, then systemd.
 ENTRYPOINT = ["/usr/local/bin/podchaos-entrypoint", "/usr/local/bin/entrypoint", "/sbin/init"]
