@@ -23,11 +23,13 @@ only the output file.
 """
 
 COMPARE_HELP = """\
-Compare catalogue runs made on different Kubernetes versions (make compare-versions makes them):
-per scenario the outcome on each version (or skipped, with its requires:), the scenarios whose verdict
-differs, and the recovery times that differ. Each RESULTS is a run directory (reports/<run-id>) or
-its results.json; runs are labelled and ordered by the cluster version they ran on. Writes Markdown
-to stdout, or each -o FILE (.html: one self-contained page; anything else: Markdown). Needs no cluster.
+Compare catalogue runs made on different Kubernetes versions (make compare-versions makes them) or on
+different clusters: per scenario the outcome on each (or skipped, with its requires:), the scenarios
+whose verdict differs, and the recovery times that differ. Each RESULTS is a run directory
+(reports/<run-id>) or its results.json; runs are labelled and ordered by the cluster version they ran
+on, with the provider added where two share a version (kind and the embedded cluster). Writes
+Markdown to stdout, or each -o FILE (.html: one self-contained page; anything else: Markdown). Needs
+no cluster.
 """
 
 

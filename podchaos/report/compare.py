@@ -1,9 +1,10 @@
 """One catalogue run per Kubernetes version, side by side: which verdicts and recovery times differ.
 
 Input: the ``results.json`` of each run (``podchaos compare RESULTS...``, ``make compare-versions``).
-Each run is labelled by the cluster version it ran on. Per scenario the comparison holds the outcome
-on every version (or why it did not run there: its ``requires:``) and each recovery time the runs
-measured. Pure: rendering to Markdown and HTML included, no I/O.
+Each run is labelled by the cluster version it ran on, and by its provider too where two runs share
+a version (the same release on kind and on the embedded cluster). Per scenario the comparison holds
+the outcome on every version (or why it did not run there: its ``requires:``) and each recovery time
+the runs measured. Pure: rendering to Markdown and HTML included, no I/O.
 
 One run per version is one sample: a recovery time counts as different only when the spread is
 both at least ``NOTABLE_SECONDS`` and at least ``NOTABLE_SHARE`` of the smallest value, and a step
@@ -12,6 +13,7 @@ seen on one version but not on another is always a difference.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -110,6 +112,22 @@ def _version_key(column: tuple[str, RunReport, str]) -> tuple[int, int, int, str
     return (parsed.major, parsed.minor, parsed.patch, column[0])
 
 
+def _labelled(reports: Sequence[tuple[RunReport, str]]) -> list[tuple[str, RunReport, str]]:
+    """Each report with its column label, in version order: the cluster version it ran on, and where
+    two runs share a version (the same release on kind and on the embedded cluster), the provider too."""
+    labelled = [(report.cluster.server_version or source, report, source) for report, source in reports]
+    labelled.sort(key=lambda column: (*_version_key(column), column[1].cluster.provider))
+    shared = Counter(label for label, _report, _source in labelled)
+    return [
+        (_with_provider(label, report) if shared[label] > 1 else label, report, source)
+        for label, report, source in labelled
+    ]
+
+
+def _with_provider(label: str, report: RunReport) -> str:
+    return f"{label} ({report.cluster.provider})" if report.cluster.provider else label
+
+
 def _cell(run: ScenarioRun) -> Cell:
     result = run.result
     return Cell(run.outcome.value, result.first_problem, result.duration_s, result.measurements.items())
@@ -143,8 +161,7 @@ def compare(
     skipped for its version requirement, or not run. A scenario run more than once in one report is
     taken at its last run.
     """
-    labelled = [(report.cluster.server_version or source, report, source) for report, source in reports]
-    labelled.sort(key=_version_key)
+    labelled = _labelled(reports)
     columns = tuple(
         VersionColumn(version, report.run_id, source, report.counts()) for version, report, source in labelled
     )

@@ -209,3 +209,24 @@ def test_the_compare_command_refuses_what_is_not_a_results_file(tmp_path: Path) 
     (tmp_path / "results.json").write_text(json.dumps({"schema": 1}))
 
     assert main(["compare", str(tmp_path)]) != 0
+
+
+def test_runs_of_one_release_on_two_clusters_are_told_apart_by_provider() -> None:
+    on_kind = run("kill", "v1.37.2", 2.0)
+    on_kind = ScenarioRun(result=on_kind.result, cluster=ClusterInfo("kind", "", "v1.37.2"))
+    comparison = compare(
+        [
+            (report("v1.37.2", run("kill", "v1.37.2", 9.0)), "local.json"),
+            (RunReport("run-kind", "2026-01-01T10:00:00+00:00", "0.1.0", (on_kind,)), "kind.json"),
+            (report("v1.36.3", run("kill", "v1.36.3", 2.2)), "old.json"),
+        ]
+    )
+
+    assert [column.version for column in comparison.columns] == [
+        "v1.36.3",
+        "v1.37.2 (kind)",
+        "v1.37.2 (local)",
+    ]
+    (row,) = comparison.rows
+    assert [cell.recovery_of("ready") for cell in row.cells] == [2.2, 2.0, 9.0]
+    assert [step.step for step in row.steps] == ["ready"]
