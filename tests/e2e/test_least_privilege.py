@@ -77,12 +77,18 @@ def account(
             namespace, client.V1ServiceAccount(metadata=client.V1ObjectMeta(name=ACCOUNT))
         )
         documents = rbac_documents(namespace, name)
-        assert [doc["kind"] for doc in documents] == ["ClusterRole", "ClusterRoleBinding"]
-        # The client sends plain dicts as they are: exactly what `podchaos rbac` printed.
+        kinds = ["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"]
+        assert [doc["kind"] for doc in documents] == kinds
+        # The client sends plain dicts as they are: exactly what `podchaos rbac` printed. The Role
+        # in default is for the Leases that keep parallel runs apart (every run holds one).
         role: Any = documents[0]
         binding: Any = documents[1]
+        holds_role: Any = documents[2]
+        holds_binding: Any = documents[3]
         rbac.create_cluster_role(role)
         rbac.create_cluster_role_binding(binding)
+        rbac.create_namespaced_role(holds_role["metadata"]["namespace"], holds_role)
+        rbac.create_namespaced_role_binding(holds_binding["metadata"]["namespace"], holds_binding)
         request = client.AuthenticationV1TokenRequest(
             spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=3600)
         )
@@ -92,7 +98,12 @@ def account(
         account_kubeconfig(kubeconfig, token)
         yield Account(namespace, kubeconfig, yaml.safe_dump_all(documents))
     finally:
-        for delete in (rbac.delete_cluster_role_binding, rbac.delete_cluster_role):
+        for delete in (
+            rbac.delete_cluster_role_binding,
+            rbac.delete_cluster_role,
+            lambda n: rbac.delete_namespaced_role_binding(f"{n}-holds", "default"),
+            lambda n: rbac.delete_namespaced_role(f"{n}-holds", "default"),
+        ):
             try:
                 delete(name)
             except client.ApiException as exc:

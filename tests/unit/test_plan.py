@@ -23,10 +23,14 @@ def _rules(document: dict[str, object]) -> dict[str, set[str]]:
     }
 
 
-def test_a_container_kill_needs_no_node_permissions() -> None:
+def test_a_container_kill_needs_no_node_permissions_but_holds_a_lease() -> None:
     perms = permissions([load(CATALOGUE / "sidecar-kill.scenario.yaml")])
     documents = list(yaml.safe_load_all(rbac_yaml(perms, "chaos/runner")))
-    assert [d["kind"] for d in documents] == ["ClusterRole", "ClusterRoleBinding"]
+    assert [d["kind"] for d in documents] == ["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"]
+    # Its shared hold: a Lease of its own in default, listed to find the node faults' one.
+    assert documents[2]["metadata"]["namespace"] == "default"
+    assert _rules(documents[2])["coordination.k8s.io/leases"] == {"create", "delete", "get", "list", "update"}
+    assert documents[3]["subjects"] == [{"kind": "ServiceAccount", "name": "runner", "namespace": "chaos"}]
     rules = _rules(documents[0])
     assert rules["namespaces"] == {"create", "delete", "get", "list", "watch"}
     assert rules["pods/exec"] == {"create", "get"}
@@ -48,7 +52,7 @@ def test_a_drain_needs_nodes_eviction_and_the_lease() -> None:
     assert rules["policy/poddisruptionbudgets"] == {"create"}
     role = documents[2]
     assert role["metadata"]["namespace"] == "default"
-    assert role["rules"][1]["resourceNames"] == ["podchaos-node-faults"]
+    assert _rules(role)["coordination.k8s.io/leases"] == {"create", "delete", "get", "list", "update"}
 
 
 def test_rbac_of_the_catalogue_covers_every_kind_it_creates(capsys: pytest.CaptureFixture[str]) -> None:
