@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from podchaos.engine.admission import policy_yaml
 from podchaos.inject.holds import SHARED_PREFIX
 from podchaos.inject.node_lease import LEASE_NAME, LEASE_NAMESPACE
 from podchaos.inject.tokens import file_checks
@@ -152,7 +153,9 @@ def _rule_yaml(rule: Rule, resource_names: Sequence[str] = ()) -> list[str]:
 
 def rbac_yaml(perms: Permissions, service_account: str = "podchaos/podchaos", name: str = ROLE_NAME) -> str:
     """The ClusterRole (with its binding to ``namespace/name`` of a ServiceAccount) and, for node
-    and the Role in ``default`` for the holds' Leases (with its binding), as one multi-document YAML."""
+    the Role in ``default`` for the holds' Leases (with its binding), and the admission policy that
+    limits which namespaces the account deletes and where it creates privileged pods (with its
+    binding), as one multi-document YAML."""
     sa_namespace, _, sa_name = service_account.partition("/")
     subject = [
         "subjects:",
@@ -213,6 +216,8 @@ def rbac_yaml(perms: Permissions, service_account: str = "podchaos/podchaos", na
             *subject,
         ]
     )
+    # What RBAC cannot narrow (which namespaces, which privileged pods): the admission policy.
+    docs.append([policy_yaml(service_account, name)])
     return "---\n" + "\n---\n".join("\n".join(doc) for doc in docs) + "\n"
 
 
