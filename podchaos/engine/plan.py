@@ -15,11 +15,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from podchaos.engine.admission import policy_yaml
+import yaml
+
 from podchaos.inject.holds import SHARED_PREFIX
 from podchaos.inject.node_lease import LEASE_NAME, LEASE_NAMESPACE
 from podchaos.inject.tokens import file_checks
 from podchaos.model import Scenario
+from podchaos.model.admission import runner_policy
 from podchaos.model.expectations import RestartBackoff, TerminationDuration
 from podchaos.model.faults import (
     NODE_FAULTS,
@@ -217,7 +219,15 @@ def rbac_yaml(perms: Permissions, service_account: str = "podchaos/podchaos", na
         ]
     )
     # What RBAC cannot narrow (which namespaces, which privileged pods): the admission policy.
-    docs.append([policy_yaml(service_account, name)])
+    policy, binding = runner_policy(service_account, name)
+    docs.append(
+        [
+            "# What RBAC cannot narrow, refused by the API server for the runner only: deleting a",
+            "# namespace podchaos did not create, and privileged pods outside its agents' namespace.",
+            yaml.safe_dump(policy, sort_keys=False, width=10_000).rstrip(),
+        ]
+    )
+    docs.append([yaml.safe_dump(binding, sort_keys=False, width=10_000).rstrip()])
     return "---\n" + "\n---\n".join("\n".join(doc) for doc in docs) + "\n"
 
 

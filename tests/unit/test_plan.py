@@ -115,3 +115,14 @@ def test_plan_of_a_bad_file_is_one_error_line(tmp_path: Path, capsys: pytest.Cap
     bad.write_text("name: bad\nfaults: 5\n")
     assert main(["plan", str(bad)]) == 2
     assert capsys.readouterr().err.startswith("podchaos: error: ")
+
+
+def test_the_policy_names_the_labels_podchaos_gives_its_namespaces() -> None:
+    from podchaos.deploy import namespace
+    from podchaos.model import admission
+
+    assert (admission.MANAGED_BY_LABEL, admission.MANAGED_BY) == (
+        namespace.MANAGED_BY_LABEL,
+        namespace.MANAGED_BY,
+    )
+    assert admission.SCENARIO_LABEL == namespace.SCENARIO_LABEL
