@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable
 
 from podchaos.errors import Conflict, ObjectNotFound, PodchaosError
 from podchaos.k8s.client import Kube
 from podchaos.k8s.leases import LeaseInfo
+from podchaos.k8s.waiting import wait_for
 
 LEASE_NAMESPACE = "default"
 EXCLUSIVE_NAME = "podchaos-node-faults"
@@ -79,6 +81,13 @@ def live_shared(kube: Kube, but: str = "") -> list[LeaseInfo]:
         for lease in kube.leases_labelled(LEASE_NAMESPACE, SHARED_SELECTOR)
         if lease.holder != but and not delete_if_stale(kube, lease)
     ]
+
+
+def poll(what: str, attempt: Callable[[list[str]], bool | None], timeout: float, interval: float) -> None:
+    """Call ``attempt`` until it returns True; it writes what it last saw into the one-item list it is
+    given, for the WaitTimeout raised after ``timeout`` seconds."""
+    seen = [""]
+    wait_for(what, lambda: attempt(seen), timeout, interval=interval, last_seen=lambda: seen[0])
 
 
 class Renewal:

@@ -13,7 +13,6 @@ from podchaos.inject import holds
 from podchaos.inject.holds import ACQUIRE_INTERVAL_S, ACQUIRE_TIMEOUT_S, LEASE_DURATION_S
 from podchaos.k8s.client import Kube
 from podchaos.k8s.leases import LeaseInfo
-from podchaos.k8s.waiting import wait_for
 
 LEASE_NAMESPACE = holds.LEASE_NAMESPACE
 LEASE_NAME = holds.EXCLUSIVE_NAME
@@ -48,22 +47,18 @@ def _no_readers(kube: Kube, holder: str, seen: list[str]) -> bool | None:
 def acquire(kube: Kube, holder: str) -> None:
     """Take the exclusive hold for ``holder`` (a run's namespace): wait while another run has it, then
     while runs without node faults finish (taking it again when ``holder`` has it returns at once)."""
-    seen = [""]
     try:
-        wait_for(
+        holds.poll(
             "the node-fault lease",
-            lambda: _take(kube, holder, seen),
+            lambda seen: _take(kube, holder, seen),
             ACQUIRE_TIMEOUT_S,
-            interval=ACQUIRE_INTERVAL_S,
-            last_seen=lambda: seen[0],
+            ACQUIRE_INTERVAL_S,
         )
-        seen[0] = ""
-        wait_for(
+        holds.poll(
             "runs without node faults to leave the cluster's nodes alone",
-            lambda: _no_readers(kube, holder, seen),
+            lambda seen: _no_readers(kube, holder, seen),
             ACQUIRE_TIMEOUT_S,
-            interval=ACQUIRE_INTERVAL_S,
-            last_seen=lambda: seen[0],
+            ACQUIRE_INTERVAL_S,
         )
     except WaitTimeout as exc:
         release(kube, holder)

@@ -19,7 +19,6 @@ from podchaos.inject.holds import (
     shared_name,
 )
 from podchaos.k8s.client import Kube
-from podchaos.k8s.waiting import wait_for
 
 
 def _take(kube: Kube, holder: str, seen: list[str]) -> bool | None:
@@ -42,14 +41,12 @@ def _take(kube: Kube, holder: str, seen: list[str]) -> bool | None:
 def acquire(kube: Kube, holder: str) -> None:
     """Take a shared hold for ``holder`` (a run's namespace), waiting while a run with node faults holds
     or waits for the exclusive one."""
-    seen = [""]
     try:
-        wait_for(
+        holds.poll(
             "other runs' node faults to end",
-            lambda: _take(kube, holder, seen),
+            lambda seen: _take(kube, holder, seen),
             ACQUIRE_TIMEOUT_S,
-            interval=ACQUIRE_INTERVAL_S,
-            last_seen=lambda: seen[0],
+            ACQUIRE_INTERVAL_S,
         )
     except WaitTimeout as exc:
         raise FaultError(f"another run keeps cordoning or draining nodes: {exc}") from exc
