@@ -31,6 +31,8 @@ EXCLUSIVE_NAME = "podchaos-node-faults"
 SHARED_PREFIX = "podchaos-scheduling-"
 HOLD_LABEL = "podchaos.io/hold"
 SHARED_SELECTOR = f"{HOLD_LABEL}=shared"
+WAITING_PREFIX = "podchaos-waiting-"
+WAITING_SELECTOR = f"{HOLD_LABEL}=waiting"
 # A killed run blocks others for at most this long; renewed every third of it, so two missed renewals
 # (an API outage of up to ~80 s) do not lose a live hold.
 LEASE_DURATION_S = 120
@@ -42,6 +44,13 @@ ACQUIRE_INTERVAL_S = 2.0
 def shared_name(holder: str) -> str:
     """The shared hold's Lease name for a run (its namespace, at most 63 characters)."""
     return SHARED_PREFIX + holder
+
+
+def waiting_name(holder: str) -> str:
+    """The Lease a run without node faults keeps while a node fault makes it wait: a node fault that
+    has not taken the exclusive hold yet lets it go first, so a stream of node faults (one taking the
+    hold as the previous one gives it back) does not starve it."""
+    return WAITING_PREFIX + holder
 
 
 def is_stale(kube: Kube, lease: LeaseInfo) -> bool:
@@ -74,11 +83,12 @@ def exclusive_holder(kube: Kube) -> LeaseInfo | None:
     return None if delete_if_stale(kube, lease) else lease
 
 
-def live_shared(kube: Kube, but: str = "") -> list[LeaseInfo]:
-    """The live shared holds (other than ``but``'s); stale ones are deleted on the way."""
+def live_shared(kube: Kube, but: str = "", selector: str = SHARED_SELECTOR) -> list[LeaseInfo]:
+    """The live shared holds (other than ``but``'s; with WAITING_SELECTOR, the runs waiting for one);
+    stale ones are deleted on the way."""
     return [
         lease
-        for lease in kube.leases_labelled(LEASE_NAMESPACE, SHARED_SELECTOR)
+        for lease in kube.leases_labelled(LEASE_NAMESPACE, selector)
         if lease.holder != but and not delete_if_stale(kube, lease)
     ]
 

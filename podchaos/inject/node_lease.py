@@ -19,7 +19,16 @@ LEASE_NAME = holds.EXCLUSIVE_NAME
 
 
 def _take(kube: Kube, holder: str, seen: list[str]) -> bool | None:
-    """One attempt at the exclusive Lease: True once ``holder`` has it."""
+    """One attempt at the exclusive Lease: True once ``holder`` has it. Not while a run without node
+    faults waits (for an earlier node fault): it goes first."""
+    current = holds.exclusive_holder(kube)
+    if current is not None and current.holder == holder:
+        return True  # taken again, inside the run's own hold (the cordon)
+    waiting = holds.live_shared(kube, selector=holds.WAITING_SELECTOR)
+    if waiting:
+        names = ", ".join(sorted(lease.holder for lease in waiting))
+        seen[0] = f"letting {len(waiting)} waiting run(s) without node faults go first: {names}"
+        return None
     try:
         kube.create_lease(LEASE_NAMESPACE, LEASE_NAME, holder, LEASE_DURATION_S)
         return True

@@ -32,10 +32,25 @@ def _take(kube: Kube, holder: str, seen: list[str]) -> bool | None:
         # Added first, looked for a writer second: a writer that took its Lease meanwhile sees ours.
         writer = holds.exclusive_holder(kube)
         if writer is None:
+            _stop_waiting(kube, holder)
             return True
         release(kube, holder)  # back off: the writer waits for readers, not the other way round
+    _wait(kube, holder)
     seen[0] = f"node faults of {writer.holder} for up to {writer.seconds_left:.0f}s more"
     return None
+
+
+def _wait(kube: Kube, holder: str) -> None:
+    """Say this run waits (or that it still does), so the next node fault lets it go first."""
+    name = holds.waiting_name(holder)
+    if not kube.renew_lease(LEASE_NAMESPACE, name, holder):
+        with contextlib.suppress(Conflict):
+            kube.create_lease(LEASE_NAMESPACE, name, holder, LEASE_DURATION_S, {HOLD_LABEL: "waiting"})
+
+
+def _stop_waiting(kube: Kube, holder: str) -> None:
+    with contextlib.suppress(ObjectNotFound):
+        kube.delete_lease(LEASE_NAMESPACE, holds.waiting_name(holder))
 
 
 def acquire(kube: Kube, holder: str) -> None:
@@ -49,6 +64,7 @@ def acquire(kube: Kube, holder: str) -> None:
             ACQUIRE_INTERVAL_S,
         )
     except WaitTimeout as exc:
+        _stop_waiting(kube, holder)
         raise FaultError(f"another run keeps cordoning or draining nodes: {exc}") from exc
 
 
@@ -71,9 +87,11 @@ def held(kube: Kube, holder: str) -> Iterator[None]:
 
 
 def release_leftovers(kube: Kube) -> list[str]:
-    """Delete the shared holds killed runs left (expired, or their namespace gone); their holders."""
+    """Delete the shared holds (and waits) killed runs left (expired, or their namespace gone); their
+    holders."""
     return sorted(
         lease.holder or "(no holder)"
-        for lease in kube.leases_labelled(LEASE_NAMESPACE, holds.SHARED_SELECTOR)
+        for selector in (holds.SHARED_SELECTOR, holds.WAITING_SELECTOR)
+        for lease in kube.leases_labelled(LEASE_NAMESPACE, selector)
         if holds.delete_if_stale(kube, lease)
     )

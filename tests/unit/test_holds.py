@@ -40,9 +40,9 @@ class FakeLeases:
         return holder, left, "1"
 
     def leases_labelled(self, namespace: str, selector: str) -> list[LeaseInfo]:
-        while self.on_list:
-            self.on_list.pop(0)()
         key, _, value = selector.partition("=")
+        while self.on_list and value == "shared":  # a writer looking for readers
+            self.on_list.pop(0)()
         return [
             LeaseInfo(name, holder, left, "1")
             for name, (holder, left, labels) in sorted(self.leases.items())
@@ -50,7 +50,10 @@ class FakeLeases:
         ]
 
     def renew_lease(self, namespace: str, name: str, holder: str) -> bool:
-        return name in self.leases and self.leases[name][0] == holder
+        if name not in self.leases or self.leases[name][0] != holder:
+            return False
+        self.leases[name] = (holder, 120.0, self.leases[name][2])
+        return True
 
     def delete_lease(self, namespace: str, name: str, resource_version: str = "") -> None:
         if self.leases.pop(name, None) is None:
@@ -147,3 +150,24 @@ def test_a_live_writer_makes_a_reader_wait_and_says_whose_node_fault() -> None:
     node_lease.release(kube, WRITER)
     shared_hold.acquire(kube, READER)
     assert set(fake.leases) == {holds.shared_name(READER)}
+
+
+def test_a_waiting_reader_goes_before_the_next_writer() -> None:
+    fake = FakeLeases(namespaces={WRITER, READER, OTHER})
+    kube = cast(Kube, fake)
+    node_lease.acquire(kube, WRITER)
+    with pytest.raises(FaultError, match=f"node faults of {WRITER}"):
+        shared_hold.acquire(kube, READER)
+    assert holds.waiting_name(READER) not in fake.leases  # given up: no longer waiting
+    # While it waits (one attempt leaves its mark), the writer finishes and another comes.
+    assert shared_hold._take(kube, READER, [""]) is None
+    assert fake.leases[holds.waiting_name(READER)][0] == READER
+    node_lease.release(kube, WRITER)
+    with pytest.raises(
+        FaultError, match=f"letting 1 waiting run\\(s\\) without node faults go first: {READER}"
+    ):
+        node_lease.acquire(kube, OTHER)
+    shared_hold.acquire(kube, READER)
+    assert set(fake.leases) == {holds.shared_name(READER)}  # its wait is over
+    shared_hold.release(kube, READER)
+    node_lease.acquire(kube, OTHER)
