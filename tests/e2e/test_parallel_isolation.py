@@ -5,6 +5,10 @@ steady while another run has one of the two nodes cordoned: before the holds, be
 ``-n 4`` it failed with "1 node(s) were unschedulable". Three sessions in a row, each running it beside
 three node-fault scenarios under ``-n 4``, must all pass: runs without node faults hold the nodes
 shared, and a node fault waits, in its ``queued`` phase, for them (and they for it).
+
+Measured on the local cluster (v1.37.2), with another -n 4 catalogue run (of an older podchaos) on it
+at the same time: 1 passed in 810 s; sessions of 400, 265 and 139 s, all four runs passed in each; the
+anti-affinity run queued 363, 107 and 28 s.
 """
 
 from __future__ import annotations
