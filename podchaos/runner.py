@@ -32,7 +32,7 @@ def run_scenario(
     try:
         with run.errors_recorded():
             run.open()
-            with run.node_faults_reserved(scenario.faults):
+            with run.nodes_held(scenario.faults):
                 run.apply([manifest.to_dict() for manifest in scenario.workload.manifests])
                 first = scenario.faults[0].when
                 with run.record(

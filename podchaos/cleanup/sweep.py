@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from podchaos.cleanup.namespace import delete_namespace
 from podchaos.deploy.namespace import LEFTOVER_SELECTOR
-from podchaos.inject import cordon, node_lease
+from podchaos.inject import cordon, node_lease, shared_hold
 from podchaos.inject.node_lease import LEASE_NAME, LEASE_NAMESPACE
 from podchaos.k8s.client import Kube
 
@@ -19,6 +19,7 @@ class Swept:
     namespaces: tuple[str, ...] = ()
     uncordoned: tuple[str, ...] = ()
     lease_from: str | None = None
+    shared_from: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
         """One line per thing cleaned up, for the CLI."""
@@ -30,6 +31,7 @@ class Swept:
                 if self.lease_from
                 else []
             ),
+            *(f"shared hold of {holder} released" for holder in self.shared_from),
         ]
 
 
@@ -37,7 +39,7 @@ def sweep(kube: Kube, timeout: float = 120.0, older_than: float = 0.0) -> Swept:
     """Clean up after killed runs: delete the namespaces podchaos created (those at least
     ``older_than`` seconds old: runs still going are younger), then uncordon the nodes podchaos cordoned
     for runs whose namespace is gone (only those: the cordon mark names the run) and release the
-    node-fault Lease if its holder's namespace is gone or it expired."""
+    node-fault Lease and the shared holds if their holder's namespace is gone or it expired."""
     ages = kube.namespaces_labelled(LEFTOVER_SELECTOR)
     names = sorted(name for name, age in ages.items() if age >= older_than)
     for name in names:
@@ -45,4 +47,4 @@ def sweep(kube: Kube, timeout: float = 120.0, older_than: float = 0.0) -> Swept:
     # Namespaces first: a cordon or lease whose run namespace still existed would be left alone.
     uncordoned = cordon.uncordon_leftovers(kube)
     lease_from = node_lease.release_leftover(kube)
-    return Swept(tuple(names), tuple(uncordoned), lease_from)
+    return Swept(tuple(names), tuple(uncordoned), lease_from, tuple(shared_hold.release_leftovers(kube)))

@@ -15,9 +15,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
+from podchaos.inject.holds import SHARED_PREFIX
 from podchaos.inject.node_lease import LEASE_NAME, LEASE_NAMESPACE
 from podchaos.inject.tokens import file_checks
 from podchaos.model import Scenario
+from podchaos.model.admission import runner_policy
 from podchaos.model.expectations import RestartBackoff, TerminationDuration
 from podchaos.model.faults import (
     NODE_FAULTS,
@@ -71,7 +75,10 @@ BASE_RULES: tuple[Rule, ...] = (
 NODE_RULE = Rule("", "nodes", ("get", "list", "patch"), "cordon and uncordon the target's node")
 EVICTION_RULE = Rule("", "pods/eviction", ("create",), "drain through the Eviction API")
 LEASE_RULE = Rule(
-    "coordination.k8s.io", "leases", ("create", "get", "delete"), "one node fault at a time cluster-wide"
+    "coordination.k8s.io",
+    "leases",
+    ("create", "delete", "get", "list", "update"),
+    "the holds that keep parallel runs apart: take, look for the others', renew, release",
 )
 AGENT_FAULTS = (ContainerKill, OomKill, ProbeFail, StartupProbeFail, ContainerFreeze, EmptyDirFill)
 
@@ -87,15 +94,12 @@ def resource_of(manifest_kind: str, api_version: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Permissions:
-    """The ClusterRole's rules and whether the node-fault Lease Role is needed."""
+    """The ClusterRole's rules, and whether node faults and the node agent are used. Every run holds
+    a Lease in ``default`` (the Role there): exclusive with node faults, shared without."""
 
     cluster_rules: tuple[Rule, ...]
-    lease: bool
+    node_faults: bool
     agent: bool
-
-    @property
-    def node_faults(self) -> bool:
-        return self.lease
 
 
 def permissions(scenarios: Iterable[Scenario]) -> Permissions:
@@ -134,7 +138,7 @@ def permissions(scenarios: Iterable[Scenario]) -> Permissions:
         )
         for (group, resource), found in sorted(verbs.items())
     )
-    return Permissions(rules, lease=node, agent=agent)
+    return Permissions(rules, node_faults=node, agent=agent)
 
 
 def _rule_yaml(rule: Rule, resource_names: Sequence[str] = ()) -> list[str]:
@@ -151,7 +155,9 @@ def _rule_yaml(rule: Rule, resource_names: Sequence[str] = ()) -> list[str]:
 
 def rbac_yaml(perms: Permissions, service_account: str = "podchaos/podchaos", name: str = ROLE_NAME) -> str:
     """The ClusterRole (with its binding to ``namespace/name`` of a ServiceAccount) and, for node
-    faults, the Lease Role in ``default`` (with its binding), as one multi-document YAML."""
+    the Role in ``default`` for the holds' Leases (with its binding), and the admission policy that
+    limits which namespaces the account deletes and where it creates privileged pods (with its
+    binding), as one multi-document YAML."""
     sa_namespace, _, sa_name = service_account.partition("/")
     subject = [
         "subjects:",
@@ -185,36 +191,43 @@ def rbac_yaml(perms: Permissions, service_account: str = "podchaos/podchaos", na
             *subject,
         ]
     )
-    if perms.lease:
-        create = Rule(LEASE_RULE.group, LEASE_RULE.resource, ("create",), LEASE_RULE.why)
-        named = Rule(LEASE_RULE.group, LEASE_RULE.resource, ("get", "delete"), "")
-        docs.append(
-            [
-                f"# Node faults hold the Lease {LEASE_NAMESPACE}/{LEASE_NAME}: a Role in that namespace.",
-                "apiVersion: rbac.authorization.k8s.io/v1",
-                "kind: Role",
-                "metadata:",
-                f"  name: {name}-node-faults",
-                f"  namespace: {LEASE_NAMESPACE}",
-                "rules:",
-                *_rule_yaml(create),
-                *_rule_yaml(named, (LEASE_NAME,)),
-            ]
-        )
-        docs.append(
-            [
-                "apiVersion: rbac.authorization.k8s.io/v1",
-                "kind: RoleBinding",
-                "metadata:",
-                f"  name: {name}-node-faults",
-                f"  namespace: {LEASE_NAMESPACE}",
-                "roleRef:",
-                "  apiGroup: rbac.authorization.k8s.io",
-                "  kind: Role",
-                f"  name: {name}-node-faults",
-                *subject,
-            ]
-        )
+    docs.append(
+        [
+            f"# Every run holds a Lease in {LEASE_NAMESPACE}, so parallel runs do not disturb each other",
+            f"# (node faults: {LEASE_NAME}, exclusive; other runs: {SHARED_PREFIX}<namespace>, shared).",
+            "apiVersion: rbac.authorization.k8s.io/v1",
+            "kind: Role",
+            "metadata:",
+            f"  name: {name}-holds",
+            f"  namespace: {LEASE_NAMESPACE}",
+            "rules:",
+            *_rule_yaml(LEASE_RULE),
+        ]
+    )
+    docs.append(
+        [
+            "apiVersion: rbac.authorization.k8s.io/v1",
+            "kind: RoleBinding",
+            "metadata:",
+            f"  name: {name}-holds",
+            f"  namespace: {LEASE_NAMESPACE}",
+            "roleRef:",
+            "  apiGroup: rbac.authorization.k8s.io",
+            "  kind: Role",
+            f"  name: {name}-holds",
+            *subject,
+        ]
+    )
+    # What RBAC cannot narrow (which namespaces, which privileged pods): the admission policy.
+    policy, binding = runner_policy(service_account, name)
+    docs.append(
+        [
+            "# What RBAC cannot narrow, refused by the API server for the runner only: deleting a",
+            "# namespace podchaos did not create, and privileged pods outside its agents' namespace.",
+            yaml.safe_dump(policy, sort_keys=False, width=10_000).rstrip(),
+        ]
+    )
+    docs.append([yaml.safe_dump(binding, sort_keys=False, width=10_000).rstrip()])
     return "---\n" + "\n---\n".join("\n".join(doc) for doc in docs) + "\n"
 
 
@@ -239,10 +252,15 @@ def rbac_notes(perms: Permissions) -> list[str]:
     if perms.node_faults:
         notes.append(
             "Node faults patch nodes (cordon, uncordon; cluster-scoped, so only a ClusterRole can grant it) "
-            f"and hold the Lease {LEASE_NAMESPACE}/{LEASE_NAME} (the Role in {LEASE_NAMESPACE})."
+            f"and hold the Lease {LEASE_NAMESPACE}/{LEASE_NAME} exclusively."
         )
     else:
-        notes.append("No node faults: no nodes or Lease permissions.")
+        notes.append("No node faults: no nodes permissions.")
+    notes.append(
+        f"Every run holds a Lease in {LEASE_NAMESPACE} while its pods are scheduled and observed (the "
+        "Role there): its own shared one, or the node faults' exclusive one. Their names are made per "
+        "run, so the Role cannot list them by name."
+    )
     return notes
 
 
@@ -298,8 +316,8 @@ def describe_plan(scenario: Scenario) -> list[str]:
     lines.append("  permissions needed:")
     for rule in perms.cluster_rules:
         lines.append(f"    {' '.join(rule.verbs):<46} {rule.name}")
-    if perms.lease:
-        lines.append(f"    {' '.join(LEASE_RULE.verbs):<46} {LEASE_RULE.name} {LEASE_NAMESPACE}/{LEASE_NAME}")
+    hold = f"{LEASE_NAMESPACE}/{LEASE_NAME}" if perms.node_faults else f"{LEASE_NAMESPACE}/{SHARED_PREFIX}..."
+    lines.append(f"    {' '.join(LEASE_RULE.verbs):<46} {LEASE_RULE.name} {hold}")
     if perms.agent:
         lines.append("    privileged hostPID pods (the node agent)")
     return lines

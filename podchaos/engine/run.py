@@ -21,9 +21,11 @@ from podchaos.engine.endpoints import EndpointWait, wait_endpoints
 from podchaos.engine.phases import PhaseClock
 from podchaos.engine.trigger import await_trigger
 from podchaos.errors import FaultError, PodchaosError, ScenarioError, WaitTimeout, describe_error
-from podchaos.inject import Fault, FaultContext, fault_for, node_lease, tokens
+from podchaos.inject import Fault, FaultContext, fault_for, node_lease, shared_hold, tokens
 from podchaos.inject.agent import AgentPool
 from podchaos.inject.base import restore_all
+from podchaos.inject.holds import Renewal, shared_name
+from podchaos.inject.node_lease import LEASE_NAME
 from podchaos.k8s.client import Kube
 from podchaos.model import Expectation, FaultRecord, FaultSpec, RunResult, Timeline, Traffic, Verdict
 from podchaos.model.faults import NODE_FAULTS
@@ -188,20 +190,26 @@ class Run:
         return self
 
     @contextmanager
-    def node_faults_reserved(self, faults: Sequence[FaultSpec]) -> Iterator[None]:
-        """For a run with a node fault, hold the cluster's node-fault lease from before its objects
-        are deployed until its faults are undone. Taken only at the cordon, another run's cordon could
-        be in place while this run's pods are scheduled (so they all land on one node, and the drain
-        finds none of them on its node), and the wait for it would eat this run's time to observe."""
-        if not any(isinstance(fault, NODE_FAULTS) for fault in faults):
-            yield
-            return
+    def nodes_held(self, faults: Sequence[FaultSpec]) -> Iterator[None]:
+        """Hold the cluster's nodes as the run needs them, from before its objects are deployed until
+        its observation ends and its faults are undone: exclusively for a run with a node fault, shared
+        otherwise (see :mod:`podchaos.inject.holds`). The wait is the ``queued`` phase.
+
+        Taken only at the cordon, another run's cordon could be in place while this run's pods are
+        scheduled (so they all land on one node, and the drain finds none of them on its node). A run
+        without node faults holds it too: another run's cordon would leave a workload that needs both
+        nodes unschedulable, or make its steady phase wait for that cordon. Its namespace is created
+        before (the holds name it) and deleted after (nothing is scheduled then)."""
+        node = any(isinstance(fault, NODE_FAULTS) for fault in faults)
         with self.phases.timing("queued"):
-            node_lease.acquire(self.kube, self.namespace)
+            (node_lease if node else shared_hold).acquire(self.kube, self.namespace)
+        renewal = Renewal(self.kube, LEASE_NAME if node else shared_name(self.namespace), self.namespace)
+        renewal.start()
         try:
             yield
         finally:
-            node_lease.release(self.kube, self.namespace)
+            renewal.stop()
+            (node_lease if node else shared_hold).release(self.kube, self.namespace)
 
     def apply(self, manifests: Sequence[Mapping[str, Any]]) -> None:
         """Create the objects in the run's namespace, in order."""

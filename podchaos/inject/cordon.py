@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from podchaos.errors import FaultError, ObjectNotFound, WaitTimeout
 from podchaos.inject import node_lease
 from podchaos.inject.base import CONFIRM_TIMEOUT_S, FaultContext
+from podchaos.inject.holds import Renewal
 from podchaos.k8s.client import Kube
 from podchaos.k8s.waiting import wait_for
 
@@ -46,11 +47,14 @@ class Cordon:
     node: str
     _cordoned: bool = field(default=False, init=False)
     _leased: bool = field(default=False, init=False)
+    _renewal: Renewal | None = field(default=None, init=False)
 
     def apply(self, context: FaultContext) -> None:
         """Take the lease, cordon, confirm; a node someone else cordoned is an error, not a no-op."""
         node_lease.acquire(context.kube, context.namespace)
         self._leased = True
+        # Renewed here too: a library test cordons without a run-wide hold around it.
+        self._renewal = Renewal(context.kube, node_lease.LEASE_NAME, context.namespace).start()
         # Holding the lease, no live podchaos run is cordoning: marked nodes of gone runs are leftovers.
         uncordon_leftovers(context.kube)
         node = context.kube.node(self.node)
@@ -78,6 +82,9 @@ class Cordon:
                 context.kube.set_unschedulable(self.node, False, {CORDONED_BY: None})
                 self._cordoned = False
         finally:
+            if self._renewal is not None:
+                self._renewal.stop()
+                self._renewal = None
             if self._leased:
                 node_lease.release(context.kube, context.namespace)
                 self._leased = False

@@ -1,8 +1,6 @@
-"""One node fault at a time on a cluster: a Lease that runs (pytest-xdist workers, other CI jobs) take
-before they cordon or drain a node, so two runs never take both nodes of a small cluster away at once.
-
-A Lease that expired, names no holder, or whose holder's namespace is gone was left by a killed run
-and is taken over.
+"""The exclusive hold (see :mod:`podchaos.inject.holds`): a run takes it before it cordons or drains a
+node, so two runs never take both nodes of a small cluster away at once, and no run without node
+faults is scheduling or observing pods while a node is cordoned.
 """
 
 from __future__ import annotations
@@ -11,62 +9,69 @@ import contextlib
 from collections.abc import Iterator
 
 from podchaos.errors import Conflict, FaultError, ObjectNotFound, WaitTimeout
+from podchaos.inject import holds
+from podchaos.inject.holds import ACQUIRE_INTERVAL_S, ACQUIRE_TIMEOUT_S, LEASE_DURATION_S
 from podchaos.k8s.client import Kube
-from podchaos.k8s.waiting import wait_for
+from podchaos.k8s.leases import LeaseInfo
 
-LEASE_NAMESPACE = "default"
-LEASE_NAME = "podchaos-node-faults"
-LEASE_DURATION_S = 600
-ACQUIRE_TIMEOUT_S = 900.0
-ACQUIRE_INTERVAL_S = 2.0
+LEASE_NAMESPACE = holds.LEASE_NAMESPACE
+LEASE_NAME = holds.EXCLUSIVE_NAME
 
 
-def _take_over_if_stale(kube: Kube, holder: str, seconds_left: float, version: str) -> bool:
-    """Delete the Lease at ``version`` unless a live run holds it, so the next create takes it over;
-    True when this call deleted it.
-
-    An empty holder counts as stale: podchaos always names one, and Kubernetes leader election clears
-    it to release a Lease. (Asking whether namespace "" exists would read the namespace list: yes.)
-    """
-    if seconds_left > 0 and holder and kube.namespace_exists(holder):
-        return False  # a live run holds it
+def _take(kube: Kube, holder: str, seen: list[str]) -> bool | None:
+    """One attempt at the exclusive Lease: True once ``holder`` has it. Not while a run without node
+    faults waits (for an earlier node fault): it goes first."""
+    current = holds.exclusive_holder(kube)
+    if current is not None and current.holder == holder:
+        return True  # taken again, inside the run's own hold (the cordon)
+    waiting = holds.live_shared(kube, selector=holds.WAITING_SELECTOR)
+    if waiting:
+        names = ", ".join(sorted(lease.holder for lease in waiting))
+        seen[0] = f"letting {len(waiting)} waiting run(s) without node faults go first: {names}"
+        return None
     try:
-        kube.delete_lease(LEASE_NAMESPACE, LEASE_NAME, version)
-    except (ObjectNotFound, Conflict):
-        return False  # released or taken over meanwhile
-    return True
+        kube.create_lease(LEASE_NAMESPACE, LEASE_NAME, holder, LEASE_DURATION_S)
+        return True
+    except Conflict:
+        pass
+    current = holds.exclusive_holder(kube)  # deletes a stale one: the next attempt creates it
+    if current is None:
+        return None
+    if current.holder == holder:
+        return True
+    seen[0] = f"node faults of {current.holder} for up to {current.seconds_left:.0f}s more"
+    return None
+
+
+def _no_readers(kube: Kube, holder: str, seen: list[str]) -> bool | None:
+    """True once no run holds a shared hold (new ones back off while this run holds the Lease)."""
+    readers = holds.live_shared(kube, but=holder)
+    if not readers:
+        return True
+    names = ", ".join(sorted(lease.holder for lease in readers))
+    seen[0] = f"{len(readers)} run(s) without node faults still scheduling or observing: {names}"
+    return None
 
 
 def acquire(kube: Kube, holder: str) -> None:
-    """Take the node-fault Lease for ``holder`` (a run's namespace), waiting while another run has it."""
-    seen = [""]
-
-    def taken() -> bool | None:
-        try:
-            kube.create_lease(LEASE_NAMESPACE, LEASE_NAME, holder, LEASE_DURATION_S)
-            return True
-        except Conflict:
-            pass
-        try:
-            current, seconds_left, version = kube.lease_holder(LEASE_NAMESPACE, LEASE_NAME)
-        except ObjectNotFound:
-            return None  # released meanwhile: try again
-        if current == holder:
-            return True
-        seen[0] = f"held by {current or '(no holder)'} for {seconds_left:.0f}s more"
-        _take_over_if_stale(kube, current, seconds_left, version)
-        return None  # deleted or not, the next attempt creates it or waits
-
+    """Take the exclusive hold for ``holder`` (a run's namespace): wait while another run has it, then
+    while runs without node faults finish (taking it again when ``holder`` has it returns at once)."""
     try:
-        wait_for(
+        holds.poll(
             "the node-fault lease",
-            taken,
+            lambda seen: _take(kube, holder, seen),
             ACQUIRE_TIMEOUT_S,
-            interval=ACQUIRE_INTERVAL_S,
-            last_seen=lambda: seen[0],
+            ACQUIRE_INTERVAL_S,
+        )
+        holds.poll(
+            "runs without node faults to leave the cluster's nodes alone",
+            lambda seen: _no_readers(kube, holder, seen),
+            ACQUIRE_TIMEOUT_S,
+            ACQUIRE_INTERVAL_S,
         )
     except WaitTimeout as exc:
-        raise FaultError(f"another run keeps cordoning or draining nodes: {exc}") from exc
+        release(kube, holder)
+        raise FaultError(f"the cluster stayed busy with other runs: {exc}") from exc
 
 
 def release(kube: Kube, holder: str) -> None:
@@ -79,11 +84,14 @@ def release(kube: Kube, holder: str) -> None:
 
 @contextlib.contextmanager
 def held(kube: Kube, holder: str) -> Iterator[None]:
-    """Hold the Lease for ``holder`` while the block runs (a cordon inside it takes it again at once)."""
+    """Hold the Lease for ``holder``, renewed, while the block runs (a cordon inside it takes it again
+    at once)."""
     acquire(kube, holder)
+    renewal = holds.Renewal(kube, LEASE_NAME, holder).start()
     try:
         yield
     finally:
+        renewal.stop()
         release(kube, holder)
 
 
@@ -94,6 +102,6 @@ def release_leftover(kube: Kube) -> str | None:
         holder, seconds_left, version = kube.lease_holder(LEASE_NAMESPACE, LEASE_NAME)
     except ObjectNotFound:
         return None
-    if not _take_over_if_stale(kube, holder, seconds_left, version):
+    if not holds.delete_if_stale(kube, LeaseInfo(LEASE_NAME, holder, seconds_left, version)):
         return None
     return holder or "(no holder)"

@@ -23,6 +23,7 @@ from podchaos.k8s.convert import (
     pod_state,
 )
 from podchaos.k8s.execute import ExecChannel, ExecResult, ExecTarget, read_exec
+from podchaos.k8s.leases import LeaseCalls
 from podchaos.k8s.outage import SLOW_S, ApiHealth
 from podchaos.k8s.streams import LogStream, Stopper, stopped_after
 from podchaos.k8s.timeouts import READ_S, bound_requests
@@ -32,7 +33,7 @@ from podchaos.model.controllers import JobSnapshot
 from podchaos.model.timeline import EndpointsSnapshot, EventRecord, PodState
 
 
-class Kube:
+class Kube(LeaseCalls):
     """A connection to one cluster (kubeconfig + context)."""
 
     def __init__(
@@ -99,47 +100,6 @@ class Kube:
         self._call(
             f"{'cordon' if unschedulable else 'uncordon'} node {node}",
             lambda: self._core.patch_node(node, body),
-        )
-
-    # --- leases (cluster-wide mutual exclusion between runs) ---------------------------------
-    def create_lease(self, namespace: str, name: str, holder: str, duration_s: int) -> None:
-        """Create a Lease held by ``holder``; Conflict when it already exists."""
-        now = datetime.datetime.now(datetime.UTC)
-        body = client.V1Lease(
-            metadata=client.V1ObjectMeta(name=name, labels={"app.kubernetes.io/managed-by": "podchaos"}),
-            spec=client.V1LeaseSpec(
-                holder_identity=holder, lease_duration_seconds=duration_s, acquire_time=now, renew_time=now
-            ),
-        )
-        # A Conflict on a retry is not ours to claim: whoever holds it is read back by the caller.
-        self._call(
-            f"create lease {namespace}/{name}",
-            lambda: self._coordination.create_namespaced_lease(namespace, body),
-        )
-
-    def lease_holder(self, namespace: str, name: str) -> tuple[str, float, str]:
-        """(holder, seconds until it expires, resourceVersion) of a Lease; ObjectNotFound when absent."""
-        lease: Any = self._call(
-            f"read lease {namespace}/{name}",
-            lambda: self._coordination.read_namespaced_lease(name, namespace),
-        )
-        spec = lease.spec
-        renewed = spec.renew_time or spec.acquire_time or datetime.datetime.now(datetime.UTC)
-        expires = renewed + datetime.timedelta(seconds=spec.lease_duration_seconds or 0)
-        left = (expires - datetime.datetime.now(datetime.UTC)).total_seconds()
-        return str(spec.holder_identity or ""), left, str(lease.metadata.resource_version)
-
-    def delete_lease(self, namespace: str, name: str, resource_version: str = "") -> None:
-        """Delete a Lease (only at ``resource_version`` when given); ObjectNotFound when it is gone."""
-        preconditions = (
-            client.V1Preconditions(resource_version=resource_version) if resource_version else None
-        )
-        self.policy.change(
-            f"delete lease {namespace}/{name}",
-            lambda: self._coordination.delete_namespaced_lease(
-                name, namespace, body=client.V1DeleteOptions(preconditions=preconditions)
-            ),
-            ObjectNotFound,
         )
 
     # --- namespaces ------------------------------------------------------------------------

@@ -9,14 +9,14 @@ import json
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from kubernetes import client
+from kubernetes import client, config
 
 from podchaos.catalogue import builtin_scenario_dir
 from podchaos.cluster.local.layout import Layout
@@ -69,6 +69,7 @@ def account(
     e2e: Any, core: client.CoreV1Api, api_client: client.ApiClient, tmp_path: Path
 ) -> Iterator[Account]:
     rbac = client.RbacAuthorizationV1Api(api_client)
+    admission = client.AdmissionregistrationV1Api(api_client)
     namespace = e2e.namespace_name("least-privilege")
     name = f"podchaos-e2e-{uuid.uuid4().hex[:6]}"
     e2e.create_namespace(core, namespace)
@@ -77,12 +78,23 @@ def account(
             namespace, client.V1ServiceAccount(metadata=client.V1ObjectMeta(name=ACCOUNT))
         )
         documents = rbac_documents(namespace, name)
-        assert [doc["kind"] for doc in documents] == ["ClusterRole", "ClusterRoleBinding"]
-        # The client sends plain dicts as they are: exactly what `podchaos rbac` printed.
+        kinds = ["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"]
+        kinds += ["ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]
+        assert [doc["kind"] for doc in documents] == kinds
+        # The client sends plain dicts as they are: exactly what `podchaos rbac` printed. The Role
+        # in default is for the Leases that keep parallel runs apart (every run holds one).
         role: Any = documents[0]
         binding: Any = documents[1]
+        holds_role: Any = documents[2]
+        holds_binding: Any = documents[3]
         rbac.create_cluster_role(role)
         rbac.create_cluster_role_binding(binding)
+        rbac.create_namespaced_role(holds_role["metadata"]["namespace"], holds_role)
+        rbac.create_namespaced_role_binding(holds_binding["metadata"]["namespace"], holds_binding)
+        policy: Any = documents[4]
+        policy_binding: Any = documents[5]
+        admission.create_validating_admission_policy(policy)
+        admission.create_validating_admission_policy_binding(policy_binding)
         request = client.AuthenticationV1TokenRequest(
             spec=client.V1TokenRequestSpec(audiences=[], expiration_seconds=3600)
         )
@@ -92,7 +104,14 @@ def account(
         account_kubeconfig(kubeconfig, token)
         yield Account(namespace, kubeconfig, yaml.safe_dump_all(documents))
     finally:
-        for delete in (rbac.delete_cluster_role_binding, rbac.delete_cluster_role):
+        for delete in (
+            rbac.delete_cluster_role_binding,
+            rbac.delete_cluster_role,
+            lambda n: rbac.delete_namespaced_role_binding(f"{n}-holds", "default"),
+            lambda n: rbac.delete_namespaced_role(f"{n}-holds", "default"),
+            lambda n: admission.delete_validating_admission_policy_binding(f"{n}-limits"),
+            lambda n: admission.delete_validating_admission_policy(f"{n}-limits"),
+        ):
             try:
                 delete(name)
             except client.ApiException as exc:
@@ -131,3 +150,62 @@ def test_scenarios_pass_with_exactly_the_printed_roles(
     assert f"system:serviceaccount:{account.namespace}:{ACCOUNT} lacks the permission to" in output
     assert "podchaos rbac" in output
     assert "Traceback" not in output
+
+
+def refusal(call: Callable[[], object]) -> str | None:
+    """The API's message when ``call`` is refused with 403, None when it is allowed."""
+    try:
+        call()
+    except client.ApiException as exc:
+        if exc.status != 403:
+            raise
+        return str(json.loads(exc.body or "{}").get("message", exc.body))
+    return None
+
+
+@pytest.mark.e2e
+def test_the_admission_policy_refuses_the_runner_other_namespaces_and_privileged_pods(
+    account: Account, core: client.CoreV1Api, e2e: Any
+) -> None:
+    """RBAC lets the runner delete any namespace (it must delete its own); the printed policy narrows
+    that to podchaos's. Every request here is a server-side dry run: admission runs in full, and
+    nothing is deleted or created whatever the answer."""
+    runner_api: Any = config.new_client_from_config(config_file=str(account.kubeconfig))  # type: ignore[no-untyped-call]
+    runner = client.CoreV1Api(runner_api)
+    unlabelled, labelled = e2e.namespace_name("unlabelled"), e2e.namespace_name("labelled")
+    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=unlabelled)))
+    e2e.create_namespace(core, labelled)  # labelled as podchaos's, like every run's namespace
+    try:
+
+        def delete(name: str) -> Callable[[], object]:
+            return lambda: runner.delete_namespace(name, dry_run="All")
+
+        # A new policy is enforced once the API server's informers have it: wait for that.
+        message = e2e.wait("the policy enforced", 30.0).until(lambda _w: refusal(delete(unlabelled)))
+        assert "podchaos deletes only the namespaces it created" in message, message
+        # default is immortal: the NamespaceLifecycle plugin refuses before the policy is asked.
+        message = refusal(delete("default"))
+        assert message is not None
+        print(f"delete default as the runner: {message}")
+        # Not RBAC: a namespace labelled as podchaos's may be deleted.
+        assert refusal(delete(labelled)) is None
+
+        agent = client.V1Pod(
+            metadata=client.V1ObjectMeta(name="not-an-agent"),
+            spec=client.V1PodSpec(
+                host_pid=True,
+                containers=[
+                    client.V1Container(
+                        name="toolbox",
+                        image="docker.io/library/busybox:1.35",
+                        security_context=client.V1SecurityContext(privileged=True),
+                    )
+                ],
+            ),
+        )
+        message = refusal(lambda: runner.create_namespaced_pod(labelled, agent, dry_run="All"))
+        assert message is not None
+        assert "privileged pods only in its agents' namespace" in message, message
+    finally:
+        for name in (unlabelled, labelled):
+            e2e.delete_namespace(core, name)

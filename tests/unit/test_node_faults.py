@@ -11,7 +11,7 @@ from journal import FakeJournal
 
 from podchaos import cleanup
 from podchaos.errors import Conflict, FaultError, ObjectNotFound, ScenarioError, TooManyRequests
-from podchaos.inject import node_drain, node_lease
+from podchaos.inject import holds, node_drain, node_lease
 from podchaos.inject.agent import AgentPool
 from podchaos.inject.base import FaultContext
 from podchaos.inject.cordon import CORDONED_BY
@@ -90,7 +90,10 @@ class FakeKube:
                 self.annotations[node][key] = value
 
     # --- lease
-    def create_lease(self, namespace: str, name: str, holder: str, duration_s: int) -> None:
+    def create_lease(
+        self, namespace: str, name: str, holder: str, duration_s: int, labels: Any = None
+    ) -> None:
+        assert name == node_lease.LEASE_NAME, "node faults take only the exclusive hold"
         if self.lease is not None:
             raise Conflict("create lease", 409, "AlreadyExists", "exists")
         self.lease = (holder, float(duration_s))
@@ -104,6 +107,12 @@ class FakeKube:
         if self.lease is None:
             raise ObjectNotFound("delete lease", 404, "NotFound", "absent")
         self.lease = None
+
+    def leases_labelled(self, namespace: str, selector: str) -> list[Any]:
+        return []  # no run without node faults holds a shared hold here (see test_holds.py)
+
+    def renew_lease(self, namespace: str, name: str, holder: str) -> bool:
+        return self.lease is not None and self.lease[0] == holder
 
     # --- namespaces
     def namespace_exists(self, name: str) -> bool:
@@ -306,7 +315,7 @@ def test_a_lease_without_holder_is_released_by_sweep_and_taken_over_by_a_run() -
     assert kube.lease is None
     kube.lease = ("", 300.0)
     node_lease.acquire(cast(Kube, kube), NAMESPACE)
-    assert kube.lease == (NAMESPACE, float(node_lease.LEASE_DURATION_S))
+    assert kube.lease == (NAMESPACE, float(holds.LEASE_DURATION_S))
 
 
 def test_acquire_waits_for_a_live_holder_and_takes_over_an_expired_one(
@@ -314,12 +323,12 @@ def test_acquire_waits_for_a_live_holder_and_takes_over_an_expired_one(
 ) -> None:
     monkeypatch.setattr(node_lease, "ACQUIRE_TIMEOUT_S", 0.1)
     kube = FakeKube(namespaces={NAMESPACE, "pc-other-run-9"}, lease=("pc-other-run-9", 300.0))
-    with pytest.raises(FaultError, match="held by pc-other-run-9"):
+    with pytest.raises(FaultError, match="node faults of pc-other-run-9"):
         node_lease.acquire(cast(Kube, kube), NAMESPACE)
     assert kube.lease == ("pc-other-run-9", 300.0)
     kube.lease = ("pc-other-run-9", -1.0)
     node_lease.acquire(cast(Kube, kube), NAMESPACE)
-    assert kube.lease == (NAMESPACE, float(node_lease.LEASE_DURATION_S))
+    assert kube.lease == (NAMESPACE, float(holds.LEASE_DURATION_S))
 
 
 def test_refused_first_with_outcome_refused_is_a_scenario_error() -> None:

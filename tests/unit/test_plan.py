@@ -23,10 +23,41 @@ def _rules(document: dict[str, object]) -> dict[str, set[str]]:
     }
 
 
-def test_a_container_kill_needs_no_node_permissions() -> None:
+KINDS = (
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "Role",
+    "RoleBinding",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+)
+
+
+def test_the_admission_policy_is_for_the_runner_and_names_what_it_refuses() -> None:
+    perms = permissions([load(CATALOGUE / "sidecar-kill.scenario.yaml")])
+    policy, binding = list(yaml.safe_load_all(rbac_yaml(perms, "chaos/runner", "chaos-runner")))[4:]
+    assert binding["spec"] == {"policyName": "chaos-runner-limits", "validationActions": ["Deny"]}
+    [condition] = policy["spec"]["matchConditions"]
+    assert condition["expression"] == "request.userInfo.username == 'system:serviceaccount:chaos:runner'"
+    rules = policy["spec"]["matchConstraints"]["resourceRules"]
+    assert [(r["resources"], r["operations"]) for r in rules] == [
+        (["namespaces"], ["DELETE"]),
+        (["pods"], ["CREATE"]),
+    ]
+    deletes, pods = policy["spec"]["validations"]
+    assert "oldObject.metadata.labels['app.kubernetes.io/managed-by'] == 'podchaos'" in deletes["expression"]
+    assert "namespaceObject.metadata.labels['podchaos.io/scenario'] == 'agents'" in pods["expression"]
+    assert "object.spec.hostPID" in pods["expression"]
+
+
+def test_a_container_kill_needs_no_node_permissions_but_holds_a_lease() -> None:
     perms = permissions([load(CATALOGUE / "sidecar-kill.scenario.yaml")])
     documents = list(yaml.safe_load_all(rbac_yaml(perms, "chaos/runner")))
-    assert [d["kind"] for d in documents] == ["ClusterRole", "ClusterRoleBinding"]
+    assert [d["kind"] for d in documents] == [*KINDS]
+    # Its shared hold: a Lease of its own in default, listed to find the node faults' one.
+    assert documents[2]["metadata"]["namespace"] == "default"
+    assert _rules(documents[2])["coordination.k8s.io/leases"] == {"create", "delete", "get", "list", "update"}
+    assert documents[3]["subjects"] == [{"kind": "ServiceAccount", "name": "runner", "namespace": "chaos"}]
     rules = _rules(documents[0])
     assert rules["namespaces"] == {"create", "delete", "get", "list", "watch"}
     assert rules["pods/exec"] == {"create", "get"}
@@ -40,7 +71,7 @@ def test_a_container_kill_needs_no_node_permissions() -> None:
 def test_a_drain_needs_nodes_eviction_and_the_lease() -> None:
     perms = permissions([load(CATALOGUE / "node-drain-with-pdb.scenario.yaml")])
     documents = list(yaml.safe_load_all(rbac_yaml(perms)))
-    assert [d["kind"] for d in documents] == ["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"]
+    assert [d["kind"] for d in documents] == [*KINDS]
     rules = _rules(documents[0])
     assert rules["nodes"] == {"get", "list", "patch"}
     assert rules["pods/eviction"] == {"create"}
@@ -48,7 +79,7 @@ def test_a_drain_needs_nodes_eviction_and_the_lease() -> None:
     assert rules["policy/poddisruptionbudgets"] == {"create"}
     role = documents[2]
     assert role["metadata"]["namespace"] == "default"
-    assert role["rules"][1]["resourceNames"] == ["podchaos-node-faults"]
+    assert _rules(role)["coordination.k8s.io/leases"] == {"create", "delete", "get", "list", "update"}
 
 
 def test_rbac_of_the_catalogue_covers_every_kind_it_creates(capsys: pytest.CaptureFixture[str]) -> None:
@@ -84,3 +115,14 @@ def test_plan_of_a_bad_file_is_one_error_line(tmp_path: Path, capsys: pytest.Cap
     bad.write_text("name: bad\nfaults: 5\n")
     assert main(["plan", str(bad)]) == 2
     assert capsys.readouterr().err.startswith("podchaos: error: ")
+
+
+def test_the_policy_names_the_labels_podchaos_gives_its_namespaces() -> None:
+    from podchaos.deploy import namespace
+    from podchaos.model import admission
+
+    assert (admission.MANAGED_BY_LABEL, admission.MANAGED_BY) == (
+        namespace.MANAGED_BY_LABEL,
+        namespace.MANAGED_BY,
+    )
+    assert admission.SCENARIO_LABEL == namespace.SCENARIO_LABEL

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
@@ -28,6 +29,8 @@ def test_an_unexpected_exception_is_an_errored_result_with_its_traceback(
 
     monkeypatch.setattr(deploy, "create_namespace", lambda *args: None)
     monkeypatch.setattr(Run, "apply", broken_apply)
+    # No cluster here: the hold on the nodes (a Lease) is not what this test is about.
+    monkeypatch.setattr(Run, "nodes_held", lambda self, faults: contextlib.nullcontext())
     monkeypatch.setattr(cleanup, "delete_namespace", delete)
     monkeypatch.setattr(diagnostics, "collect", lambda kube, namespace, selector: ("pods: none",))
     scenario = load_scenario(builtin_scenario_dir() / "sidecar-kill.scenario.yaml")

@@ -21,7 +21,18 @@ from contextlib import AbstractContextManager
 from functools import partial
 from pathlib import Path
 
-from podchaos.cluster.local import build, components, config, files, host, network, preload, storage, teardown
+from podchaos.cluster.local import (
+    admission,
+    build,
+    components,
+    config,
+    files,
+    host,
+    network,
+    preload,
+    storage,
+    teardown,
+)
 from podchaos.cluster.local.apiclient import AdminClient, NodeState, http_ok
 from podchaos.cluster.local.daemons import Daemons, admin_client, required_ports
 from podchaos.cluster.local.layout import (
@@ -235,6 +246,7 @@ class LocalCluster:
         if said:
             self.progress(said)
         self.admin().apply(*storage.storage_class())
+        admission.install_runner_policy(self.admin())  # not storage, but run on every up as storage is
 
     def _running_status(self, current: LocalStatus) -> LocalStatus | None:
         """The status of a running cluster of this version with every node Ready, else None.
