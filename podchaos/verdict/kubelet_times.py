@@ -15,7 +15,7 @@ kubelet's wait is used and the verdict says so. Pure: container snapshots in, wa
 from __future__ import annotations
 
 import datetime
-import itertools
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -41,25 +41,46 @@ def epoch(stamp: str) -> float | None:
 
 @dataclass(frozen=True)
 class Instance:
-    """One container instance as the kubelet stamped it (epoch seconds; ``finished`` None while it runs)."""
+    """One container instance as the kubelet stamped it: ``index`` is its place in the container's
+    life (0 for the first, the restartCount it ran under); epoch seconds, ``finished`` None while it
+    runs."""
 
+    index: int
     started: float
     finished: float | None
 
 
+def _index_of_termination(snapshot: ContainerSnapshot) -> int:
+    # A running instance's snapshot carries the previous instance's end (lastState); a dead or waiting
+    # one carries the end of the instance its restartCount names (its own, or the one it waits to
+    # replace).
+    return snapshot.restart_count - 1 if snapshot.state == "running" else snapshot.restart_count
+
+
 def instances(history: list[ContainerSnapshot]) -> list[Instance]:
-    """Every instance of one container the snapshots name (the running one by ``running_since``, dead
-    ones by their last termination), in the order they started."""
-    found: dict[float, float | None] = {}
+    """Every instance of one container the snapshots stamp, by its index (restartCount), in order.
+
+    Instances are told apart by their index, not by their start: two instances often start within
+    the same whole second. An index whose stamps disagree between snapshots is left out, so a wait
+    is never computed from another instance's stamps."""
+    starts: dict[int, set[float]] = defaultdict(set)
+    ends: dict[int, set[float | None]] = defaultdict(set)
     for snapshot in history:
         last = snapshot.last_termination
-        started = epoch(last.started_at) if last is not None else None
-        if started is not None and last is not None:
-            found[started] = epoch(last.finished_at)
+        begun = epoch(last.started_at) if last is not None else None
+        index = _index_of_termination(snapshot)
+        if last is not None and begun is not None and index >= 0:
+            starts[index].add(begun)
+            ends[index].add(epoch(last.finished_at))
         running = epoch(snapshot.running_since)
         if snapshot.state == "running" and running is not None:
-            found.setdefault(running, None)
-    return [Instance(started, found[started]) for started in sorted(found)]
+            starts[snapshot.restart_count].add(running)
+    found = []
+    for index in sorted(starts):
+        started, finished = starts[index], ends.get(index, set())
+        if len(started) == 1 and len(finished) <= 1:
+            found.append(Instance(index, min(started), next(iter(finished), None)))
+    return found
 
 
 def restarts_seen(
@@ -86,27 +107,17 @@ def watch_waits(history: list[ContainerSnapshot], since: float) -> dict[int, flo
 
 def kubelet_waits(history: list[ContainerSnapshot], fault_at: float) -> dict[int, float]:
     """restartCount -> seconds between the previous instance's end and this one's start, by the
-    kubelet's stamps, for the restarts after the fault: from the instance that ran when the fault came
-    (its restartCount the last one seen by then)."""
+    kubelet's stamps, for the restarts after the fault (from the instance that ran when it came)."""
     before = [s for s in history if s.at <= fault_at]
-    after = [s for s in history if s.at > fault_at]
     if not before:
         return {}
     base = before[-1].restart_count
-    known_before = {s.last_termination for s in before}
-    # The instance the fault ended: the first termination after it that was not there before.
-    ended = next(
-        (s.last_termination for s in after if s.last_termination and s.last_termination not in known_before),
-        None,
-    )
-    first = epoch(ended.started_at) if ended is not None else None
-    if first is None:
-        return {}
-    chain = [i for i in instances(history) if i.started >= first]
+    by_index = {instance.index: instance for instance in instances(history)}
     waits: dict[int, float] = {}
-    for offset, (previous, current) in enumerate(itertools.pairwise(chain), start=1):
-        if previous.finished is not None:
-            waits[base + offset] = round(current.started - previous.finished, 1)
+    for index, current in sorted(by_index.items()):
+        previous = by_index.get(index - 1)
+        if index > base and previous is not None and previous.finished is not None:
+            waits[index] = round(current.started - previous.finished, 1)
     return waits
 
 

@@ -115,3 +115,37 @@ def test_a_real_stall_is_still_a_failure() -> None:
     assert restart_waits(history, 1.5).delays == [0.0, 1.0, 1.0]
     assert epoch("") is None
     assert epoch("not a time") is None
+
+
+def test_two_instances_started_in_the_same_second_are_not_taken_for_one() -> None:
+    # A nightly crashloop-backoff run (5 repetitions, 1 failed): the first instance started at
+    # second 10 and the one that replaced it 0.95 s later, still in second 10. Keyed by their start,
+    # the two were one, and every kubelet wait was shifted onto the restart before it ("restart 1:
+    # 12s by the kubelet's times, the watch saw 0.1s"): a false FAIL of a healthy back-off.
+    def at(second: int) -> str:
+        return f"2026-12-07T06:00:{second:02d}Z"
+
+    def snapshot(
+        when: float, state: ContainerState, restarts: int, last: tuple[int, int] | None, since: int = -1
+    ) -> ContainerSnapshot:
+        termination = None if last is None else Termination("Error", 137, at(last[0]), at(last[1]))
+        running = at(since) if since >= 0 else ""
+        return ContainerSnapshot(
+            when, "p", "u", "app", "main", state, "", restarts, state == "running", "c", termination,
+            running_since=running,
+        )  # fmt: skip
+
+    history = [
+        snapshot(0.8, "running", 0, None, since=10),
+        snapshot(1.5, "terminated", 0, (10, 10)),
+        snapshot(1.6, "running", 1, (10, 10), since=10),
+        snapshot(2.5, "terminated", 1, (10, 11)),
+        snapshot(13.8, "waiting", 1, (10, 11)),
+        snapshot(13.97, "running", 2, (10, 11), since=23),
+        snapshot(14.5, "terminated", 2, (23, 23)),
+        snapshot(38.0, "running", 3, (23, 23), since=47),
+    ]
+    assert [i.index for i in instances(history)] == [0, 1, 2, 3]
+    waits = restart_waits(history, 1.2)
+    assert waits.delays == [0.1, 11.5, 23.5]
+    assert waits.notes == []
