@@ -60,7 +60,8 @@ SETTINGS: tuple[Setting, ...] = (
         "PODCHAOS_CLUSTER",
         "auto",
         "where to run chaos: auto, local (the embedded cluster), kind, existing (a kubeconfig context); "
-        "auto is existing when a kubeconfig or context is set, else local",
+        "auto is the kubeconfig kubectl would use (--podchaos-kubeconfig, else every file of $KUBECONFIG, "
+        "else ~/.kube/config) at its current context, or local when there is none",
     ),
     Setting(
         "podchaos_kubeconfig",
@@ -68,8 +69,8 @@ SETTINGS: tuple[Setting, ...] = (
         "podchaos_kubeconfig",
         "PODCHAOS_KUBECONFIG",
         "",
-        "kubeconfig of an existing cluster (the existing provider falls back to $KUBECONFIG, "
-        "then ~/.kube/config)",
+        "kubeconfig of an existing cluster (default: the files of $KUBECONFIG, merged as kubectl "
+        "merges them, else ~/.kube/config); a missing file or context is a usage error at start-up",
     ),
     Setting(
         "podchaos_context",
@@ -223,6 +224,10 @@ class PodchaosOptions:
     repeat: int = 1
     kind_config: Path | None = None
     kind_image: str | None = None
+    # The kubeconfig files of the existing provider as found at start-up, and why auto chose the
+    # local cluster (said once, when it starts).
+    kubeconfig_paths: tuple[Path, ...] = ()
+    cluster_note: str | None = None
 
     @property
     def resolved_provider(self) -> Literal["local", "kind", "existing"]:
@@ -396,8 +401,9 @@ def read_options(config: pytest.Config) -> PodchaosOptions:
         repeat=_repeat(config),
     )
     # Checked against the provider; imported here, as that module reads the settings from this one.
-    from podchaos.pytest_plugin.cluster_options import kind_settings, kubernetes_release
+    from podchaos.pytest_plugin.cluster_options import kind_settings, kubeconfig_settings, kubernetes_release
 
+    options = kubeconfig_settings(config, options)
     options = dataclasses.replace(options, kubernetes=kubernetes_release(config, options.resolved_provider))
     return kind_settings(config, options)
 

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from conftest import NO_CLUSTER
+
 if TYPE_CHECKING:
     from conftest import ScenarioFiles
 
-NO_CLUSTER = ("--podchaos-cluster=existing", "--podchaos-kubeconfig=no-such-kubeconfig")
 
 FAILED_VERDICT_RUNNER = """
 import dataclasses
@@ -123,6 +124,15 @@ def pytest_configure(config):
           f" keep={options.keep_namespace} report_dir={report.report_dir} allowed={allowed}")
 """
 
+# A kubeconfig whose contexts are the ones the settings below name.
+CONTEXTS = "\n".join(
+    [
+        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]",
+        "contexts:",
+        *(f"- {{name: {name}, context: {{cluster: c}}}}" for name in ("from-ini", "from-env", "from-cli")),
+    ]
+)
+
 
 def test_every_setting_has_an_ini_key_and_the_command_line_wins_over_ini_over_environment(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
@@ -133,6 +143,8 @@ def test_every_setting_has_an_ini_key_and_the_command_line_wins_over_ini_over_en
         "podchaos_kubeconfig = cfg/kubeconfig\npodchaos_keep_namespace = yes\n"
         "podchaos_report_dir = out\npodchaos_allow_contexts =\n    ci-one\n    ci-two\n"
     )
+    (pytester.path / "cfg").mkdir()
+    (pytester.path / "cfg" / "kubeconfig").write_text(CONTEXTS)
     monkeypatch.setenv("PODCHAOS_CONTEXT", "from-env")
     monkeypatch.setenv("PODCHAOS_KIND_CLUSTER", "from-env")
     result = pytester.runpytest_subprocess("-s", "--co", "-q", "-W", "error::pytest.PytestConfigWarning")
@@ -156,8 +168,10 @@ def test_every_setting_has_an_ini_key_and_the_command_line_wins_over_ini_over_en
         [f"SETTINGS *context=from-cli *report_dir={base}/r allowed=[[]'ci-one', 'ci-two', 'cli'[]]"]
     )
     pytester.makeini("[pytest]\n")
+    monkeypatch.setenv("KUBECONFIG", "cfg/kubeconfig")
     from_env = pytester.runpytest_subprocess("-s", "--co", "-q")
-    from_env.stdout.fnmatch_lines(["SETTINGS cluster=auto context=from-env kubeconfig=None keep=False*"])
+    # auto: the kubeconfig kubectl would use ($KUBECONFIG here).
+    from_env.stdout.fnmatch_lines(["SETTINGS cluster=existing context=from-env kubeconfig=None keep=False*"])
 
 
 def test_a_bad_setting_is_a_usage_error(pytester: pytest.Pytester) -> None:

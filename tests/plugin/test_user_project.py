@@ -3,8 +3,8 @@ into a fresh venv outside this repository, the project copied next to it, and th
 ``--podchaos-list-scenarios`` and (when podchaos has it) ``--podchaos-dry-run``.
 
 Nothing here runs a scenario: collection, listing and the dry run's plan only. As a guard, the
-environment points podchaos at an existing cluster whose kubeconfig does not exist, so a run that
-slipped through would error out instead of starting the local cluster. The venv is made once for the
+environment points podchaos at an existing cluster whose only context the guard refuses, so a run
+that slipped through would error out instead of starting the local cluster. The venv is made once for the
 module (a minute or two; pip's cache is reused, and the dependencies come from the package index)."""
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from conftest import UNSAFE_KUBECONFIG, UNSAFE_KUBECONFIG_NAME
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "example-project"
@@ -90,7 +92,8 @@ def user_project(tmp_path_factory: pytest.TempPathFactory) -> UserProject:
     _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], cwd=base, env=env)
     project = base / "shop"
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("__pycache__", "build", ".pytest_cache"))
-    guard = {"PODCHAOS_CLUSTER": "existing", "PODCHAOS_KUBECONFIG": str(base / "no-such-kubeconfig")}
+    (base / UNSAFE_KUBECONFIG_NAME).write_text(UNSAFE_KUBECONFIG)
+    guard = {"PODCHAOS_CLUSTER": "existing", "PODCHAOS_KUBECONFIG": str(base / UNSAFE_KUBECONFIG_NAME)}
     path = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     return UserProject(venv, project, {**env, **guard, "PATH": path})
 
