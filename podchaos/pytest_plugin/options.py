@@ -3,9 +3,10 @@
 Every option except ``--scenario`` (the product's interface) carries the ``--podchaos-`` prefix, so it
 cannot clash with a project's own ``--kubeconfig`` or ``--context``. Every setting can also live in the
 ini file (``pytest.ini``, ``[tool.pytest.ini_options]``, ``tox.ini``, ``setup.cfg``) and most in the
-environment. The first that is set wins: the command line, then the ini file, then the environment
-(``PODCHAOS_...``), then the default. Lists (scenario directories, allowed contexts) add up: the ini
-file's, then the command line's.
+environment. The first that is set wins: the command line, then the environment (``PODCHAOS_...``),
+then the ini file, then the default, as kubectl and ``PYTEST_ADDOPTS`` let the environment override a
+committed file (a CI variable wins over the project's ini). Lists (scenario directories, allowed
+contexts) add up: the ini file's, then the command line's.
 
 Paths given on the command line or in the environment are relative to pytest's invocation directory;
 paths in the ini file are relative to the ini file.
@@ -269,7 +270,7 @@ def add_options(parser: pytest.Parser) -> None:
         f"(repeatable; ini: {ALLOW_CONTEXTS_INI})",
     )
     for setting in SETTINGS:
-        where = f"ini: {setting.ini}; env: {setting.env}; default: {setting.default or 'none'}"
+        where = f"env: {setting.env}; ini: {setting.ini}; default: {setting.default or 'none'}"
         if setting.dest in {"podchaos_keep_namespace", "podchaos_dry_run"}:
             group.addoption(
                 setting.option, action="store_true", default=None, help=f"{setting.help} ({where})"
@@ -301,20 +302,21 @@ def _ini_base(config: pytest.Config) -> Path:
 
 
 def setting_value(config: pytest.Config, dest: str) -> tuple[str, str]:
-    """The setting's value and where it came from (``command line``, ``ini``, ``environment``,
-    ``default``); a path from the ini file is made absolute from the ini file's directory."""
+    """The setting's value and where it came from (``command line``, ``environment``, ``ini``,
+    ``default``, the order in which they win); a path from the ini file is made absolute from the ini
+    file's directory."""
     setting = BY_DEST[dest]
     given = config.getoption(dest)
     if given is not None:
         return ("yes" if given is True else str(given)), "command line"
+    from_env = os.environ.get(setting.env, "").strip()
+    if from_env:
+        return from_env, "environment"
     from_ini = str(config.getini(setting.ini) or "").strip()
     if from_ini:
         if dest in PATH_SETTINGS:
             from_ini = str(_ini_base(config) / os.path.expanduser(from_ini))
         return from_ini, "ini"
-    from_env = os.environ.get(setting.env, "").strip()
-    if from_env:
-        return from_env, "environment"
     return setting.default, "default"
 
 

@@ -134,7 +134,7 @@ CONTEXTS = "\n".join(
 )
 
 
-def test_every_setting_has_an_ini_key_and_the_command_line_wins_over_ini_over_environment(
+def test_every_setting_has_an_ini_key_and_the_command_line_wins_over_environment_over_ini(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytester.makeconftest(SHOW_OPTIONS)
@@ -145,15 +145,24 @@ def test_every_setting_has_an_ini_key_and_the_command_line_wins_over_ini_over_en
     )
     (pytester.path / "cfg").mkdir()
     (pytester.path / "cfg" / "kubeconfig").write_text(CONTEXTS)
-    monkeypatch.setenv("PODCHAOS_CONTEXT", "from-env")
-    monkeypatch.setenv("PODCHAOS_KIND_CLUSTER", "from-env")
-    result = pytester.runpytest_subprocess("-s", "--co", "-q", "-W", "error::pytest.PytestConfigWarning")
-    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED, result.stderr.str()
     base = pytester.path
-    result.stdout.fnmatch_lines(
+    from_ini = pytester.runpytest_subprocess("-s", "--co", "-q", "-W", "error::pytest.PytestConfigWarning")
+    assert from_ini.ret == pytest.ExitCode.NO_TESTS_COLLECTED, from_ini.stderr.str()
+    from_ini.stdout.fnmatch_lines(
         [
             f"SETTINGS cluster=existing context=from-ini kubeconfig={base}/cfg/kubeconfig keep=True"
             f" report_dir={base}/out allowed=[[]'ci-one', 'ci-two'[]]"
+        ]
+    )
+    # A CI variable overrides the committed ini value (as kubectl's and PYTEST_ADDOPTS do).
+    monkeypatch.setenv("PODCHAOS_CONTEXT", "from-env")
+    monkeypatch.setenv("PODCHAOS_KEEP_NAMESPACE", "no")
+    monkeypatch.setenv("PODCHAOS_REPORT_DIR", "env-out")
+    result = pytester.runpytest_subprocess("-s", "--co", "-q")
+    result.stdout.fnmatch_lines(
+        [
+            f"SETTINGS cluster=existing context=from-env kubeconfig={base}/cfg/kubeconfig keep=False"
+            f" report_dir={base}/env-out allowed=[[]'ci-one', 'ci-two'[]]"
         ]
     )
     override = pytester.runpytest_subprocess(

@@ -152,3 +152,35 @@ def test_dry_run_plans_the_projects_scenarios_only(user_project: UserProject) ->
     # The objects come from chaos/web.yaml, the workload file next to the scenarios.
     assert result.stdout.count("Deployment/web") == len(SCENARIOS)
     assert not re.search(r"(?<![\w-])(sidecar-kill|pod-delete-graceful)(?![\w-])", result.stdout)
+
+
+def test_the_environment_overrides_the_projects_ini(user_project: UserProject) -> None:
+    # pyproject.toml says podchaos_builtin = "no"; a CI variable turns the catalogue back on.
+    done = subprocess.run(
+        [str(user_project.venv / "bin" / "pytest"), "-p", "no:cacheprovider", "--podchaos-list-scenarios"],
+        cwd=user_project.project,
+        env={**user_project.env, "PODCHAOS_BUILTIN": "yes"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert {"sidecar-kill", "pod-delete-graceful", "web-pod-delete"} <= set(_listed_names(done.stdout))
+
+
+def test_a_kubeconfig_that_is_not_there_fails_collection_as_a_usage_error(user_project: UserProject) -> None:
+    env = {name: value for name, value in user_project.env.items() if not name.startswith("PODCHAOS_")}
+    absent = [str(user_project.project / "absent-one"), str(user_project.project / "absent-two")]
+    done = subprocess.run(
+        [str(user_project.venv / "bin" / "pytest"), "-p", "no:cacheprovider", "--co", "-q"],
+        cwd=user_project.project,
+        env={**env, "KUBECONFIG": os.pathsep.join(absent)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout + done.stderr
+    assert "$KUBECONFIG" in done.stderr
+    assert "no kubeconfig file exists" in done.stderr
