@@ -120,8 +120,9 @@ class ScenarioItem(pytest.Item):
         super().setup()
         session = self.config.stash[SESSION_KEY]
         if session.options.dry_run:
-            self.print_plan()
-            return
+            # Skipped, not passed: a dry-run setting left in CI must not read as green runs.
+            plan = self.print_plan()
+            raise pytest.skip.Exception(f"dry run, nothing ran: {plan}", _use_item_location=True)
         unmet = self.unmet_requirement()
         if unmet is not None:
             # Reported at the scenario file, as a skip marker's reason is, not at this line.
@@ -154,13 +155,14 @@ class ScenarioItem(pytest.Item):
             return None  # the run itself reports, as its error, what is wrong with the cluster
         return self.scenario.requires.unmet(version)
 
-    def print_plan(self) -> None:
+    def print_plan(self) -> str:
         """--podchaos-dry-run: the plan goes into the setup report (the terminal summary prints it, from
-        xdist workers too); no cluster is made ready, nothing is connected to."""
+        xdist workers too); no cluster is made ready, nothing is connected to. Returns the plan."""
         from podchaos.engine.plan import describe_plan
 
         text = "\n".join(describe_plan(self.scenario))
         self.add_report_section("setup", PLAN_SECTION, text)
+        return text
 
     def runtest(self) -> None:
         if self.result is not None and not self.result.passed:

@@ -133,7 +133,8 @@ SETTINGS: tuple[Setting, ...] = (
         "PODCHAOS_DRY_RUN",
         "no",
         "load and check the scenarios and print each one's plan (objects, faults and targets, "
-        "expectations, permissions) without touching any cluster; every scenario item passes",
+        "expectations, permissions) without touching any cluster; every scenario item is skipped with its "
+        "plan as the reason",
     ),
     Setting(
         "podchaos_report_dir",

@@ -229,8 +229,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         return
     plans = [
         content
-        for report in terminalreporter.stats.get("passed", [])
-        if report.when == "call"
+        for report in terminalreporter.stats.get("skipped", [])
+        if report.when == "setup"
         for title, content in report.sections
         if PLAN_SECTION in title
     ]
