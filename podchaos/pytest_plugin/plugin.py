@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from podchaos.catalogue import discover, is_scenario_file, select
+from podchaos.catalogue import discover, is_scenario_file, misnamed_scenario, select
 from podchaos.errors import PodchaosError
 from podchaos.pytest_plugin import hookspecs
 from podchaos.pytest_plugin.collection import PLAN_SECTION, ScenarioFile, ScenarioItem
@@ -131,6 +131,9 @@ def _quiet_stdout() -> None:
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
     config = parent.config
     if not is_scenario_file(file_path):
+        misnamed = misnamed_scenario(file_path)
+        if misnamed is not None:
+            parent.warn(pytest.PytestCollectionWarning(misnamed))
         return None
     selected = config.stash[SELECTED_KEY]
     if not selected or file_path.resolve() in selected:
