@@ -68,6 +68,11 @@ class ScenarioFile(pytest.File):
 
 
 PLAN_SECTION = "podchaos plan"
+# podchaos's own marker on everything that needs a cluster: scenario items, and tests using the
+# cluster fixtures (``-m "not podchaos"`` runs the rest without one).
+CLUSTER_MARKER_NAME = "podchaos"
+CLUSTER_MARKER = pytest.mark.podchaos
+CLUSTER_FIXTURES = frozenset({"chaos", "podchaos_cluster", "podchaos_kube"})
 
 # pytest's own markers change how a test runs; a tag by such a name stays a podchaos_tag only.
 RESERVED_MARKERS = frozenset(
@@ -108,7 +113,7 @@ class ScenarioItem(pytest.Item):
             self.add_marker(pytest.mark.podchaos_tag(name=tag))
             if register_tag(self.config, tag):
                 self.add_marker(tag)  # -m sidecar
-        self.add_marker(pytest.mark.e2e)
+        self.add_marker(CLUSTER_MARKER)
 
     @property
     def tags(self) -> tuple[str, ...]:

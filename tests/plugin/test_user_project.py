@@ -124,7 +124,10 @@ def test_tags_select_scenarios_as_markers(user_project: UserProject) -> None:
     assert user_project.collected("-m", "pod-delete and not node") == {
         "chaos/web-pod-delete.scenario.yaml::web-pod-delete"
     }
-    assert user_project.collected("-m", "not e2e") == TESTS
+    # podchaos's marker: the scenarios and the chaos-fixture test need a cluster, the rest does not.
+    chaos_test = "tests/test_web_chaos.py::test_the_log_shipper_stopped_with_sigterm_restarts_alone"
+    assert user_project.collected("-m", "not podchaos") == TESTS - {chaos_test}
+    assert user_project.collected("-m", "podchaos") == SCENARIOS | {chaos_test}
 
 
 def _listed_names(output: str) -> list[str]:
@@ -147,10 +150,13 @@ def test_dry_run_plans_the_projects_scenarios_only(user_project: UserProject) ->
         pytest.skip("this podchaos has no --podchaos-dry-run")
     result = user_project.pytest("--podchaos-dry-run", "--scenario=*")
     assert result.returncode == 0, result.stdout + result.stderr
-    planned = re.findall(r"^scenario (\S+) \(", result.stdout, flags=re.MULTILINE)
+    # The plan section; the short summary (the project's -rs) repeats each plan as its skip reason.
+    plans = result.stdout.split("short test summary info")[0]
+    planned = re.findall(r"^scenario (\S+) \(", plans, flags=re.MULTILINE)
     assert sorted(planned) == sorted(node_id.rsplit("::", 1)[1] for node_id in SCENARIOS)
     # The objects come from chaos/web.yaml, the workload file next to the scenarios.
-    assert result.stdout.count("Deployment/web") == len(SCENARIOS)
+    assert plans.count("Deployment/web") == len(SCENARIOS)
+    assert result.stdout.count("dry run, nothing ran: scenario web-") == len(SCENARIOS)
     assert not re.search(r"(?<![\w-])(sidecar-kill|pod-delete-graceful)(?![\w-])", result.stdout)
 
 
