@@ -188,13 +188,17 @@ def _named(
 
 def parse_kubeconfig(text: str, path: Path) -> Kubeconfig:
     """Parse kubeconfig YAML ``text`` (read from ``path``); ClusterError names the file and problem."""
+    return parse_document(_document(text, path), (path,))
+
+
+def _document(text: str, path: Path) -> dict[str, Any]:
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ClusterError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(document, dict):
         raise ClusterError(f"{path}: not a kubeconfig (expected a mapping at the top level)")
-    return parse_document(document, (path,))
+    return document
 
 
 def parse_document(document: Mapping[str, Any], paths: tuple[Path, ...]) -> Kubeconfig:
@@ -226,23 +230,28 @@ def parse_document(document: Mapping[str, Any], paths: tuple[Path, ...]) -> Kube
     return Kubeconfig(paths=paths, current_context=current or None, contexts=tuple(contexts))
 
 
-def load_kubeconfig(path: Path) -> Kubeconfig:
-    """Read and parse the kubeconfig at ``path``; ClusterError if missing, unreadable or malformed."""
+def _read(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ClusterError(f"{path}: kubeconfig file does not exist") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ClusterError(f"{path}: cannot read kubeconfig: {exc}") from exc
-    return parse_kubeconfig(text, path)
+
+
+def load_kubeconfig(path: Path) -> Kubeconfig:
+    """Read and parse the kubeconfig at ``path``; ClusterError if missing, unreadable or malformed."""
+    return parse_kubeconfig(_read(path), path)
 
 
 def load_kubeconfigs(paths: tuple[Path, ...]) -> Kubeconfig:
-    """The kubeconfig of ``paths``: each file checked on its own (its errors name it), several merged
-    by the Kubernetes client's loader, as the connection will merge them."""
-    loaded = [load_kubeconfig(path) for path in paths]
-    if len(loaded) == 1:
-        return loaded[0]
+    """The kubeconfig of ``paths``: each file read and parsed on its own (its errors name it), several
+    merged by the Kubernetes client's loader, as the connection will merge them. Entries are checked
+    once merged: a context in one file may name a cluster defined in another."""
+    if len(paths) == 1:
+        return load_kubeconfig(paths[0])
+    for path in paths:
+        _document(_read(path), path)
     from podchaos.k8s.kubeconfig import merged_kubeconfig
 
     return parse_document(merged_kubeconfig(paths), paths)

@@ -338,3 +338,18 @@ def test_release_leaves_kubeconfig_and_context_usable(kubeconfig: Path) -> None:
 
     assert kubeconfig.read_text() == before
     assert provider.ensure().context == "kind-podchaos"
+
+
+def test_merged_kubeconfig_context_may_name_a_cluster_of_another_file(tmp_path: Path) -> None:
+    clusters = tmp_path / "clusters"
+    clusters.write_text("clusters: [{name: kind-x, cluster: {server: 'https://127.0.0.1:1'}}]\n")
+    contexts = tmp_path / "contexts"
+    contexts.write_text("contexts: [{name: kind-x, context: {cluster: kind-x}}]\ncurrent-context: kind-x\n")
+
+    access = ExistingProvider((clusters, contexts)).ensure()
+
+    assert access.context == "kind-x"
+    assert "127.0.0.1:1" in access.description
+    # Alone, the contexts file names a cluster it does not define.
+    with pytest.raises(ClusterError, match="which is not defined"):
+        ExistingProvider(contexts).ensure()
