@@ -44,7 +44,7 @@ test-tools:
 ## scenario: run one scenario (default sidecar-kill) on the embedded local cluster
 scenario: setup
 	$(WITH_GO) $(VENV)/bin/podchaos cluster up --kubernetes $(KUBERNETES)
-	$(WITH_GO) $(VENV)/bin/pytest --scenario=$(SCENARIO) -p no:cacheprovider $(PYTEST_ARGS)
+	$(WITH_GO) $(VENV)/bin/pytest --scenario=$(SCENARIO) --podchaos-cluster=local -p no:cacheprovider $(PYTEST_ARGS)
 
 ## lint: ruff, formatting, mypy --strict (podchaos, the three test layers, the example project) and the import-linter contracts
 lint: setup
@@ -86,8 +86,8 @@ test-lowest: $(LOWEST_VENV)/.installed
 ## test: quality gates; unit, plugin and e2e tests; then the whole catalogue in parallel, as nightly runs do
 test: lint test-tools test-lowest
 	$(WITH_GO) $(VENV)/bin/podchaos cluster up --kubernetes $(KUBERNETES)
-	$(call run_pytest,tests $(PYTEST_ARGS))
-	$(call run_pytest,--scenario='*' -n $(WORKERS) --podchaos-report-dir=reports $(PYTEST_ARGS))
+	$(call run_pytest,tests --podchaos-cluster=local $(PYTEST_ARGS))
+	$(call run_pytest,--scenario='*' -n $(WORKERS) --podchaos-cluster=local --podchaos-report-dir=reports $(PYTEST_ARGS))
 
 ## compare-versions: the whole catalogue on each tested Kubernetes version in turn on the local cluster,
 ## then one comparison report (reports/compare-versions.md, .html); not part of `make test` (11 min here)

@@ -63,7 +63,14 @@ def catalogue(workers: int, report_dir: Path, names: list[str]) -> tuple[float, 
     started = time.perf_counter()
     selection = [f"--scenario={name}" for name in names or ["*"]]
     done = subprocess.run(
-        pytest_command(*selection, "-n", str(workers), f"--podchaos-report-dir={report_dir}", "-q"),
+        pytest_command(
+            *selection,
+            "-n",
+            str(workers),
+            "--podchaos-cluster=local",
+            f"--podchaos-report-dir={report_dir}",
+            "-q",
+        ),
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,6 +45,27 @@ def scenario_name(path: Path) -> str:
         if path.name.endswith(suffix) and len(path.name) > len(suffix):
             return path.name[: -len(suffix)]
     return ""
+
+
+# Top-level keys every scenario file has and a Kubernetes manifest never does.
+_SCENARIO_KEYS = re.compile(r"^faults:", re.MULTILINE), re.compile(r"^expect:", re.MULTILINE)
+
+
+def misnamed_scenario(path: Path) -> str | None:
+    """Why ``path``, a YAML file that is not named as a scenario file, looks like one that pytest
+    silently leaves out (top-level ``faults:`` and ``expect:``); None when it does not."""
+    if path.suffix not in {".yaml", ".yml"} or is_scenario_file(path):
+        return None
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    if not all(key.search(text) for key in _SCENARIO_KEYS):
+        return None
+    return (
+        f"{path.name} has faults: and expect: but is not collected: scenario files are named "
+        f"<name>{SCENARIO_SUFFIXES[0]} (rename it {path.stem}{SCENARIO_SUFFIXES[0]})"
+    )
 
 
 def scenario_files(directory: Path) -> list[Path]:

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from podchaos import __version__
-from podchaos.cli import cluster, nightly, reports, scenarios
+from podchaos.cli import cluster, kubectl, nightly, reports, scenarios
 from podchaos.cli.common import Formatter
 from podchaos.errors import PodchaosError
 
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # In the order `podchaos --help` lists them.
     cluster.add_cluster(commands)
+    kubectl.add_kubectl(commands)
     scenarios.add_scenarios(commands)
     cluster.add_sweep(commands)
     reports.add_report(commands)

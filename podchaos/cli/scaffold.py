@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from podchaos.catalogue import SCENARIO_SUFFIXES, load
+from podchaos.catalogue import SCENARIO_SUFFIXES, is_scenario_file, load
 from podchaos.errors import ScenarioError
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Pod")
@@ -105,6 +105,14 @@ def scaffold(manifest: Path, name: str | None = None, output: Path | None = None
     workload = _workload(documents, source)
     workload_name = str((workload.get("metadata") or {}).get("name") or "workload")
     name = name or f"{workload_name}-kill"
+    if output is not None and not is_scenario_file(output):
+        # pytest would never collect it.
+        raise ScenarioError(
+            str(output),
+            "",
+            f"pytest collects only files named <name>{SCENARIO_SUFFIXES[0]}: "
+            f"give -o {output.with_name(name + SCENARIO_SUFFIXES[0])}",
+        )
     target = output or manifest.parent / f"{name}{SCENARIO_SUFFIXES[0]}"
     if target.exists():
         raise ScenarioError(str(target), "", "already exists; not overwritten (give -o FILE)")

@@ -4,8 +4,9 @@ Chaos deletes and kills pods, so a context is used only when it is known to be d
 explicitly with ``--podchaos-allow-context``, named like a throwaway cluster (``kind-*``, ``podchaos-local``),
 served from this machine under a local cluster tool's context name (loopback: a tunnel to production
 is loopback too), or served from the embedded local cluster's control-plane range.
-The kubeconfig is read with PyYAML rather than the Kubernetes client, which only ``podchaos.k8s``
-may import.
+The files are found as kubectl finds them (every path of ``$KUBECONFIG``, else ``~/.kube/config``);
+each is checked with PyYAML for errors that name it, and several are merged by the Kubernetes client's
+own loader (in ``podchaos.k8s``, the only package that may import it).
 """
 
 from __future__ import annotations
@@ -49,36 +50,50 @@ class KubeContext:
 
 @dataclass(frozen=True)
 class Kubeconfig:
-    """The parts of a kubeconfig file the guard needs."""
+    """The parts of a kubeconfig (one file, or several merged) the guard needs."""
 
-    path: Path
+    paths: tuple[Path, ...]
     current_context: str | None
     contexts: tuple[KubeContext, ...]
+
+    @property
+    def where(self) -> str:
+        """The file, or the files joined as ``$KUBECONFIG`` joins them, for messages."""
+        return os.pathsep.join(str(path) for path in self.paths)
 
     def context(self, name: str | None) -> KubeContext:
         """The named context, or the current one when ``name`` is None; ClusterError if absent."""
         if name is None:
             if not self.current_context:
-                raise ClusterError(f"{self.path}: no current-context is set; pass --podchaos-context NAME")
+                raise ClusterError(f"{self.where}: no current-context is set; pass --podchaos-context NAME")
             name = self.current_context
         for context in self.contexts:
             if context.name == name:
                 return context
         available = ", ".join(c.name for c in self.contexts) or "(none)"
-        raise ClusterError(f"{self.path}: no context named {name!r}; available: {available}")
+        raise ClusterError(f"{self.where}: no context named {name!r}; available: {available}")
 
 
-def default_kubeconfig(environ: Mapping[str, str] | None = None) -> Path:
-    """The kubeconfig kubectl would read: the first path in $KUBECONFIG, else ~/.kube/config.
+@dataclass(frozen=True)
+class KubeconfigFiles:
+    """The kubeconfig files kubectl would read, and how they were found (for messages)."""
 
-    Only the first path is used because the guard must check the file that defines the context;
-    merging several files is not supported.
-    """
+    paths: tuple[Path, ...]
+    found: str
+
+
+def default_kubeconfig(environ: Mapping[str, str] | None = None, home: Path | None = None) -> KubeconfigFiles:
+    """The kubeconfig kubectl would read: every existing path of $KUBECONFIG (kubectl leaves out the
+    missing ones), else ``~/.kube/config``; ``paths`` is empty when there is no such file."""
     env = os.environ if environ is None else environ
-    for entry in env.get("KUBECONFIG", "").split(os.pathsep):
-        if entry.strip():
-            return Path(entry.strip()).expanduser()
-    return Path.home() / ".kube" / "config"
+    listed = [Path(entry.strip()).expanduser() for entry in env.get("KUBECONFIG", "").split(os.pathsep)]
+    listed = [path for path in listed if str(path) not in {"", "."}]
+    if listed:
+        existing = tuple(dict.fromkeys(path for path in listed if path.is_file()))
+        joined = os.pathsep.join(str(path) for path in listed)
+        return KubeconfigFiles(existing, f"$KUBECONFIG ({joined})")
+    path = (Path.home() if home is None else home) / ".kube" / "config"
+    return KubeconfigFiles((path,) if path.is_file() else (), str(path))
 
 
 def server_host(server: str) -> str | None:
@@ -147,7 +162,7 @@ def context_is_disposable(name: str, server: str, allowed: tuple[str, ...] | fro
     return disposable_name and (host_is_local(host) or host_is_private(host))
 
 
-def _entries(document: Mapping[str, Any], key: str, path: Path) -> list[Mapping[str, Any]]:
+def _entries(document: Mapping[str, Any], key: str, path: str) -> list[Mapping[str, Any]]:
     value = document.get(key)
     if value is None:
         return []
@@ -157,7 +172,7 @@ def _entries(document: Mapping[str, Any], key: str, path: Path) -> list[Mapping[
 
 
 def _named(
-    entry: Mapping[str, Any], section: str, field: str, index: int, path: Path
+    entry: Mapping[str, Any], section: str, field: str, index: int, path: str
 ) -> tuple[str, Mapping[str, Any]]:
     """The ``name`` and ``field`` body of one ``section`` entry, such as ``contexts[0].context``."""
     name = entry.get("name")
@@ -173,51 +188,76 @@ def _named(
 
 def parse_kubeconfig(text: str, path: Path) -> Kubeconfig:
     """Parse kubeconfig YAML ``text`` (read from ``path``); ClusterError names the file and problem."""
+    return parse_document(_document(text, path), (path,))
+
+
+def _document(text: str, path: Path) -> dict[str, Any]:
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ClusterError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(document, dict):
         raise ClusterError(f"{path}: not a kubeconfig (expected a mapping at the top level)")
+    return document
 
+
+def parse_document(document: Mapping[str, Any], paths: tuple[Path, ...]) -> Kubeconfig:
+    """The contexts of a kubeconfig ``document`` read from ``paths``; ClusterError names the problem."""
+    where = os.pathsep.join(str(path) for path in paths)
     servers: dict[str, str] = {}
-    for index, entry in enumerate(_entries(document, "clusters", path)):
-        name, cluster = _named(entry, "clusters", "cluster", index, path)
+    for index, entry in enumerate(_entries(document, "clusters", where)):
+        name, cluster = _named(entry, "clusters", "cluster", index, where)
         server = cluster.get("server", "")
         if not isinstance(server, str):
-            raise ClusterError(f"{path}: clusters[{index}].cluster.server must be a string")
+            raise ClusterError(f"{where}: clusters[{index}].cluster.server must be a string")
         servers[name] = server
 
     contexts: list[KubeContext] = []
-    for index, entry in enumerate(_entries(document, "contexts", path)):
-        name, context = _named(entry, "contexts", "context", index, path)
+    for index, entry in enumerate(_entries(document, "contexts", where)):
+        name, context = _named(entry, "contexts", "context", index, where)
         cluster_name = context.get("cluster")
         if not isinstance(cluster_name, str) or not cluster_name:
-            raise ClusterError(f"{path}: contexts[{index}].context.cluster must be a non-empty string")
+            raise ClusterError(f"{where}: contexts[{index}].context.cluster must be a non-empty string")
         if cluster_name not in servers:
             raise ClusterError(
-                f"{path}: context {name!r} refers to cluster {cluster_name!r}, which is not defined"
+                f"{where}: context {name!r} refers to cluster {cluster_name!r}, which is not defined"
             )
         contexts.append(KubeContext(name=name, cluster=cluster_name, server=servers[cluster_name]))
 
     current = document.get("current-context")
     if current is not None and not isinstance(current, str):
-        raise ClusterError(f"{path}: current-context must be a string")
-    return Kubeconfig(path=path, current_context=current or None, contexts=tuple(contexts))
+        raise ClusterError(f"{where}: current-context must be a string")
+    return Kubeconfig(paths=paths, current_context=current or None, contexts=tuple(contexts))
 
 
-def load_kubeconfig(path: Path) -> Kubeconfig:
-    """Read and parse the kubeconfig at ``path``; ClusterError if missing, unreadable or malformed."""
+def _read(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ClusterError(f"{path}: kubeconfig file does not exist") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ClusterError(f"{path}: cannot read kubeconfig: {exc}") from exc
-    return parse_kubeconfig(text, path)
 
 
-def check_disposable(context: KubeContext, path: Path, allowed: tuple[str, ...]) -> None:
+def load_kubeconfig(path: Path) -> Kubeconfig:
+    """Read and parse the kubeconfig at ``path``; ClusterError if missing, unreadable or malformed."""
+    return parse_kubeconfig(_read(path), path)
+
+
+def load_kubeconfigs(paths: tuple[Path, ...]) -> Kubeconfig:
+    """The kubeconfig of ``paths``: each file read and parsed on its own (its errors name it), several
+    merged by the Kubernetes client's loader, as the connection will merge them. Entries are checked
+    once merged: a context in one file may name a cluster defined in another."""
+    if len(paths) == 1:
+        return load_kubeconfig(paths[0])
+    for path in paths:
+        _document(_read(path), path)
+    from podchaos.k8s.kubeconfig import merged_kubeconfig
+
+    return parse_document(merged_kubeconfig(paths), paths)
+
+
+def check_disposable(context: KubeContext, path: str, allowed: tuple[str, ...]) -> None:
     """Raise UnsafeContext unless chaos may run on ``context``."""
     if context_is_disposable(context.name, context.server, allowed):
         return
@@ -233,32 +273,41 @@ def check_disposable(context: KubeContext, path: Path, allowed: tuple[str, ...])
 class ExistingProvider:
     """Uses a context of an existing kubeconfig, after checking that it is safe to disrupt.
 
-    Nothing is created, so ``release`` does nothing.
+    ``kubeconfig`` is one file or several (merged as ``$KUBECONFIG``'s are); None: the files kubectl
+    would read. Nothing is created, so ``release`` does nothing.
     """
 
     name = "existing"
 
     def __init__(
         self,
-        kubeconfig: Path | None = None,
+        kubeconfig: Path | tuple[Path, ...] | None = None,
         context: str | None = None,
         allowed_contexts: tuple[str, ...] = (),
     ) -> None:
-        self.kubeconfig = kubeconfig
+        self.kubeconfig = (kubeconfig,) if isinstance(kubeconfig, Path) else kubeconfig
         self.context = context
         self.allowed_contexts = tuple(allowed_contexts)
 
     def ensure(self) -> ClusterAccess:
-        path = self.kubeconfig if self.kubeconfig is not None else default_kubeconfig()
-        context = load_kubeconfig(path).context(self.context)
-        check_disposable(context, path, self.allowed_contexts)
+        paths = self.kubeconfig
+        if paths is None:
+            found = default_kubeconfig()
+            if not found.paths:
+                raise ClusterError(f"no kubeconfig: {found.found} does not exist")
+            paths = found.paths
+        kubeconfig = load_kubeconfigs(paths)
+        context = kubeconfig.context(self.context)
+        check_disposable(context, kubeconfig.where, self.allowed_contexts)
         # Hand out the resolved name, not None: the checked context must be the one used, even if
-        # the file's current-context changes later in the session.
+        # the file's current-context changes later in the session. Several files: the client merges
+        # them itself from $KUBECONFIG's form of the list.
         return ClusterAccess(
             provider=self.name,
-            kubeconfig=path,
+            kubeconfig=Path(kubeconfig.where),
             context=context.name,
-            description=f"context {context.name} ({context.server or 'no server URL'}) from {path}",
+            description=f"context {context.name} ({context.server or 'no server URL'}) "
+            f"from {kubeconfig.where}",
         )
 
     def release(self) -> None:

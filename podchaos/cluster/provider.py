@@ -12,6 +12,7 @@ class ClusterAccess:
     """How to reach a cluster a provider made ready."""
 
     provider: str
+    # One file, or several joined by os.pathsep as in $KUBECONFIG (the client merges them).
     kubeconfig: Path | None
     context: str | None
     description: str

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 import types
 import typing
 from collections.abc import Mapping
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
 from podchaos.errors import ScenarioError
+from podchaos.k8s.units import seconds_of
 from podchaos.loader.known import EVENT_REASONS, TERMINATION_REASONS, did_you_mean, misspelling_of
 from podchaos.loader.yamlsafe import scenario_error
 from podchaos.model.controllers import JOB_REASONS, JobOutcome
@@ -18,8 +18,6 @@ from podchaos.model.expectations import EventSeen, LastTerminated
 
 SpecT = TypeVar("SpecT")
 
-_DURATION_RE = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")
-_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 _DURATION_FIELDS = {"grace_period", "within", "steady_timeout", "observe_timeout", "settle"}
 MAX_DURATION = 24 * 3600.0
 """A day: longer than any scenario phase, short enough that every wait and sleep stays representable."""
@@ -46,9 +44,9 @@ _KNOWN_VALUES: dict[tuple[type, str], tuple[str, ...]] = {
 
 
 def parse_duration(text: str) -> float | None:
-    """Seconds in ``text`` ('90', '30s', '2m', '1.5h', '500ms'), or None when it is not a duration."""
-    match = _DURATION_RE.match(text.strip())
-    return None if match is None else float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+    """Seconds in ``text`` ('90', '30s', '2m', '1m30s', '1.5h', '500ms'), or None when it is not a
+    duration: Go's duration syntax, as Kubernetes and kubectl write them."""
+    return seconds_of(text)
 
 
 def camel(name: str) -> str:

@@ -19,6 +19,7 @@ import typing
 from collections.abc import Mapping
 from typing import Any, Literal, get_args, get_origin
 
+from podchaos.k8s.units import GO_DURATION_RE
 from podchaos.loader.fields import _DURATION_FIELDS, _INT_RANGE_DEFAULT, _INT_RANGES, MAX_DURATION, camel
 from podchaos.model import EXPECTATION_TYPES, FAULT_TYPES
 from podchaos.model.repetitions import REPETITION_TYPES
@@ -27,10 +28,11 @@ from podchaos.model.versions import VERSION_SPEC_PATTERN
 SCHEMA_ID = "https://podchaos.dev/schemas/scenario.schema.json"
 
 DURATION: dict[str, Any] = {
-    "description": "seconds, or a string such as '30s', '2m', '500ms', '1.5h' (at most 24h)",
+    "description": "seconds, or a Go duration such as '30s', '2m', '1m30s', '500ms', '1.5h' (at most 24h)",
     "anyOf": [
         {"type": "number", "minimum": 0, "maximum": MAX_DURATION},
-        {"type": "string", "pattern": r"^\d+(\.\d+)?(ms|s|m|h)?$"},
+        {"type": "string", "pattern": r"^\d+(\.\d+)?$"},
+        {"type": "string", "pattern": GO_DURATION_RE},
     ],
 }
 

@@ -10,6 +10,7 @@ a few hundred bytes otherwise expands into millions of nodes when the manifests 
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -100,11 +101,10 @@ def _load(text: str, source: str, field: str, *, single: bool) -> list[Any]:
             documents.append(loader.construct_document(node))
     except yaml.YAMLError as exc:
         where = _where(exc)
+        problem = _one_line(exc) + _hint(exc, text)
         if not field:
-            raise scenario_error(source, where, f"not valid YAML: {_one_line(exc)}") from exc
-        raise scenario_error(
-            source, field, f"not valid YAML ({where or 'no line'}): {_one_line(exc)}"
-        ) from exc
+            raise scenario_error(source, where, f"not valid YAML: {problem}") from exc
+        raise scenario_error(source, field, f"not valid YAML ({where or 'no line'}): {problem}") from exc
     except RecursionError as exc:  # the pure-Python parser nests one frame per level
         raise scenario_error(source, field, f"nested deeper than {MAX_DEPTH} levels") from exc
     finally:
@@ -182,3 +182,19 @@ def _one_line(exc: yaml.YAMLError) -> str:
     context = getattr(exc, "context", None)
     text = f"{problem} ({context})" if context else str(problem)
     return " ".join(text.split())
+
+
+# An unquoted value that starts like a version bound: YAML reads ``>`` as a folded block scalar.
+_LEADING_GT = re.compile(r"(^|[:\[{,-])\s*>(=|<|\d+\.)")
+
+
+def _hint(exc: yaml.YAMLError, text: str) -> str:
+    """What the parser's words mean for the two mistakes it words worst: tabs, and a leading ``>``."""
+    mark = getattr(exc, "problem_mark", None)
+    lines = text.splitlines()
+    line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+    if "\t" in line[: len(line) - len(line.lstrip())] or "'\\t'" in str(exc):
+        return " (hint: YAML indents with spaces; this line has a tab)"
+    if _LEADING_GT.search(line):
+        return ' (hint: quote a value that starts with >, such as ">=1.30": YAML reads > as a folded block)'
+    return ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +68,49 @@ def kind_settings(config: pytest.Config, options: PodchaosOptions) -> PodchaosOp
         except ClusterSetupError as exc:
             raise pytest.UsageError(f"{source_name('podchaos_kind_config', path_source)}: {exc}") from None
     return dataclasses.replace(options, kind_config=path, kind_image=image or None)
+
+
+def kubeconfig_settings(config: pytest.Config, options: PodchaosOptions) -> PodchaosOptions:
+    """``options`` with ``auto`` resolved as kubectl finds a cluster, the kubeconfig files and the
+    context checked now: a named file that does not exist, or a context that is not in the files, is
+    a usage error at start-up (``pytest --co`` catches it). Whether the context may be disrupted is
+    checked when a test first needs the cluster, so a project's other tests run as before."""
+    from podchaos.cluster.existing import default_kubeconfig, load_kubeconfigs
+    from podchaos.errors import ClusterError
+
+    if options.provider in {"local", "kind"}:
+        return options
+    if options.kubeconfig is not None:
+        name = source_name("podchaos_kubeconfig", setting_value(config, "podchaos_kubeconfig")[1])
+        if not options.kubeconfig.is_file():
+            raise pytest.UsageError(f"{name}: {options.kubeconfig}: kubeconfig file does not exist")
+        paths: tuple[Path, ...] = (options.kubeconfig,)
+    else:
+        found = default_kubeconfig()
+        name, paths = found.found, found.paths
+        named = options.provider == "existing" or options.context or os.environ.get("KUBECONFIG", "").strip()
+        if not paths and named:
+            raise pytest.UsageError(
+                f"{name}: no kubeconfig file exists; name one with --podchaos-kubeconfig, or run on the "
+                "embedded cluster with --podchaos-cluster=local"
+            )
+        if not paths:
+            return _local(options, f"no kubeconfig ({name} does not exist)")
+    try:
+        kubeconfig = load_kubeconfigs(paths)
+    except ClusterError as exc:
+        raise pytest.UsageError(f"{name}: {exc}") from None
+    if options.provider == "auto" and not kubeconfig.contexts and options.context is None:
+        return _local(options, f"{kubeconfig.where} defines no context")
+    try:
+        context = kubeconfig.context(options.context)
+    except ClusterError as exc:
+        given = setting_value(config, "podchaos_context")[1]
+        prefix = f"{source_name('podchaos_context', given)}: " if options.context else ""
+        raise pytest.UsageError(f"{prefix}{exc}") from None
+    return dataclasses.replace(options, provider="existing", kubeconfig_paths=paths, context=context.name)
+
+
+def _local(options: PodchaosOptions, why: str) -> PodchaosOptions:
+    note = f"{why}: chaos runs on the embedded local cluster (--podchaos-cluster=local)"
+    return dataclasses.replace(options, provider="local", cluster_note=note)

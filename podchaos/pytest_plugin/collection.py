@@ -68,6 +68,11 @@ class ScenarioFile(pytest.File):
 
 
 PLAN_SECTION = "podchaos plan"
+# podchaos's own marker on everything that needs a cluster: scenario items, and tests using the
+# cluster fixtures (``-m "not podchaos"`` runs the rest without one).
+CLUSTER_MARKER_NAME = "podchaos"
+CLUSTER_MARKER = pytest.mark.podchaos
+CLUSTER_FIXTURES = frozenset({"chaos", "podchaos_cluster", "podchaos_kube"})
 
 # pytest's own markers change how a test runs; a tag by such a name stays a podchaos_tag only.
 RESERVED_MARKERS = frozenset(
@@ -108,7 +113,7 @@ class ScenarioItem(pytest.Item):
             self.add_marker(pytest.mark.podchaos_tag(name=tag))
             if register_tag(self.config, tag):
                 self.add_marker(tag)  # -m sidecar
-        self.add_marker(pytest.mark.e2e)
+        self.add_marker(CLUSTER_MARKER)
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -120,8 +125,9 @@ class ScenarioItem(pytest.Item):
         super().setup()
         session = self.config.stash[SESSION_KEY]
         if session.options.dry_run:
-            self.print_plan()
-            return
+            # Skipped, not passed: a dry-run setting left in CI must not read as green runs.
+            plan = self.print_plan()
+            raise pytest.skip.Exception(f"dry run, nothing ran: {plan}", _use_item_location=True)
         unmet = self.unmet_requirement()
         if unmet is not None:
             # Reported at the scenario file, as a skip marker's reason is, not at this line.
@@ -154,13 +160,14 @@ class ScenarioItem(pytest.Item):
             return None  # the run itself reports, as its error, what is wrong with the cluster
         return self.scenario.requires.unmet(version)
 
-    def print_plan(self) -> None:
+    def print_plan(self) -> str:
         """--podchaos-dry-run: the plan goes into the setup report (the terminal summary prints it, from
-        xdist workers too); no cluster is made ready, nothing is connected to."""
+        xdist workers too); no cluster is made ready, nothing is connected to. Returns the plan."""
         from podchaos.engine.plan import describe_plan
 
         text = "\n".join(describe_plan(self.scenario))
         self.add_report_section("setup", PLAN_SECTION, text)
+        return text
 
     def runtest(self) -> None:
         if self.result is not None and not self.result.passed:

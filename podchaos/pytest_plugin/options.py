@@ -3,9 +3,10 @@
 Every option except ``--scenario`` (the product's interface) carries the ``--podchaos-`` prefix, so it
 cannot clash with a project's own ``--kubeconfig`` or ``--context``. Every setting can also live in the
 ini file (``pytest.ini``, ``[tool.pytest.ini_options]``, ``tox.ini``, ``setup.cfg``) and most in the
-environment. The first that is set wins: the command line, then the ini file, then the environment
-(``PODCHAOS_...``), then the default. Lists (scenario directories, allowed contexts) add up: the ini
-file's, then the command line's.
+environment. The first that is set wins: the command line, then the environment (``PODCHAOS_...``),
+then the ini file, then the default, as kubectl and ``PYTEST_ADDOPTS`` let the environment override a
+committed file (a CI variable wins over the project's ini). Lists (scenario directories, allowed
+contexts) add up: the ini file's, then the command line's.
 
 Paths given on the command line or in the environment are relative to pytest's invocation directory;
 paths in the ini file are relative to the ini file.
@@ -60,7 +61,8 @@ SETTINGS: tuple[Setting, ...] = (
         "PODCHAOS_CLUSTER",
         "auto",
         "where to run chaos: auto, local (the embedded cluster), kind, existing (a kubeconfig context); "
-        "auto is existing when a kubeconfig or context is set, else local",
+        "auto is the kubeconfig kubectl would use (--podchaos-kubeconfig, else every file of $KUBECONFIG, "
+        "else ~/.kube/config) at its current context, or local when there is none",
     ),
     Setting(
         "podchaos_kubeconfig",
@@ -68,8 +70,8 @@ SETTINGS: tuple[Setting, ...] = (
         "podchaos_kubeconfig",
         "PODCHAOS_KUBECONFIG",
         "",
-        "kubeconfig of an existing cluster (the existing provider falls back to $KUBECONFIG, "
-        "then ~/.kube/config)",
+        "kubeconfig of an existing cluster (default: the files of $KUBECONFIG, merged as kubectl "
+        "merges them, else ~/.kube/config); a missing file or context is a usage error at start-up",
     ),
     Setting(
         "podchaos_context",
@@ -131,7 +133,8 @@ SETTINGS: tuple[Setting, ...] = (
         "PODCHAOS_DRY_RUN",
         "no",
         "load and check the scenarios and print each one's plan (objects, faults and targets, "
-        "expectations, permissions) without touching any cluster; every scenario item passes",
+        "expectations, permissions) without touching any cluster; every scenario item is skipped with its "
+        "plan as the reason",
     ),
     Setting(
         "podchaos_report_dir",
@@ -223,6 +226,10 @@ class PodchaosOptions:
     repeat: int = 1
     kind_config: Path | None = None
     kind_image: str | None = None
+    # The kubeconfig files of the existing provider as found at start-up, and why auto chose the
+    # local cluster (said once, when it starts).
+    kubeconfig_paths: tuple[Path, ...] = ()
+    cluster_note: str | None = None
 
     @property
     def resolved_provider(self) -> Literal["local", "kind", "existing"]:
@@ -264,7 +271,7 @@ def add_options(parser: pytest.Parser) -> None:
         f"(repeatable; ini: {ALLOW_CONTEXTS_INI})",
     )
     for setting in SETTINGS:
-        where = f"ini: {setting.ini}; env: {setting.env}; default: {setting.default or 'none'}"
+        where = f"env: {setting.env}; ini: {setting.ini}; default: {setting.default or 'none'}"
         if setting.dest in {"podchaos_keep_namespace", "podchaos_dry_run"}:
             group.addoption(
                 setting.option, action="store_true", default=None, help=f"{setting.help} ({where})"
@@ -296,20 +303,21 @@ def _ini_base(config: pytest.Config) -> Path:
 
 
 def setting_value(config: pytest.Config, dest: str) -> tuple[str, str]:
-    """The setting's value and where it came from (``command line``, ``ini``, ``environment``,
-    ``default``); a path from the ini file is made absolute from the ini file's directory."""
+    """The setting's value and where it came from (``command line``, ``environment``, ``ini``,
+    ``default``, the order in which they win); a path from the ini file is made absolute from the ini
+    file's directory."""
     setting = BY_DEST[dest]
     given = config.getoption(dest)
     if given is not None:
         return ("yes" if given is True else str(given)), "command line"
+    from_env = os.environ.get(setting.env, "").strip()
+    if from_env:
+        return from_env, "environment"
     from_ini = str(config.getini(setting.ini) or "").strip()
     if from_ini:
         if dest in PATH_SETTINGS:
             from_ini = str(_ini_base(config) / os.path.expanduser(from_ini))
         return from_ini, "ini"
-    from_env = os.environ.get(setting.env, "").strip()
-    if from_env:
-        return from_env, "environment"
     return setting.default, "default"
 
 
@@ -396,8 +404,9 @@ def read_options(config: pytest.Config) -> PodchaosOptions:
         repeat=_repeat(config),
     )
     # Checked against the provider; imported here, as that module reads the settings from this one.
-    from podchaos.pytest_plugin.cluster_options import kind_settings, kubernetes_release
+    from podchaos.pytest_plugin.cluster_options import kind_settings, kubeconfig_settings, kubernetes_release
 
+    options = kubeconfig_settings(config, options)
     options = dataclasses.replace(options, kubernetes=kubernetes_release(config, options.resolved_provider))
     return kind_settings(config, options)
 

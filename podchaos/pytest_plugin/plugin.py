@@ -16,10 +16,17 @@ from typing import Any
 
 import pytest
 
-from podchaos.catalogue import discover, is_scenario_file, select
+from podchaos.catalogue import discover, is_scenario_file, misnamed_scenario, select
 from podchaos.errors import PodchaosError
 from podchaos.pytest_plugin import hookspecs
-from podchaos.pytest_plugin.collection import PLAN_SECTION, ScenarioFile, ScenarioItem
+from podchaos.pytest_plugin.collection import (
+    CLUSTER_FIXTURES,
+    CLUSTER_MARKER,
+    CLUSTER_MARKER_NAME,
+    PLAN_SECTION,
+    ScenarioFile,
+    ScenarioItem,
+)
 from podchaos.pytest_plugin.fixtures import (  # noqa: F401  (fixtures are registered by being module attributes)
     chaos,
     podchaos_cluster,
@@ -55,8 +62,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{TAG_MARKER}(name=TAG): a scenario's tag from its file (each tag is also a marker)"
     )
-    # Every scenario item carries it; registered here so projects using --strict-markers can run them.
-    config.addinivalue_line("markers", "e2e: runs against a real Kubernetes cluster")
+    # Registered here so projects using --strict-markers can select by it.
+    config.addinivalue_line(
+        "markers",
+        f"{CLUSTER_MARKER_NAME}: needs a Kubernetes cluster (scenario items, and tests using the chaos, "
+        "podchaos_cluster or podchaos_kube fixtures)",
+    )
     options = read_options(config)
     config.stash[OPTIONS_KEY] = options
     reporting = ReportingPlugin(config)
@@ -131,6 +142,9 @@ def _quiet_stdout() -> None:
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
     config = parent.config
     if not is_scenario_file(file_path):
+        misnamed = misnamed_scenario(file_path)
+        if misnamed is not None:
+            parent.warn(pytest.PytestCollectionWarning(misnamed))
         return None
     selected = config.stash[SELECTED_KEY]
     if not selected or file_path.resolve() in selected:
@@ -208,6 +222,8 @@ class RunReprs:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     duplicates: dict[str, ScenarioItem] = {}
     for item in items:
+        if CLUSTER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(CLUSTER_MARKER)
         if isinstance(item, ScenarioItem):
             first = duplicates.setdefault(item.scenario.name, item)
             if first is not item and first.path != item.path:  # repetitions share their file
@@ -229,8 +245,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         return
     plans = [
         content
-        for report in terminalreporter.stats.get("passed", [])
-        if report.when == "call"
+        for report in terminalreporter.stats.get("skipped", [])
+        if report.when == "setup"
         for title, content in report.sections
         if PLAN_SECTION in title
     ]

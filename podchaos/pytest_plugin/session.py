@@ -39,6 +39,8 @@ def provider_for(options: PodchaosOptions, run_dir: Path | None = None) -> Clust
         case "local":
             from podchaos.cluster.local.provider import LocalProvider
 
+            if options.cluster_note:
+                _progress(options.cluster_note)
             return LocalProvider(progress=_progress, kubernetes=options.kubernetes)
         case "kind":
             from podchaos.cluster.kind import KindProvider
@@ -55,7 +57,8 @@ def provider_for(options: PodchaosOptions, run_dir: Path | None = None) -> Clust
         case "existing":
             from podchaos.cluster.existing import ExistingProvider
 
-            return ExistingProvider(options.kubeconfig, options.context, options.allowed_contexts)
+            paths = options.kubeconfig_paths or options.kubeconfig
+            return ExistingProvider(paths, options.context, options.allowed_contexts)
 
 
 def _gist(error: str, limit: int = 240) -> str:

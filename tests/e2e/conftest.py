@@ -23,6 +23,7 @@ from kubernetes.stream import stream
 
 from podchaos.cluster.provider import ClusterAccess
 from podchaos.k8s.client import Kube
+from podchaos.pytest_plugin.options import SETTINGS
 
 HERE = Path(__file__).resolve().parent
 MANAGED_BY = {"app.kubernetes.io/managed-by": "podchaos"}
@@ -44,6 +45,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if HERE in Path(item.path).resolve().parents:
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(autouse=True)
+def isolated_cluster_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pytest sessions and commands a test starts see no kubeconfig or podchaos setting of the
+    machine's environment (pytester points HOME at its directory too): with no kubeconfig they run on
+    the embedded local cluster, unless the test names another."""
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    for setting in SETTINGS:
+        monkeypatch.delenv(setting.env, raising=False)
 
 
 # --- waiting -----------------------------------------------------------------------------------------

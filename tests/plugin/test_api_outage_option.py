@@ -1,5 +1,5 @@
 """--podchaos-api-outage: how long runs ride out an API that cannot be used, from the command line,
-the ini file or the environment; a value that is not a duration is a usage error."""
+the environment or the ini file (in that order); a value that is not a duration is a usage error."""
 
 from __future__ import annotations
 
@@ -16,15 +16,15 @@ def pytest_configure(config):
 """
 
 
-def test_the_outage_budget_defaults_to_60s_and_follows_command_line_ini_environment(
+def test_the_outage_budget_defaults_to_60s_and_follows_command_line_environment_ini(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytester.makeconftest(SHOW)
     pytester.runpytest_subprocess("--co", "-s").stdout.fnmatch_lines(["OUTAGE 60"])
-    monkeypatch.setenv("PODCHAOS_API_OUTAGE", "90s")
-    pytester.runpytest_subprocess("--co", "-s").stdout.fnmatch_lines(["OUTAGE 90"])
     pytester.makeini("[pytest]\npodchaos_api_outage = 2m\n")
     pytester.runpytest_subprocess("--co", "-s").stdout.fnmatch_lines(["OUTAGE 120"])
+    monkeypatch.setenv("PODCHAOS_API_OUTAGE", "90s")
+    pytester.runpytest_subprocess("--co", "-s").stdout.fnmatch_lines(["OUTAGE 90"])
     result = pytester.runpytest_subprocess("--co", "-s", "--podchaos-api-outage=15s")
     result.stdout.fnmatch_lines(["OUTAGE 15"])
 

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from conftest import NO_CLUSTER
+
 if TYPE_CHECKING:
     from conftest import ScenarioFiles
 
-NO_CLUSTER = ("--podchaos-cluster=existing", "--podchaos-kubeconfig=no-such-kubeconfig")
 
 FAILED_VERDICT_RUNNER = """
 import dataclasses
@@ -123,8 +124,17 @@ def pytest_configure(config):
           f" keep={options.keep_namespace} report_dir={report.report_dir} allowed={allowed}")
 """
 
+# A kubeconfig whose contexts are the ones the settings below name.
+CONTEXTS = "\n".join(
+    [
+        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]",
+        "contexts:",
+        *(f"- {{name: {name}, context: {{cluster: c}}}}" for name in ("from-ini", "from-env", "from-cli")),
+    ]
+)
 
-def test_every_setting_has_an_ini_key_and_the_command_line_wins_over_ini_over_environment(
+
+def test_every_setting_has_an_ini_key_and_the_command_line_wins_over_environment_over_ini(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytester.makeconftest(SHOW_OPTIONS)
@@ -133,15 +143,26 @@ def test_every_setting_has_an_ini_key_and_the_command_line_wins_over_ini_over_en
         "podchaos_kubeconfig = cfg/kubeconfig\npodchaos_keep_namespace = yes\n"
         "podchaos_report_dir = out\npodchaos_allow_contexts =\n    ci-one\n    ci-two\n"
     )
-    monkeypatch.setenv("PODCHAOS_CONTEXT", "from-env")
-    monkeypatch.setenv("PODCHAOS_KIND_CLUSTER", "from-env")
-    result = pytester.runpytest_subprocess("-s", "--co", "-q", "-W", "error::pytest.PytestConfigWarning")
-    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED, result.stderr.str()
+    (pytester.path / "cfg").mkdir()
+    (pytester.path / "cfg" / "kubeconfig").write_text(CONTEXTS)
     base = pytester.path
-    result.stdout.fnmatch_lines(
+    from_ini = pytester.runpytest_subprocess("-s", "--co", "-q", "-W", "error::pytest.PytestConfigWarning")
+    assert from_ini.ret == pytest.ExitCode.NO_TESTS_COLLECTED, from_ini.stderr.str()
+    from_ini.stdout.fnmatch_lines(
         [
             f"SETTINGS cluster=existing context=from-ini kubeconfig={base}/cfg/kubeconfig keep=True"
             f" report_dir={base}/out allowed=[[]'ci-one', 'ci-two'[]]"
+        ]
+    )
+    # A CI variable overrides the committed ini value (as kubectl's and PYTEST_ADDOPTS do).
+    monkeypatch.setenv("PODCHAOS_CONTEXT", "from-env")
+    monkeypatch.setenv("PODCHAOS_KEEP_NAMESPACE", "no")
+    monkeypatch.setenv("PODCHAOS_REPORT_DIR", "env-out")
+    result = pytester.runpytest_subprocess("-s", "--co", "-q")
+    result.stdout.fnmatch_lines(
+        [
+            f"SETTINGS cluster=existing context=from-env kubeconfig={base}/cfg/kubeconfig keep=False"
+            f" report_dir={base}/env-out allowed=[[]'ci-one', 'ci-two'[]]"
         ]
     )
     override = pytester.runpytest_subprocess(
@@ -156,8 +177,10 @@ def test_every_setting_has_an_ini_key_and_the_command_line_wins_over_ini_over_en
         [f"SETTINGS *context=from-cli *report_dir={base}/r allowed=[[]'ci-one', 'ci-two', 'cli'[]]"]
     )
     pytester.makeini("[pytest]\n")
+    monkeypatch.setenv("KUBECONFIG", "cfg/kubeconfig")
     from_env = pytester.runpytest_subprocess("-s", "--co", "-q")
-    from_env.stdout.fnmatch_lines(["SETTINGS cluster=auto context=from-env kubeconfig=None keep=False*"])
+    # auto: the kubeconfig kubectl would use ($KUBECONFIG here).
+    from_env.stdout.fnmatch_lines(["SETTINGS cluster=existing context=from-env kubeconfig=None keep=False*"])
 
 
 def test_a_bad_setting_is_a_usage_error(pytester: pytest.Pytester) -> None:

@@ -94,3 +94,20 @@ def test_a_scenario_named_like_a_builtin_one_is_a_usage_error(
     result.stderr.fnmatch_lines(
         ["*two scenarios are named 'sidecar-kill': */scenarios/sidecar-kill.scenario.yaml and *"]
     )
+
+
+def test_a_misnamed_scenario_file_is_warned_about_not_skipped_silently(
+    pytester: pytest.Pytester, scenario_files: ScenarioFiles
+) -> None:
+    directory = scenario_files.write("kill-one")
+    (directory / "kill-two.yaml").write_text(scenario_files.text("kill-two"))
+
+    result = pytester.runpytest_subprocess("--podchaos-builtin=no", "--co", "-q", str(directory))
+
+    result.stdout.fnmatch_lines(
+        [
+            "my-scenarios/kill-one.scenario.yaml::kill-one",
+            "*PytestCollectionWarning: kill-two.yaml has faults: and expect: but is not collected: scenario "
+            "files are named <name>.scenario.yaml (rename it kill-two.scenario.yaml)",
+        ]
+    )

@@ -1,4 +1,5 @@
-"""--podchaos-dry-run: every scenario item prints its plan and passes, and nothing reaches a cluster: no
+"""--podchaos-dry-run: every scenario item prints its plan and is skipped with the plan as the reason
+(a dry-run setting left in CI must not show green), and nothing reaches a cluster: no
 provider is even made (the conftest makes making one, or any API connection, fail the session)."""
 
 from __future__ import annotations
@@ -37,9 +38,15 @@ def test_dry_run_prints_the_plan_and_touches_nothing(
     pytester.makeconftest(NO_PROVIDER)
     pytester.makepyfile(test_chaos=CHAOS_TEST)
     result = pytester.runpytest_subprocess(
-        "--podchaos-builtin=no", f"--podchaos-scenario-dir={directory}", "--podchaos-dry-run", *workers
+        "--podchaos-builtin=no",
+        f"--podchaos-scenario-dir={directory}",
+        "--podchaos-dry-run",
+        "--junitxml=junit.xml",
+        *workers,
     )
-    result.assert_outcomes(passed=2, skipped=1)
+    result.assert_outcomes(skipped=3)
+    junit = (pytester.path / "junit.xml").read_text()
+    assert junit.count('<skipped type="pytest.skip" message="dry run, nothing ran: scenario web-kill') == 2
     result.stdout.fnmatch_lines(
         [
             "*podchaos plan (dry run: no cluster was used)*",
@@ -65,6 +72,9 @@ def test_dry_run_from_the_ini_file(pytester: pytest.Pytester, scenario_files: Sc
     pytester.makeini(
         f"[pytest]\npodchaos_dry_run = yes\npodchaos_builtin = no\npodchaos_scenario_dirs = {directory}\n"
     )
-    result = pytester.runpytest_subprocess()
-    result.assert_outcomes(passed=1)
+    result = pytester.runpytest_subprocess("-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(
+        ["SKIPPED [[]1[]] my-scenarios/web-kill.scenario.yaml:1: dry run, nothing ran: scenario web-kill *"]
+    )
     result.stdout.fnmatch_lines(["scenario web-kill *"])

@@ -1,7 +1,7 @@
 """Scenario runs that end in an error still count: results.json, the metrics and JUnit all show them.
 
-Real pytest sessions (pytester): a cluster that cannot come up (an existing-cluster kubeconfig that
-does not exist), and a runner that raises something that is not a podchaos error.
+Real pytest sessions (pytester): a cluster that cannot be used (an existing-cluster kubeconfig whose
+context the guard refuses), and a runner that raises something that is not a podchaos error.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+
+from conftest import NO_CLUSTER, UNSAFE_KUBECONFIG_NAME
 
 if TYPE_CHECKING:
     from conftest import ScenarioFiles
@@ -27,7 +29,6 @@ def pytest_configure(config):
     podchaos.runner.run_scenario = broken
 """
 # Should the broken runner not be used, the run must still never reach a cluster.
-NO_CLUSTER = ("--podchaos-cluster=existing", "--podchaos-kubeconfig=no-such-kubeconfig")
 
 ARGS = (
     "-p",
@@ -71,17 +72,17 @@ def test_a_cluster_that_does_not_come_up_is_an_errored_run_in_every_output(
         f"--podchaos-scenario-dir={directory}",
         "--scenario=kill-*",
         "--podchaos-cluster=existing",
-        f"--podchaos-kubeconfig={pytester.path / 'no-such-kubeconfig'}",
+        f"--podchaos-kubeconfig={pytester.path / UNSAFE_KUBECONFIG_NAME}",
     )
     # A run that could not complete is a pytest error, not a failed verdict.
     result.assert_outcomes(errors=2)
     result.stdout.fnmatch_lines(
         [
             "*ERROR at setup of scenario: kill-one*",
-            "*error: ClusterError: *no-such-kubeconfig*",
+            f"*error: UnsafeContext: *{UNSAFE_KUBECONFIG_NAME}*",
             "*nothing recorded*",
             "*short test summary info*",
-            "ERROR my-scenarios/kill-one.scenario.yaml::kill-one - ClusterError: *",
+            "ERROR my-scenarios/kill-one.scenario.yaml::kill-one - UnsafeContext: *",
         ]
     )
     assert "Traceback" not in result.stdout.str()
@@ -90,8 +91,9 @@ def test_a_cluster_that_does_not_come_up_is_an_errored_run_in_every_output(
     assert set(runs) == {"kill-one", "kill-two"}
     for name, run in runs.items():
         assert run["outcome"] == "error"
-        assert str(run["error"]).startswith("ClusterError: ")
-        assert "no-such-kubeconfig" in str(run["error"])
+        # The second run quotes the first one's error instead of trying again.
+        assert str(run["error"]).startswith(("UnsafeContext: ", "ClusterError: "))
+        assert "UnsafeContext: refusing to run chaos on context 'prod'" in str(run["error"])
         assert str(run["namespace"]).startswith(f"pc-{name}-")
         faults: list[dict[str, str]] = run["faults"]  # type: ignore[assignment]
         assert [(f["type"], f["container"]) for f in faults] == [("container-kill", "c")]
@@ -110,7 +112,7 @@ def test_a_cluster_that_does_not_come_up_is_an_errored_run_in_every_output(
         assert case.find("failure") is None
         error = case.find("error")
         assert error is not None
-        assert "ClusterError" in error.get("message", "")
+        assert "UnsafeContext" in error.get("message", "")
 
 
 def test_an_unexpected_exception_is_an_errored_run_and_keeps_its_traceback(

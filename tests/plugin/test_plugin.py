@@ -115,14 +115,20 @@ def test_scenario_name_must_match_its_file(pytester: pytest.Pytester, scenario_f
     result.stdout.fnmatch_lines(["*wrong-name.scenario.yaml: name: must match the file name 'wrong-name'*"])
 
 
-def test_scenario_items_are_e2e_and_carry_their_tags(
+def test_scenario_items_are_marked_podchaos_and_carry_their_tags(
     pytester: pytest.Pytester, scenario_files: ScenarioFiles
 ) -> None:
     directory = scenario_files.write("tagged-one")
     path = directory / "tagged-one.scenario.yaml"
     path.write_text(path.read_text() + "tags: [sidecar, quick]\n")
     result = pytester.runpytest_subprocess(
-        "--podchaos-scenario-dir", str(directory), str(directory), "-m", "e2e and podchaos_tag", "--co", "-q"
+        "--podchaos-scenario-dir",
+        str(directory),
+        str(directory),
+        "-m",
+        "podchaos and podchaos_tag",
+        "--co",
+        "-q",
     )
     result.stdout.fnmatch_lines(["*tagged-one.scenario.yaml::tagged-one"])
 
@@ -172,3 +178,17 @@ def test_scenario_tags_select_with_a_marker_expression(
         ["tagged/kill-sidecar.scenario.yaml::kill-sidecar", "1/2 tests collected (1 deselected)*"]
     )
     assert "delete-pod" not in result.stdout.str()
+
+
+def test_tests_using_the_cluster_fixtures_are_marked_podchaos(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_mixed=(
+            "def test_pure():\n    pass\n\n"
+            "def test_with_chaos(chaos):\n    pass\n\n"
+            "def test_with_cluster(podchaos_cluster):\n    pass\n"
+        )
+    )
+    needs = pytester.runpytest_subprocess("--strict-markers", "-m", "podchaos", "--co", "-q")
+    needs.stdout.fnmatch_lines(["test_mixed.py::test_with_chaos", "test_mixed.py::test_with_cluster"])
+    rest = pytester.runpytest_subprocess("--strict-markers", "-m", "not podchaos", "--co", "-q")
+    rest.stdout.fnmatch_lines(["test_mixed.py::test_pure", "*1/3 tests collected (2 deselected)*"])

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from conftest import NO_CLUSTER
+
 if TYPE_CHECKING:
     from conftest import ScenarioFiles
 
@@ -65,7 +67,6 @@ def pytest_configure(config):
 """
 
 # Should the recorded runner not be used, the run must still never reach a cluster.
-NO_CLUSTER = ("--podchaos-cluster=existing", "--podchaos-kubeconfig=no-such-kubeconfig")
 
 
 def results(pytester: pytest.Pytester) -> dict[str, object]:

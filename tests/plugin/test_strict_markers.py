@@ -34,7 +34,7 @@ def test_scenarios_collect_under_strict_markers(pytester: pytest.Pytester) -> No
         f"--podchaos-scenario-dir={directory}",
         "--scenario=my-check",
         "-m",
-        "e2e",
+        "podchaos",
         "--collect-only",
         "-q",
     )

@@ -3,8 +3,8 @@ into a fresh venv outside this repository, the project copied next to it, and th
 ``--podchaos-list-scenarios`` and (when podchaos has it) ``--podchaos-dry-run``.
 
 Nothing here runs a scenario: collection, listing and the dry run's plan only. As a guard, the
-environment points podchaos at an existing cluster whose kubeconfig does not exist, so a run that
-slipped through would error out instead of starting the local cluster. The venv is made once for the
+environment points podchaos at an existing cluster whose only context the guard refuses, so a run
+that slipped through would error out instead of starting the local cluster. The venv is made once for the
 module (a minute or two; pip's cache is reused, and the dependencies come from the package index)."""
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from conftest import UNSAFE_KUBECONFIG, UNSAFE_KUBECONFIG_NAME
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "example-project"
@@ -90,7 +92,8 @@ def user_project(tmp_path_factory: pytest.TempPathFactory) -> UserProject:
     _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], cwd=base, env=env)
     project = base / "shop"
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("__pycache__", "build", ".pytest_cache"))
-    guard = {"PODCHAOS_CLUSTER": "existing", "PODCHAOS_KUBECONFIG": str(base / "no-such-kubeconfig")}
+    (base / UNSAFE_KUBECONFIG_NAME).write_text(UNSAFE_KUBECONFIG)
+    guard = {"PODCHAOS_CLUSTER": "existing", "PODCHAOS_KUBECONFIG": str(base / UNSAFE_KUBECONFIG_NAME)}
     path = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     return UserProject(venv, project, {**env, **guard, "PATH": path})
 
@@ -121,7 +124,10 @@ def test_tags_select_scenarios_as_markers(user_project: UserProject) -> None:
     assert user_project.collected("-m", "pod-delete and not node") == {
         "chaos/web-pod-delete.scenario.yaml::web-pod-delete"
     }
-    assert user_project.collected("-m", "not e2e") == TESTS
+    # podchaos's marker: the scenarios and the chaos-fixture test need a cluster, the rest does not.
+    chaos_test = "tests/test_web_chaos.py::test_the_log_shipper_stopped_with_sigterm_restarts_alone"
+    assert user_project.collected("-m", "not podchaos") == TESTS - {chaos_test}
+    assert user_project.collected("-m", "podchaos") == SCENARIOS | {chaos_test}
 
 
 def _listed_names(output: str) -> list[str]:
@@ -144,8 +150,43 @@ def test_dry_run_plans_the_projects_scenarios_only(user_project: UserProject) ->
         pytest.skip("this podchaos has no --podchaos-dry-run")
     result = user_project.pytest("--podchaos-dry-run", "--scenario=*")
     assert result.returncode == 0, result.stdout + result.stderr
-    planned = re.findall(r"^scenario (\S+) \(", result.stdout, flags=re.MULTILINE)
+    # The plan section; the short summary (the project's -rs) repeats each plan as its skip reason.
+    plans = result.stdout.split("short test summary info")[0]
+    planned = re.findall(r"^scenario (\S+) \(", plans, flags=re.MULTILINE)
     assert sorted(planned) == sorted(node_id.rsplit("::", 1)[1] for node_id in SCENARIOS)
     # The objects come from chaos/web.yaml, the workload file next to the scenarios.
-    assert result.stdout.count("Deployment/web") == len(SCENARIOS)
+    assert plans.count("Deployment/web") == len(SCENARIOS)
+    assert result.stdout.count("dry run, nothing ran: scenario web-") == len(SCENARIOS)
     assert not re.search(r"(?<![\w-])(sidecar-kill|pod-delete-graceful)(?![\w-])", result.stdout)
+
+
+def test_the_environment_overrides_the_projects_ini(user_project: UserProject) -> None:
+    # pyproject.toml says podchaos_builtin = "no"; a CI variable turns the catalogue back on.
+    done = subprocess.run(
+        [str(user_project.venv / "bin" / "pytest"), "-p", "no:cacheprovider", "--podchaos-list-scenarios"],
+        cwd=user_project.project,
+        env={**user_project.env, "PODCHAOS_BUILTIN": "yes"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert {"sidecar-kill", "pod-delete-graceful", "web-pod-delete"} <= set(_listed_names(done.stdout))
+
+
+def test_a_kubeconfig_that_is_not_there_fails_collection_as_a_usage_error(user_project: UserProject) -> None:
+    env = {name: value for name, value in user_project.env.items() if not name.startswith("PODCHAOS_")}
+    absent = [str(user_project.project / "absent-one"), str(user_project.project / "absent-two")]
+    done = subprocess.run(
+        [str(user_project.venv / "bin" / "pytest"), "-p", "no:cacheprovider", "--co", "-q"],
+        cwd=user_project.project,
+        env={**env, "KUBECONFIG": os.pathsep.join(absent)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout + done.stderr
+    assert "$KUBECONFIG" in done.stderr
+    assert "no kubeconfig file exists" in done.stderr

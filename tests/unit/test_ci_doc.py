@@ -142,7 +142,7 @@ def test_the_matrix_selects_by_tag(job: dict[str, Any]) -> None:
     assert job["strategy"]["fail-fast"] is False
     groups = job["strategy"]["matrix"]["include"]
     assert len({group["name"] for group in groups}) == len(groups)
-    tags = example_tags() | {"e2e"}
+    tags = example_tags() | {"podchaos_tag"}
     for group in groups:
         names = set(re.findall(r"[\w-]+", group["select"])) - {"and", "or", "not"}
         assert names <= tags, group

@@ -237,24 +237,32 @@ def test_malformed_kubeconfig_structure(tmp_path: Path, text: str, problem: str)
     assert problem in str(caught.value)
 
 
-def test_default_kubeconfig_uses_first_kubeconfig_entry(tmp_path: Path) -> None:
-    first, second = tmp_path / "first", tmp_path / "second"
-    environ = {"KUBECONFIG": os.pathsep.join(["", str(first), str(second)])}
+def test_default_kubeconfig_lists_every_existing_kubeconfig_entry(tmp_path: Path) -> None:
+    first, second, absent = tmp_path / "first", tmp_path / "second", tmp_path / "absent"
+    first.write_text("{}")
+    second.write_text("{}")
+    environ = {"KUBECONFIG": os.pathsep.join(["", str(first), str(absent), str(second)])}
 
-    assert default_kubeconfig(environ) == first
+    found = default_kubeconfig(environ, home=tmp_path)
+
+    # kubectl leaves out the missing files of $KUBECONFIG and reads the others.
+    assert found.paths == (first, second)
+    assert str(absent) in found.found
 
 
-def test_default_kubeconfig_falls_back_to_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HOME", str(tmp_path))
+def test_default_kubeconfig_falls_back_to_home(tmp_path: Path) -> None:
+    assert default_kubeconfig({}, home=tmp_path).paths == ()
+    (tmp_path / ".kube").mkdir()
+    (tmp_path / ".kube" / "config").write_text("{}")
 
-    assert default_kubeconfig({}) == tmp_path / ".kube" / "config"
-    assert default_kubeconfig({"KUBECONFIG": ""}) == tmp_path / ".kube" / "config"
+    assert default_kubeconfig({}, home=tmp_path).paths == (tmp_path / ".kube" / "config",)
+    assert default_kubeconfig({"KUBECONFIG": ""}, home=tmp_path).paths == (tmp_path / ".kube" / "config",)
 
 
-def test_ensure_without_kubeconfig_reads_first_path_of_env(
+def test_ensure_without_kubeconfig_merges_every_path_of_env(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = write_kubeconfig(tmp_path / "first", {"kind-first": "https://127.0.0.1:1"}, current="kind-first")
+    first = write_kubeconfig(tmp_path / "first", {"kind-first": "https://127.0.0.1:1"})
     second = write_kubeconfig(
         tmp_path / "second", {"kind-second": "https://127.0.0.1:2"}, current="kind-second"
     )
@@ -262,8 +270,41 @@ def test_ensure_without_kubeconfig_reads_first_path_of_env(
 
     access = ExistingProvider().ensure()
 
-    assert access.kubeconfig == first
-    assert access.context == "kind-first"
+    # The current context comes from the second file, the only one that sets it; the client reads
+    # both files again from the joined list.
+    assert access.context == "kind-second"
+    assert str(access.kubeconfig) == os.pathsep.join([str(first), str(second)])
+    assert "127.0.0.1:2" in access.description
+
+
+def test_merged_kubeconfig_first_file_wins_for_names_and_current_context(tmp_path: Path) -> None:
+    first = write_kubeconfig(tmp_path / "first", {"kind-a": "https://127.0.0.1:1"}, current="kind-a")
+    second = write_kubeconfig(
+        tmp_path / "second", {"kind-a": PROD_SERVER, "kind-b": "https://127.0.0.1:2"}, current="kind-b"
+    )
+
+    access = ExistingProvider((first, second)).ensure()
+
+    assert access.context == "kind-a"
+    assert "127.0.0.1:1" in access.description
+    assert ExistingProvider((first, second), "kind-b").ensure().context == "kind-b"
+
+
+def test_merged_kubeconfig_guards_the_context_it_resolves(tmp_path: Path) -> None:
+    first = write_kubeconfig(tmp_path / "first", {"kind-a": "https://127.0.0.1:1"})
+    second = write_kubeconfig(tmp_path / "second", {"prod": PROD_SERVER}, current="prod")
+
+    with pytest.raises(UnsafeContext, match="'prod'"):
+        ExistingProvider((first, second)).ensure()
+
+
+def test_merged_kubeconfig_names_the_file_that_is_broken(tmp_path: Path) -> None:
+    first = write_kubeconfig(tmp_path / "first", {"kind-a": "https://127.0.0.1:1"}, current="kind-a")
+    second = tmp_path / "second"
+    second.write_text("clusters: [\n")
+
+    with pytest.raises(ClusterError, match="second: not valid YAML"):
+        ExistingProvider((first, second)).ensure()
 
 
 def test_ensure_without_kubeconfig_or_env_reads_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -280,6 +321,14 @@ def test_ensure_without_kubeconfig_or_env_reads_home(tmp_path: Path, monkeypatch
     assert access.context == "kind-home"
 
 
+def test_ensure_without_any_kubeconfig_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+    with pytest.raises(ClusterError, match=r"no kubeconfig: .*config does not exist"):
+        ExistingProvider().ensure()
+
+
 def test_release_leaves_kubeconfig_and_context_usable(kubeconfig: Path) -> None:
     before = kubeconfig.read_text()
     provider = ExistingProvider(kubeconfig, "kind-podchaos")
@@ -289,3 +338,18 @@ def test_release_leaves_kubeconfig_and_context_usable(kubeconfig: Path) -> None:
 
     assert kubeconfig.read_text() == before
     assert provider.ensure().context == "kind-podchaos"
+
+
+def test_merged_kubeconfig_context_may_name_a_cluster_of_another_file(tmp_path: Path) -> None:
+    clusters = tmp_path / "clusters"
+    clusters.write_text("clusters: [{name: kind-x, cluster: {server: 'https://127.0.0.1:1'}}]\n")
+    contexts = tmp_path / "contexts"
+    contexts.write_text("contexts: [{name: kind-x, context: {cluster: kind-x}}]\ncurrent-context: kind-x\n")
+
+    access = ExistingProvider((clusters, contexts)).ensure()
+
+    assert access.context == "kind-x"
+    assert "127.0.0.1:1" in access.description
+    # Alone, the contexts file names a cluster it does not define.
+    with pytest.raises(ClusterError, match="which is not defined"):
+        ExistingProvider(contexts).ensure()

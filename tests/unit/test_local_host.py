@@ -62,7 +62,7 @@ def test_not_linux_is_refused_before_anything_linux_only_is_read(
     message = str(error.value)
     assert "Linux only" in message, message
     assert "Darwin" in message, message
-    assert "--kubeconfig" in message, f"no alternative offered: {message}"
+    assert "--podchaos-kubeconfig" in message, f"no alternative offered: {message}"
 
 
 def test_not_root_is_refused_with_the_uid_and_how_to_run_as_root(cgroup_v2: Path) -> None:

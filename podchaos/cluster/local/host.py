@@ -38,7 +38,10 @@ REQUIRED_CAPABILITIES = {
 PROC = Path("/proc")
 CGROUP_BASE = Path("/sys/fs/cgroup")
 # The alternative the errors suggest when this machine cannot run the local cluster.
-ELSEWHERE = "or run against an existing cluster instead (pytest --kubeconfig PATH / --podchaos-cluster kind)"
+ELSEWHERE = (
+    "or run against an existing cluster instead "
+    "(pytest --podchaos-kubeconfig PATH, or --podchaos-cluster=kind)"
+)
 
 
 def run(argv: Sequence[str], *, check: bool = True, input_text: str | None = None) -> str:
