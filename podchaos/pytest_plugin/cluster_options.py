@@ -7,10 +7,14 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from podchaos.pytest_plugin.options import BY_DEST, PodchaosOptions, setting_value, source_name
+from podchaos.pytest_plugin.settings import BY_DEST, setting_value, source_name
+
+if TYPE_CHECKING:
+    from podchaos.pytest_plugin.options import PodchaosOptions
 
 
 def kubernetes_release(config: pytest.Config, provider: str) -> str | None:

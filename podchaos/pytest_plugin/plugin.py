@@ -32,9 +32,10 @@ from podchaos.pytest_plugin.fixtures import (  # noqa: F401  (fixtures are regis
     podchaos_cluster,
     podchaos_kube,
 )
-from podchaos.pytest_plugin.options import PodchaosOptions, add_options, read_options
+from podchaos.pytest_plugin.options import PodchaosOptions, read_options
 from podchaos.pytest_plugin.reporting import ReportingPlugin
 from podchaos.pytest_plugin.session import ClusterSession
+from podchaos.pytest_plugin.settings import add_options
 from podchaos.pytest_plugin.stash import OPTIONS_KEY, SELECTED_KEY, SESSION_KEY
 
 TAG_MARKER = "podchaos_tag"

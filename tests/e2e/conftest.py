@@ -23,7 +23,7 @@ from kubernetes.stream import stream
 
 from podchaos.cluster.provider import ClusterAccess
 from podchaos.k8s.client import Kube
-from podchaos.pytest_plugin.options import SETTINGS
+from podchaos.pytest_plugin.settings import SETTINGS
 
 HERE = Path(__file__).resolve().parent
 MANAGED_BY = {"app.kubernetes.io/managed-by": "podchaos"}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from podchaos.pytest_plugin.options import SETTINGS
+from podchaos.pytest_plugin.settings import SETTINGS
 
 # An existing kubeconfig whose only context looks like production: a session given it errors each
 # run when it first needs the cluster (the guard refuses the context before any connection).

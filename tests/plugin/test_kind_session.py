@@ -223,7 +223,7 @@ def test_kind_settings_in_the_ini_file_are_left_unused_by_another_provider(
 
 
 def test_the_readme_options_table_lists_the_kind_settings() -> None:
-    from podchaos.pytest_plugin.options import BY_DEST
+    from podchaos.pytest_plugin.settings import BY_DEST
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     table = readme.split("### Options", 1)[1].split("```", 1)[0]
@@ -235,4 +235,4 @@ def test_the_readme_options_table_lists_the_kind_settings() -> None:
     ):
         setting = BY_DEST[dest]
         (row,) = [line for line in table.splitlines() if line.startswith(f"| `{setting.option} ")]
-        assert f"| `{setting.ini}` | `{setting.env}` |" in row, row
+        assert f"| `{setting.env}` | `{setting.ini}` |" in row, row  # columns in precedence order
