@@ -44,7 +44,9 @@ def provider_for(options: PodchaosOptions, run_dir: Path | None = None) -> Clust
             return LocalProvider(progress=_progress, kubernetes=options.kubernetes)
         case "kind":
             from podchaos.cluster.kind import KindProvider
+            from podchaos.cluster.kind.builthere import host_factory
 
+            # Without Docker, kind runs on the tooling podchaos builds here (prepared at set-up).
             return KindProvider(
                 cluster_name=options.kind_cluster,
                 load_toolbox=True,
@@ -53,6 +55,7 @@ def provider_for(options: PodchaosOptions, run_dir: Path | None = None) -> Clust
                 image=options.kind_image,
                 kubernetes=options.kubernetes,
                 logs_dir=None if run_dir is None else run_dir / KIND_LOGS,
+                host=host_factory(options.kubernetes, _progress),
             )
         case "existing":
             from podchaos.cluster.existing import ExistingProvider
@@ -154,7 +157,10 @@ class ClusterSession:
 
         provider = self.provider
         directory = self.run_dir / KIND_LOGS
-        if not isinstance(provider, KindProvider) or shutil.which("kind") is None:
+        if not isinstance(provider, KindProvider):
+            return None
+        # kind built here is not on PATH: only a process that set the cluster up has it.
+        if provider.host is None and shutil.which("kind") is None:
             return None
         try:
             if provider.exists():

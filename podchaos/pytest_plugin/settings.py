@@ -110,7 +110,7 @@ SETTINGS: tuple[Setting, ...] = (
         "PODCHAOS_KIND_IMAGE",
         "",
         "node image of a kind cluster podchaos creates (default: the --podchaos-kubernetes release's "
-        "kindest/node, else kind's default)",
+        "kindest/node, else kind's default; without Docker, the node image podchaos builds)",
     ),
     Setting(
         "podchaos_keep_namespace",

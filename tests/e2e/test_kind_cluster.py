@@ -1,14 +1,20 @@
-"""A real kind cluster on this machine, created through podchaos and deleted again.
+"""A real kind cluster on this machine, created by podchaos's kind provider and deleted again.
 
-Builds (or reuses) kind, the node image and, without Docker, podchaos's own containerd with nerdctl;
-creates a cluster of a control plane and two workers; runs scenarios on it that kill a container,
-drain a node, measure traffic and keep a StatefulSet's claim; deletes it; and compares the host's
-cgroup hierarchies, sysctls, nftables/iptables, devices and mounts with what they were before.
+One pytest session with ``--podchaos-cluster=kind`` does it all as a user's would: the provider
+prepares the kind tooling built here (kind, the node image and, without Docker, podchaos's own
+containerd with nerdctl), creates a cluster of a control plane and two workers, and runs scenarios on
+it that together use every fault kind, drain a node, measure traffic and keep a StatefulSet's claim.
+The session keeps the cluster (as it always does); this module then checks its nodes, deletes it,
+stops the engine and compares the host's cgroup hierarchies, sysctls, nftables/iptables, devices and
+mounts with what they were before.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,13 +22,15 @@ from pathlib import Path
 
 import pytest
 from host_state import HostState
+from kubernetes import client
+from kubernetes import config as kube_config
 
+from podchaos.cluster.kind import KindProvider
 from podchaos.cluster.kindhost import environment
 from podchaos.cluster.kindhost.engine import BRIDGE, EngineLayout
-from podchaos.report.json_report import load_report
+from podchaos.report.files import load_report
 
 CLUSTER = "podchaos-e2e"
-CONTEXT = f"kind-{CLUSTER}"
 # Every fault kind, among them a node drain, a traffic scenario and a StatefulSet with a claim.
 SCENARIOS = (
     "sidecar-kill",
@@ -40,6 +48,7 @@ SCENARIOS = (
     "traffic-graceful-shutdown",
     "statefulset-pod-delete-keeps-claim",
 )
+SESSION_TIMEOUT_S = 2400
 # The embedded cluster runs meanwhile: its pods' mounts, network namespaces and veths come and go.
 EMBEDDED_CHURN_MOUNTS = ("/run/podchaos/", "/var/lib/podchaos/", "/run/netns/")
 CHURN_DEVICES = ("veth",)
@@ -47,14 +56,53 @@ TIMINGS = Path("reports") / "kind-e2e-timings.json"
 
 
 @dataclass(frozen=True)
-class KindCluster:
-    kubeconfig: Path
-    environment: environment.KindEnvironment
+class Line:
+    """One line the session printed, and when (seconds after it started)."""
+
+    at: float
+    text: str
+
+
+@dataclass(frozen=True)
+class KindSession:
+    """The pytest session that created the cluster and ran the scenarios on it."""
+
+    returncode: int
+    lines: tuple[Line, ...]
+    started: float  # wall clock
+    ended: float
+    reports: Path
+    provider: KindProvider
     timings: dict[str, float]
+
+    def output(self) -> str:
+        return "\n".join(line.text for line in self.lines)
 
 
 def _say(message: str) -> None:
     print(f"kind e2e: {message}", flush=True)
+
+
+def _run_session(directory: Path) -> tuple[int, tuple[Line, ...]]:
+    """``pytest`` with the kind provider in ``directory``, each output line stamped as it comes."""
+    argv = [
+        sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+        *(f"--scenario={name}" for name in SCENARIOS),
+        "--podchaos-cluster=kind", f"--podchaos-kind-cluster={CLUSTER}",
+        "--podchaos-report-dir=out", "-n", "2",
+    ]  # fmt: skip
+    started = time.monotonic()
+    lines: list[Line] = []
+    with subprocess.Popen(
+        argv, cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as session:
+        assert session.stdout is not None
+        for text in session.stdout:
+            lines.append(Line(time.monotonic() - started, text.rstrip("\n")))
+            if lines[-1].at > SESSION_TIMEOUT_S:
+                session.kill()
+        returncode = session.wait()
+    return returncode, tuple(lines)
 
 
 @pytest.fixture(scope="module")
@@ -63,74 +111,85 @@ def host_before() -> HostState:
 
 
 @pytest.fixture(scope="module")
-def kind_cluster(host_before: HostState, tmp_path_factory: pytest.TempPathFactory) -> Iterator[KindCluster]:
+def kind_session(host_before: HostState, tmp_path_factory: pytest.TempPathFactory) -> Iterator[KindSession]:
+    directory = tmp_path_factory.mktemp("kind-session")
     timings: dict[str, float] = {}
-    started = time.monotonic()
-    env = environment.prepare(None, _say)
-    timings["prepare_s"] = time.monotonic() - started
-    config = tmp_path_factory.mktemp("kind") / "cluster.yaml"
-    config.write_text(environment.cluster_config(env, CLUSTER, workers=2))
-    (env.volumes / CLUSTER).mkdir(parents=True, exist_ok=True)
     try:
-        started = time.monotonic()
-        env.kind_command(
-            "create", "cluster", "--name", CLUSTER, "--image", env.node_image,
-            "--config", str(config), "--wait", "300s", "--retain",
-            timeout=900,
-        )  # fmt: skip
-        timings["kind_create_s"] = time.monotonic() - started
-        kubeconfig = config.with_name("kubeconfig")
-        kubeconfig.write_text(environment.kubeconfig(env, CLUSTER))
-        yield KindCluster(kubeconfig, env, timings)
+        started = time.time()
+        returncode, lines = _run_session(directory)
+        ended = time.time()
+        provider = KindProvider(cluster_name=CLUSTER)
+        timings["session_s"] = ended - started
+        yield KindSession(returncode, lines, started, ended, directory / "out", provider, timings)
     finally:
-        environment.delete_cluster(env, CLUSTER)
-        environment.shutdown(env)
+        # Whatever happened, the cluster goes and the engine stops, unless the last test did that.
+        if "kind_delete_s" not in timings:
+            env = environment.prepare(None, _say)
+            environment.delete_cluster(env, CLUSTER)
+            environment.shutdown(env)
         TIMINGS.parent.mkdir(parents=True, exist_ok=True)
         TIMINGS.write_text(json.dumps(timings, indent=2) + "\n")
 
 
-def test_three_nodes_ready(kind_cluster: KindCluster) -> None:
-    from kubernetes import client, config
+def test_podchaos_created_the_cluster_of_three_ready_nodes(kind_session: KindSession) -> None:
+    # The xdist workers' progress lines do not reach the session's output; the files the provider
+    # writes just before ``kind create`` (the config) and just after (the kubeconfig) time it.
+    config, kubeconfig = kind_session.provider.config_path, kind_session.provider.kubeconfig_path
+    assert config.is_file(), "podchaos wrote no kind config: it did not create the cluster"
+    written, fetched = config.stat().st_mtime, kubeconfig.stat().st_mtime
+    assert kind_session.started < written < fetched < kind_session.ended
+    kind_session.timings["until_kind_create_s"] = written - kind_session.started
+    kind_session.timings["kind_create_s"] = fetched - written
+    kind_session.timings["after_cluster_ready_s"] = kind_session.ended - fetched
+    # podchaos's own config with what the nodes built here need.
+    text = config.read_text()
+    assert text.count("containerPath: /tmp/hostpath_pv") == 3, text
+    assert "kubeProxyMode: nftables" in text, text
 
-    api = client.CoreV1Api(config.new_client_from_config(str(kind_cluster.kubeconfig)))
-    nodes = api.list_node().items
-    ready = {
-        node.metadata.name: any(c.type == "Ready" and c.status == "True" for c in node.status.conditions)
-        for node in nodes
-    }
+    api = kube_config.new_client_from_config(config_file=str(kubeconfig))  # type: ignore[no-untyped-call]
+    try:
+        nodes = client.CoreV1Api(api).list_node().items
+    finally:
+        api.close()
+    ready: dict[str, bool] = {}
+    versions: set[str] = set()
+    for node in nodes:
+        assert node.metadata is not None
+        assert node.metadata.name is not None
+        assert node.status is not None
+        assert node.status.node_info is not None
+        conditions = node.status.conditions or []
+        ready[node.metadata.name] = any(c.type == "Ready" and c.status == "True" for c in conditions)
+        versions.add(node.status.node_info.kubelet_version)
     assert sorted(ready) == [f"{CLUSTER}-control-plane", f"{CLUSTER}-worker", f"{CLUSTER}-worker2"]
     assert all(ready.values()), ready
-    versions = {node.status.node_info.kubelet_version for node in nodes}
-    assert versions == {kind_cluster.environment.image.kubernetes_version}
+    # The node image built here, of the default release, on podchaos's engine: not kind's own.
+    env = environment.prepare(None, _say)
+    assert versions == {env.image.kubernetes_version}
+    assert env.engine is not None
+    for name in ready:
+        image = env.engine.nerdctl("inspect", "-f", "{{.Image}}", name).stdout.strip()
+        assert image == env.image.reference, (name, image)
 
 
-def test_scenarios_pass_on_kind(kind_cluster: KindCluster, pytester: pytest.Pytester) -> None:
-    started = time.monotonic()
-    result = pytester.runpytest_subprocess(
-        "-p",
-        "no:cacheprovider",
-        *(f"--scenario={name}" for name in SCENARIOS),
-        "--podchaos-cluster=existing",
-        f"--podchaos-kubeconfig={kind_cluster.kubeconfig}",
-        f"--podchaos-allow-context={CONTEXT}",
-        "--podchaos-report-dir=out",
-        "-n",
-        "2",
-        timeout=1800,
-    )
-    kind_cluster.timings["scenarios_s"] = time.monotonic() - started
-    for report in (pytester.path / "out").glob("*/results.json"):
-        for run in load_report(report).runs:
-            kind_cluster.timings[f"scenario {run.result.scenario} s"] = run.result.duration_s
-    result.assert_outcomes(passed=len(SCENARIOS))
+def test_scenarios_pass_on_the_cluster_podchaos_created(kind_session: KindSession) -> None:
+    runs = [run for report in kind_session.reports.glob("*/results.json") for run in load_report(report).runs]
+    for run in runs:
+        kind_session.timings[f"scenario {run.result.scenario} s"] = run.result.duration_s
+    assert kind_session.returncode == 0, kind_session.output()[-6000:]
+    assert sorted(run.result.scenario for run in runs) == sorted(SCENARIOS)
+    assert all(run.result.outcome.value == "passed" for run in runs), [
+        (run.result.scenario, run.result.outcome) for run in runs
+    ]
+    assert re.search(rf"\b{len(SCENARIOS)} passed\b", kind_session.output()), kind_session.output()[-3000:]
 
 
-def test_host_unchanged_after_delete(kind_cluster: KindCluster, host_before: HostState) -> None:
+def test_host_unchanged_after_delete(kind_session: KindSession, host_before: HostState) -> None:
     """Runs last in this module: deletes the cluster and stops the engine itself, then compares."""
-    env = kind_cluster.environment
+    env = environment.prepare(None, _say)
     started = time.monotonic()
     environment.delete_cluster(env, CLUSTER)
-    kind_cluster.timings["kind_delete_s"] = time.monotonic() - started
+    kind_session.timings["kind_delete_s"] = time.monotonic() - started
     environment.shutdown(env)
     after = HostState.take(EMBEDDED_CHURN_MOUNTS, CHURN_DEVICES)
     assert host_before.differences(after) == []

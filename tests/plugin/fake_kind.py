@@ -13,6 +13,8 @@ from pathlib import Path
 
 # The script itself, shared with the e2e tests.
 SCRIPT = Path(__file__).resolve().parents[1] / "fake_kind" / "kind.py"
+# A Docker that answers ``docker info``: the sessions are users' CI, where kind runs as it is.
+DOCKER = SCRIPT.with_name("docker.py")
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ class FakeKindCommand:
         kind = bin_dir / "kind"
         kind.write_text(f"#!{sys.executable}\n" + SCRIPT.read_text())
         kind.chmod(0o755)
+        docker = bin_dir / "docker"
+        docker.write_text(f"#!{sys.executable}\n" + DOCKER.read_text())
+        docker.chmod(0o755)
         state = directory / "kind-state.json"
         state.write_text(json.dumps(list(clusters)))
         return cls(bin_dir, state)

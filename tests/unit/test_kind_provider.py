@@ -51,7 +51,7 @@ class FakeKind:
 
     def __call__(self, argv: list[str]) -> subprocess.CompletedProcess[str]:
         self.calls.append(list(argv))
-        if argv[:2] == ["docker", "exec"]:
+        if argv[0] in ("docker", "nerdctl") and argv[1:2] == ["exec"]:
             present = argv[-1] in self.node_images.get(argv[2], set())
             return subprocess.CompletedProcess(argv, 0 if present else 1, "", "")
         verb = " ".join(argv[1:3])

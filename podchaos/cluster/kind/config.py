@@ -165,3 +165,60 @@ def _known_fields(
                 f"kind config {path}: {prefix}{key}: not a field of {what} "
                 f"(expected one of {', '.join(fields)})"
             )
+
+
+@dataclass(frozen=True)
+class ConfigNeeds:
+    """What every node of a cluster needs on a given machine, added to whichever config it starts from:
+    host directories mounted into each node, the kube-proxy mode its images support, and whether the
+    kubelet must be told it runs on cgroup v1. ``reason`` says whose needs they are, for messages."""
+
+    reason: str
+    mounts: tuple[tuple[Path, str], ...] = ()  # (hostPath, containerPath)
+    kube_proxy_mode: str | None = None
+    cgroup_v1: bool = False
+
+
+def with_needs(config: KindConfig, needs: ConfigNeeds) -> KindConfig:
+    """``config`` with ``needs`` added to every node and to the cluster; ClusterSetupError naming the
+    field when the config asks for something the nodes cannot do (another kube-proxy mode, another
+    directory at a path the nodes need)."""
+    document: dict[str, Any] = dict(yaml.safe_load(config.text) or {})
+
+    def conflict(field: str, what: str) -> ClusterSetupError:
+        return ClusterSetupError(f"kind config {config.source}: {field}: {what} ({needs.reason})")
+
+    # kind's default when there are no nodes: one control plane, as load_config reads it too.
+    nodes = [dict(node) for node in document.get("nodes") or [{"role": CONTROL_PLANE}]]
+    for index, node in enumerate(nodes):
+        mounts = [dict(mount) for mount in node.get("extraMounts") or []]
+        for host_path, container_path in needs.mounts:
+            same_path = [mount for mount in mounts if mount.get("containerPath") == container_path]
+            if not same_path:
+                mounts.append({"hostPath": str(host_path), "containerPath": container_path})
+            elif any(mount.get("hostPath") != str(host_path) for mount in same_path):
+                raise conflict(
+                    f"nodes[{index}].extraMounts",
+                    f"mounts another directory at {container_path}, where the nodes need {host_path}; "
+                    "leave that mount out",
+                )
+        if mounts:
+            node["extraMounts"] = mounts
+    document["nodes"] = nodes
+    if needs.kube_proxy_mode is not None:
+        networking = dict(document.get("networking") or {})
+        mode = networking.get("kubeProxyMode")
+        if mode not in (None, needs.kube_proxy_mode):
+            raise conflict(
+                "networking.kubeProxyMode",
+                f"{mode!r}: these nodes run kube-proxy in {needs.kube_proxy_mode} mode only; leave it out "
+                f"or set {needs.kube_proxy_mode}",
+            )
+        networking["kubeProxyMode"] = needs.kube_proxy_mode
+        document["networking"] = networking
+    patches = list(document.get("kubeadmConfigPatches") or [])
+    # A patch of the user's that sets failCgroupV1 already says what they want.
+    if needs.cgroup_v1 and not any("failCgroupV1" in str(patch) for patch in patches):
+        document["kubeadmConfigPatches"] = [CGROUP_V1_PATCH, *patches]
+    text = f"# {config.source}, with what {needs.reason} need.\n" + yaml.safe_dump(document, sort_keys=False)
+    return KindConfig(text=text, source=f"{config.source} (+ {needs.reason})", roles=config.roles)

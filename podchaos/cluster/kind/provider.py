@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +20,14 @@ from podchaos.cluster.kind.command import (
     run_command,
     write_private,
 )
-from podchaos.cluster.kind.config import KindConfig, default_config, host_is_cgroup_v1, load_config
+from podchaos.cluster.kind.config import (
+    KindConfig,
+    default_config,
+    host_is_cgroup_v1,
+    load_config,
+    with_needs,
+)
+from podchaos.cluster.kind.host import HostFactory, KindHost
 from podchaos.cluster.kind.node_image import NodeImage, choose_image, kindest_node_image
 from podchaos.cluster.kind.preload import Preload, node_has_image, podchaos_images
 from podchaos.cluster.local.layout import default_cache_dir
@@ -52,6 +60,11 @@ class KindProvider:
     With ``load_toolbox`` the toolbox and traffic images built on this machine are loaded into the
     nodes that lack them (every node of a created cluster). With ``logs_dir``, a ``kind create`` that
     fails keeps its nodes long enough for ``kind export logs`` to write them there, then deletes them.
+
+    ``host`` is asked once, at set-up, whether this machine runs kind its own way (no Docker): its
+    :class:`~podchaos.cluster.kind.host.KindHost` then runs every kind and engine command, supplies the
+    node image (unless ``image`` names one), adds what its nodes need to the config (the user's too)
+    and the kubeconfig; and ``release`` lets it stop its engine after deleting the cluster.
     """
 
     name = "kind"
@@ -73,6 +86,7 @@ class KindProvider:
         logs_dir: Path | None = None,
         engine: str | None = None,
         own_config: Callable[[], KindConfig] | None = None,
+        host: HostFactory | None = None,
     ) -> None:
         self.cluster_name = cluster_name
         self.image_archive = image_archive
@@ -89,6 +103,8 @@ class KindProvider:
         self.logs_dir = logs_dir
         self.engine = engine or engine_from_environment()
         self.own_config = own_config or (lambda: default_config(cgroup_v1=host_is_cgroup_v1()))
+        self.host_factory = host
+        self.host: KindHost | None = None
 
     @property
     def context(self) -> str:
@@ -108,12 +124,15 @@ class KindProvider:
 
     def cluster_config(self) -> KindConfig:
         """The config a created cluster starts from; the user's is checked (ClusterSetupError)."""
-        if self.config is not None:
-            return load_config(self.config, self.cluster_name)
-        return self.own_config()
+        config = load_config(self.config, self.cluster_name) if self.config is not None else self.own_config()
+        if self.host is not None:
+            return with_needs(config, self.host.config_needs(self.cluster_name))
+        return config
 
     def ensure(self) -> ClusterAccess:
-        if shutil.which("kind") is None:
+        if self.host is None and self.host_factory is not None:
+            self.host = self.host_factory()
+        if self.host is None and shutil.which("kind") is None:
             raise ClusterSetupError(
                 "the kind provider needs the `kind` command (https://kind.sigs.k8s.io) and Docker; "
                 "install kind and make sure `kind` is on PATH"
@@ -129,7 +148,10 @@ class KindProvider:
         lock = self.kubeconfig_path.with_name(f"kind-{self.cluster_name}.lock")
         with exclusive(lock, f"kind cluster {self.cluster_name} set-up", self.progress):
             how = self._create_or_reuse(config)
-            kubeconfig = self._kind("get", "kubeconfig", "--name", self.cluster_name).stdout
+            if self.host is not None:
+                kubeconfig = self.host.kubeconfig(self.cluster_name)
+            else:
+                kubeconfig = self._kind("get", "kubeconfig", "--name", self.cluster_name).stdout
             path = self.kubeconfig_path
             write_private(path, kubeconfig)
             self._load_images()
@@ -160,7 +182,7 @@ class KindProvider:
                 "for pods: node-cordon and node-drain scenarios need two"
             )
         write_private(self.config_path, config.text)
-        image = choose_image(self.image, self.kubernetes, self.node_image)
+        image = choose_image(self.image, self.kubernetes, self._node_image())
         argv = ["create", "cluster", "--name", self.cluster_name, "--config", str(self.config_path)]
         argv += ["--image", image] if image else []
         if self.logs_dir is not None:
@@ -169,12 +191,14 @@ class KindProvider:
         argv += ["--wait", WAIT, "--kubeconfig", str(self.kubeconfig_path)]
         nodes = f"{len(config.roles)} node(s) from {config.source}" + (f", image {image}" if image else "")
         self.progress(f"creating kind cluster {self.cluster_name}: {nodes}")
+        started = time.monotonic()
         try:
             self._kind(*argv)
         except ClusterSetupError as exc:
             raise self._failed_create(exc) from exc
         # Recorded at once so release() can clean up even if a later step fails.
         self.created = True
+        self.progress(f"kind cluster {self.cluster_name} created in {time.monotonic() - started:.1f} s")
         return "created for this session"
 
     def _failed_create(self, error: ClusterSetupError) -> ClusterSetupError:
@@ -206,11 +230,13 @@ class KindProvider:
         nodes = cluster_names(self._kind("get", "nodes", "--name", self.cluster_name).stdout)
         for preload in wanted:
             lacking = nodes
-            if preload.reference is not None and not self.created:
+            # A node image built here carries podchaos's images: created nodes are asked too.
+            ask = not self.created or (self.host is not None and not self.image)
+            if preload.reference is not None and ask:
                 lacking = tuple(
                     node
                     for node in nodes
-                    if not node_has_image(self._run, self.engine, node, preload.reference)
+                    if not node_has_image(self._runner(), self._engine(), node, preload.reference)
                 )
             if nodes and not lacking:
                 self.progress(f"every node of kind cluster {self.cluster_name} has {preload.reference}")
@@ -227,7 +253,22 @@ class KindProvider:
         self._kind("delete", "cluster", "--name", self.cluster_name)
         self.created = False
         self.kubeconfig_path.unlink(missing_ok=True)
+        if self.host is not None:
+            self.host.cluster_deleted()
+
+    def _node_image(self) -> NodeImage:
+        """The release-to-image step: the host's own image when it has one (prepared for the release)."""
+        host = self.host
+        if host is None:
+            return self.node_image
+        return lambda _release: host.node_image
+
+    def _runner(self) -> Runner:
+        return self.host.run if self.host is not None else self._run
+
+    def _engine(self) -> str:
+        return self.host.engine if self.host is not None else self.engine
 
     def _kind(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run one kind command; ClusterSetupError with the command and its stderr if it fails."""
-        return checked(self._run, ["kind", *args])
+        return checked(self._runner(), ["kind", *args])
