@@ -88,6 +88,12 @@ test: lint test-tools test-lowest
 	$(WITH_GO) $(VENV)/bin/podchaos cluster up --kubernetes $(KUBERNETES)
 	$(call run_pytest,tests --podchaos-cluster=local $(PYTEST_ARGS))
 	$(call run_pytest,--scenario='*' -n $(WORKERS) --podchaos-cluster=local --podchaos-report-dir=reports $(PYTEST_ARGS))
+	@# One release on two clusters: the kind e2e test's run (tests/e2e/test_kind_cluster.py) beside the
+	@# catalogue's run on the embedded cluster, in reports/kind-vs-embedded.md and .html.
+	@kind=$$(ls -d reports/kind-e2e/*/ 2>/dev/null | tail -1); embedded=$$(ls -td reports/2*/ | head -1); \
+	if [ -n "$$kind" ]; then \
+		$(VENV)/bin/podchaos compare "$$kind" "$$embedded" -o reports/kind-vs-embedded.md -o reports/kind-vs-embedded.html; \
+	fi
 
 ## compare-versions: the whole catalogue on each tested Kubernetes version in turn on the local cluster,
 ## then one comparison report (reports/compare-versions.md, .html); not part of `make test` (11 min here)

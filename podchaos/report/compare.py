@@ -83,9 +83,12 @@ class VersionColumn:
     """One catalogue run: the cluster version it ran on and where it came from."""
 
     version: str
+    """The column's label: the cluster version, with the provider where two runs share a version."""
     run_id: str
     source: str
     counts: Mapping[str, int]
+    server_version: str = ""
+    """The version the cluster reported, which ``requires:`` is checked against."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,8 @@ def compare(
     """
     labelled = _labelled(reports)
     columns = tuple(
-        VersionColumn(version, report.run_id, source, report.counts()) for version, report, source in labelled
+        VersionColumn(version, report.run_id, source, report.counts(), report.cluster.server_version)
+        for version, report, source in labelled
     )
     by_version: list[dict[str, ScenarioRun]] = []
     for _version, report, _source in labelled:
@@ -176,7 +180,9 @@ def compare(
     rows = []
     for name in names:
         cells = tuple(
-            _cell(runs[name]) if name in runs else _absent(column.version, requirements.get(name))
+            _cell(runs[name])
+            if name in runs
+            else _absent(column.server_version or column.version, requirements.get(name))
             for runs, column in zip(by_version, columns, strict=True)
         )
         ran = [cell for cell in cells if cell.ran]

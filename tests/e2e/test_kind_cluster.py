@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -53,6 +54,9 @@ SESSION_TIMEOUT_S = 2400
 EMBEDDED_CHURN_MOUNTS = ("/run/podchaos/", "/var/lib/podchaos/", "/run/netns/")
 CHURN_DEVICES = ("veth",)
 TIMINGS = Path("reports") / "kind-e2e-timings.json"
+# The kind session's results, kept where `make test` sets them beside the catalogue's on the embedded
+# cluster (`podchaos compare`, reports/kind-vs-embedded.md).
+KIND_REPORTS = Path("reports") / "kind-e2e"
 
 
 @dataclass(frozen=True)
@@ -83,13 +87,13 @@ def _say(message: str) -> None:
     print(f"kind e2e: {message}", flush=True)
 
 
-def _run_session(directory: Path) -> tuple[int, tuple[Line, ...]]:
+def _run_session(directory: Path, reports: Path) -> tuple[int, tuple[Line, ...]]:
     """``pytest`` with the kind provider in ``directory``, each output line stamped as it comes."""
     argv = [
         sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
         *(f"--scenario={name}" for name in SCENARIOS),
         "--podchaos-cluster=kind", f"--podchaos-kind-cluster={CLUSTER}",
-        "--podchaos-report-dir=out", "-n", "2",
+        f"--podchaos-report-dir={reports}", "-n", "2",
     ]  # fmt: skip
     started = time.monotonic()
     lines: list[Line] = []
@@ -115,12 +119,14 @@ def kind_session(host_before: HostState, tmp_path_factory: pytest.TempPathFactor
     directory = tmp_path_factory.mktemp("kind-session")
     timings: dict[str, float] = {}
     try:
+        reports = KIND_REPORTS.resolve()
+        shutil.rmtree(reports, ignore_errors=True)
         started = time.time()
-        returncode, lines = _run_session(directory)
+        returncode, lines = _run_session(directory, reports)
         ended = time.time()
         provider = KindProvider(cluster_name=CLUSTER)
         timings["session_s"] = ended - started
-        yield KindSession(returncode, lines, started, ended, directory / "out", provider, timings)
+        yield KindSession(returncode, lines, started, ended, reports, provider, timings)
     finally:
         # Whatever happened, the cluster goes and the engine stops, unless the last test did that.
         if "kind_delete_s" not in timings:

@@ -230,3 +230,15 @@ def test_runs_of_one_release_on_two_clusters_are_told_apart_by_provider() -> Non
     (row,) = comparison.rows
     assert [cell.recovery_of("ready") for cell in row.cells] == [2.2, 2.0, 9.0]
     assert [step.step for step in row.steps] == ["ready"]
+
+    # requires: is still judged against the version the cluster reported, not the column's label.
+    with_requires = compare(
+        [
+            (report("v1.37.2", run("kill", "v1.37.2", 9.0), run("rules", "v1.37.2", 1.0)), "local.json"),
+            (RunReport("run-kind", "2026-01-01T10:00:00+00:00", "0.1.0", (on_kind,)), "kind.json"),
+        ],
+        {"rules": Requirements(parse_version_spec(">=1.38")), "kill": Requirements()},
+    )
+    rules = next(row for row in with_requires.rows if row.scenario == "rules")
+    assert [cell.outcome for cell in rules.cells] == ["skipped", "passed"]
+    assert rules.cells[0].problem == "requires Kubernetes >=1.38; the cluster runs v1.37.2"
