@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "ci-github-actions.md"
 README = ROOT / "README.md"
 EXAMPLE = ROOT / "docs" / "example-project"
-OPTIONS = (ROOT / "podchaos" / "pytest_plugin" / "options.py").read_text()
+# The settings table: every option, ini key and variable podchaos registers.
+OPTIONS = (ROOT / "podchaos" / "pytest_plugin" / "settings.py").read_text()
 # pytest's own options the workflow uses.
 PYTEST_OPTIONS = {"--co", "--junitxml", "-q", "-m"}
 
