@@ -57,6 +57,7 @@ TIMINGS = Path("reports") / "kind-e2e-timings.json"
 # The kind session's results, kept where `make test` sets them beside the catalogue's on the embedded
 # cluster (`podchaos compare`, reports/kind-vs-embedded.md).
 KIND_REPORTS = Path("reports") / "kind-e2e"
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "example-project"
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,30 @@ def test_scenarios_pass_on_the_cluster_podchaos_created(kind_session: KindSessio
         (run.result.scenario, run.result.outcome) for run in runs
     ]
     assert re.search(rf"\b{len(SCENARIOS)} passed\b", kind_session.output()), kind_session.output()[-3000:]
+
+
+def test_the_example_project_passes_on_the_same_cluster(kind_session: KindSession, tmp_path: Path) -> None:
+    """The example project (docs/example-project) as its README runs it, a bare ``pytest``: its own
+    scenario files and its tests of the ``chaos`` fixture, on the kind cluster podchaos made, reused."""
+    assert kind_session.returncode == 0, "the scenario session failed; the cluster may not be there"
+    project = tmp_path / "example-project"
+    # A copy, so its reports (build/podchaos) stay out of the checkout.
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("build", "__pycache__"))
+    started = time.monotonic()
+    completed = subprocess.run(
+        [
+            sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+            "--podchaos-cluster=kind", f"--podchaos-kind-cluster={CLUSTER}",
+        ],
+        cwd=project, capture_output=True, text=True, timeout=SESSION_TIMEOUT_S, check=False,
+    )  # fmt: skip
+    kind_session.timings["example_project_s"] = time.monotonic() - started
+    assert completed.returncode == 0, completed.stdout[-6000:] + completed.stderr[-2000:]
+    passed = re.search(r"\b(\d+) passed\b", completed.stdout)
+    # Its three scenario files and its three tests (one with the chaos fixture) ran, none skipped.
+    assert passed is not None, completed.stdout[-3000:]
+    assert int(passed.group(1)) >= 6, completed.stdout[-3000:]
+    assert not re.search(r"\b\d+ (failed|error|skipped)", completed.stdout), completed.stdout[-3000:]
 
 
 def test_host_unchanged_after_delete(kind_session: KindSession, host_before: HostState) -> None:
