@@ -35,3 +35,14 @@ def test_an_installed_catalogue_is_found_inside_the_package(
 
 def test_a_source_checkout_uses_the_top_level_catalogue() -> None:
     assert catalogue.builtin_scenario_dir() == ROOT / "scenarios"
+
+
+def test_test_modules_have_unique_names_across_the_layers() -> None:
+    # The test layers are imported by bare module name (no __init__.py: rootdir-less import mode),
+    # so two test files of one name in tests/unit and tests/e2e stop the whole session at collection.
+    seen: dict[str, Path] = {}
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        if path.name == "conftest.py" or "fake_" in str(path.parent.name):
+            continue
+        other = seen.setdefault(path.name, path)
+        assert other == path, f"{path.relative_to(ROOT)} and {other.relative_to(ROOT)} share a module name"
