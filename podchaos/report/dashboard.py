@@ -1,7 +1,8 @@
 """The Grafana dashboard shipped with podchaos (``podchaos/dashboards/podchaos-resilience.json``) over
 the metrics it exports: pass rate, recovery-time percentiles and histograms, traffic availability and
 outages, expectation failures, by scenario and Kubernetes release. ``podchaos dashboard`` prints it for
-Grafana's import; its PromQL is checked against a real Prometheus by ``tests/e2e/test_dashboard_prometheus.py``.
+Grafana's import; its PromQL is checked against a real Prometheus by
+``tests/e2e/test_dashboard_prometheus.py``.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """The shipped Grafana dashboard, checked without Grafana: every query names metrics podchaos exports and
-only template variables the dashboard defines (tests/e2e/test_dashboard_prometheus.py runs them on Prometheus)."""
+only template variables the dashboard defines (tests/e2e/test_dashboard_prometheus.py runs them on
+Prometheus)."""
 
 from __future__ import annotations
 
