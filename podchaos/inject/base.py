@@ -15,6 +15,9 @@ from podchaos.observe.view import PodView
 CONFIRM_TIMEOUT_S = 60.0
 # Longest kubelet crash-loop back-off (300 s) plus slack: how long a restarted container may take.
 RESTART_WAIT_S = 320.0
+# A call to the API (or through it, to a node agent) answers in well under this; one that took longer
+# was retried across an outage, and the API could act on it only once it was back.
+HELD_UP_S = 3.0
 
 
 T = TypeVar("T")
@@ -89,6 +92,15 @@ def confirm(
         return context.journal.wait_until(what, condition, timeout, last_seen)
     except WaitTimeout as exc:
         raise FaultError(failure(exc)) from exc
+
+
+def took_effect_at(context: FaultContext, issued: float) -> float:
+    """When the call issued at ``issued``, which has just returned, took effect: at once, unless it was
+    held up (retried while the API could not be reached), then when it returned. Timing a fault from its
+    first attempt would charge the outage to the workload: a pod deleted once the API came back a minute
+    later would be "not Ready for a minute after the fault"."""
+    returned = context.journal.clock()
+    return issued if returned - issued <= HELD_UP_S else returned
 
 
 def record_fault(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from podchaos.errors import FaultError, PodchaosError
 from podchaos.inject.agent import NodeAgent
-from podchaos.inject.base import FaultContext, record_fault, running_container
+from podchaos.inject.base import FaultContext, record_fault, running_container, took_effect_at
 from podchaos.model.faults import ContainerFreeze
 from podchaos.model.timeline import FaultRecord
 
@@ -66,8 +66,9 @@ class ContainerFreezeFault:
         target, before = running_container(context, self.spec.container)
         agent = context.agents.on(target.pod.node)
         pid = agent.container_init_pid(before.container_id)
-        at = context.journal.clock()
+        issued = context.journal.clock()
         result = agent.run(FREEZE, str(pid))
+        at = took_effect_at(context, issued)
         words = result.stdout.split()
         if result.exit_code != 0 or len(words) != 3 or words[0] != "frozen":
             raise FaultError(

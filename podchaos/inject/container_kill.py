@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from podchaos.errors import FaultError
-from podchaos.inject.base import RESTART_WAIT_S, FaultContext, NothingToRestore, confirm, running_container
+from podchaos.inject.base import (
+    RESTART_WAIT_S,
+    FaultContext,
+    NothingToRestore,
+    confirm,
+    running_container,
+    took_effect_at,
+)
 from podchaos.model.faults import ContainerKill
 from podchaos.model.timeline import ContainerSnapshot, FaultRecord
 
@@ -67,8 +74,9 @@ class ContainerKillFault(NothingToRestore):
         agent = context.agents.on(target.pod.node)
         pid = agent.container_init_pid(before.container_id)
         signal_name = self.spec.signal.removeprefix("SIG")
-        at = context.journal.clock()
+        issued = context.journal.clock()
         result = agent.run('kill -s "$1" "$2"', signal_name, str(pid))
+        at = took_effect_at(context, issued)
         if result.exit_code != 0:
             raise FaultError(
                 f"kill -s {signal_name} {pid} on {target.pod.node} failed: {result.stderr.strip()}"

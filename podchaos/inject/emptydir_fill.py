@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from podchaos.errors import FaultError, PodchaosError
 from podchaos.inject.agent import NodeAgent
-from podchaos.inject.base import FaultContext, record_fault, running_container
+from podchaos.inject.base import FaultContext, record_fault, running_container, took_effect_at
 from podchaos.model.faults import EmptyDirFill
 from podchaos.model.quantity import bytes_of
 from podchaos.model.timeline import FaultRecord
@@ -78,8 +78,9 @@ class EmptyDirFillFault:
         target, container = running_container(context, self.spec.container)
         agent = context.agents.on(target.pod.node)
         pid = agent.container_init_pid(container.container_id)
-        at = context.journal.clock()
+        issued = context.journal.clock()
         result = agent.run(FILL, str(pid), self.spec.path, str(mib))
+        at = took_effect_at(context, issued)
         words = result.stdout.split()
         if result.exit_code != 0 or len(words) != 4 or words[0] != "filled":
             raise FaultError(f"emptydir-fill could not fill {self.spec.path}: {result.stderr.strip()}")

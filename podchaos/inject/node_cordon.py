@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from podchaos.inject.base import FaultContext
+from podchaos.inject.base import FaultContext, took_effect_at
 from podchaos.inject.cordon import Cordon
 from podchaos.model.faults import NodeCordon
 from podchaos.model.timeline import FaultRecord
@@ -20,8 +20,9 @@ class NodeCordonFault:
     def inject(self, context: FaultContext) -> FaultRecord:
         target = context.target.pod
         self._cordon = Cordon(target.node)
-        at = context.journal.clock()
+        issued = context.journal.clock()
         self._cordon.apply(context)
+        at = took_effect_at(context, issued)
         record = FaultRecord(at, NodeCordon.type, target.pod, target.pod_uid, "", f"cordoned {target.node}")
         context.journal.add(record)
         return record

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 from podchaos.errors import FaultError, ObjectNotFound, TooManyRequests
-from podchaos.inject.base import FaultContext, confirm
+from podchaos.inject.base import FaultContext, confirm, took_effect_at
 from podchaos.inject.cordon import Cordon
 from podchaos.model.faults import NodeDrain
 from podchaos.model.timeline import DISRUPTION_BUDGET_CAUSE, EvictionRecord, FaultRecord, PodState
@@ -43,8 +43,9 @@ class NodeDrainFault:
     def inject(self, context: FaultContext) -> FaultRecord:
         node = context.target.pod.node
         self._cordon = Cordon(node)
-        at = context.journal.clock()
+        issued = context.journal.clock()
         self._cordon.apply(context)
+        at = took_effect_at(context, issued)
         here = [
             state
             for state in context.journal.live_pods()

@@ -15,7 +15,7 @@ from typing import Literal
 
 from podchaos.errors import FaultError
 from podchaos.inject.agent import NodeAgent
-from podchaos.inject.base import FaultContext, confirm, running_container
+from podchaos.inject.base import FaultContext, confirm, running_container, took_effect_at
 from podchaos.model.faults import OomKill
 from podchaos.model.timeline import CgroupOomKills, ContainerSnapshot, FaultRecord, PodState
 
@@ -121,8 +121,9 @@ class OomKillFault:
             )
         agent = context.agents.on(target.pod.node)
         container_id = before.container_id.split("://", 1)[-1]
-        at = context.journal.clock()
+        issued = context.journal.clock()
         result = agent.run(START_HOG, container_id)
+        at = took_effect_at(context, issued)
         started = _STARTED.search(result.stdout)
         if result.exit_code != 0 or started is None:
             raise FaultError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from podchaos.errors import FaultError
-from podchaos.inject.base import FaultContext, NothingToRestore, confirm
+from podchaos.inject.base import FaultContext, NothingToRestore, confirm, took_effect_at
 from podchaos.model.faults import PodDelete
 from podchaos.model.timeline import FaultRecord
 
@@ -22,8 +22,9 @@ class PodDeleteFault(NothingToRestore):
         if problem is not None:
             raise FaultError(f"pod-delete gracePeriod: {problem}")
         grace = None if self.spec.grace_period is None else int(self.spec.grace_period)
-        at = context.journal.clock()
+        issued = context.journal.clock()
         context.kube.delete_pod(context.namespace, target.pod, grace, force=self.spec.force)
+        at = took_effect_at(context, issued)
         how = (
             "force (grace 0)"
             if self.spec.force

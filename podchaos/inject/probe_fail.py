@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 
 from podchaos.errors import FaultError, ObjectNotFound, PodchaosError, WaitTimeout
-from podchaos.inject.base import CONFIRM_TIMEOUT_S, FaultContext, running_container
+from podchaos.inject.base import CONFIRM_TIMEOUT_S, FaultContext, running_container, took_effect_at
 from podchaos.inject.hidden_file import HIDE, PUT_BACK
 from podchaos.model.faults import ProbeFail
 from podchaos.model.timeline import ContainerSnapshot, FaultRecord
@@ -42,8 +42,9 @@ class ProbeFailFault:
         target, before = running_container(context, self.spec.container)
         agent = context.agents.on(target.pod.node)
         pid = agent.container_init_pid(before.container_id)
-        at = context.journal.clock()
+        issued = context.journal.clock()
         result = agent.run(HIDE, str(pid), self.spec.path)
+        at = took_effect_at(context, issued)
         if result.exit_code != 0:
             raise FaultError(f"probe-fail could not hide {self.spec.path}: {result.stderr.strip()}")
         record = FaultRecord(

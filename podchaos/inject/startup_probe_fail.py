@@ -16,7 +16,7 @@ import contextlib
 from dataclasses import dataclass, field
 
 from podchaos.errors import FaultError, PodchaosError
-from podchaos.inject.base import FaultContext, confirm, record_fault, running_container
+from podchaos.inject.base import FaultContext, confirm, record_fault, running_container, took_effect_at
 from podchaos.inject.hidden_file import HIDE_ONCE_THERE, PUT_BACK
 from podchaos.model.faults import StartupProbeFail
 from podchaos.model.timeline import ContainerSnapshot, FaultRecord
@@ -39,8 +39,9 @@ class StartupProbeFailFault:
         target, instance = running_container(context, self.spec.container)
         agent = context.agents.on(target.pod.node)
         pid = agent.container_init_pid(instance.container_id)
-        at = context.journal.clock()
+        issued = context.journal.clock()
         result = agent.run(HIDE_ONCE_THERE, str(pid), self.spec.path, str(APPEAR_TENTHS))
+        at = took_effect_at(context, issued)
         if result.exit_code != 0:
             raise FaultError(f"startup-probe-fail could not hide {self.spec.path}: {result.stderr.strip()}")
         self._hidden_in = target.pod.pod

@@ -115,6 +115,7 @@ def judge(expectation: Expectation, timeline: Timeline, now: float) -> Expectati
         ExpectationResult(expectation, j.outcome, j.expected, j.seen), timeline, fault, now
     )
     result = gaps.undecided_if_overran(result, timeline, fault, now)
+    result = gaps.undecided_if_hidden(result, timeline, fault, now)
     return gaps.noted(result, timeline, fault, now)
 
 

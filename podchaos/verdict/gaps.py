@@ -9,15 +9,25 @@ back-off delays) may have missed it, and their result names the gap.
 
 from __future__ import annotations
 
+from podchaos.model.controllers import OrderedRecreation, SameIdentity
 from podchaos.model.expectations import (
+    Availability,
     EmptyDirKept,
     EmptyDirLost,
+    Endpoint,
     EventSeen,
     Eviction,
     Expectation,
+    FailedRequests,
     LastTerminated,
+    Latency,
+    LogSeen,
+    LongestOutage,
+    MinAvailable,
     OomKilled,
     PodPhase,
+    PodReady,
+    Rescheduled,
     RestartCount,
 )
 from podchaos.model.lifecycle import TerminationMessage
@@ -39,9 +49,28 @@ SEEN_THROUGH_GAPS: frozenset[type[Expectation]] = frozenset(
     }
 )
 
+# Judged from what controllers, the scheduler, the endpoints controller or a log stream must do through
+# the API in time: an outage delays it, whatever the workload does.
+WAITS_ON_CONTROL_PLANE: frozenset[type[Expectation]] = frozenset(
+    {
+        PodReady,
+        Rescheduled,
+        Endpoint,
+        MinAvailable,
+        LogSeen,
+        Availability,
+        FailedRequests,
+        LongestOutage,
+        Latency,
+        SameIdentity,
+        OrderedRecreation,
+    }
+)
 
-# Pending results are noted when judged final (``undecided``), with the gaps named there.
-UNNOTED = frozenset({Outcome.PENDING})
+
+# Pending results are noted when judged final (``undecided``), with the gaps named there; undecided
+# ones already name them.
+UNNOTED = frozenset({Outcome.PENDING, Outcome.UNDECIDED})
 
 
 def gaps_in(timeline: Timeline, since: float, now: float) -> tuple[ApiOutage, ...]:
@@ -63,6 +92,33 @@ def noted(result: ExpectationResult, timeline: Timeline, fault: FaultRecord, now
     named = "; ".join(gap.describe() for gap in gaps)
     note = f"evidence may have fallen into a gap ({named}): what happened then was only re-listed afterwards"
     return ExpectationResult(result.expectation, result.outcome, result.expected, f"{result.seen} [{note}]")
+
+
+def undecided_if_hidden(
+    result: ExpectationResult, timeline: Timeline, fault: FaultRecord, now: float
+) -> ExpectationResult:
+    """A failure of an expectation that waits on the control plane is undecided when an outage fell in
+    its window (from the fault to ``within`` after it, else to ``now``): while the API was away no
+    replacement pod could be created or scheduled, no endpoint updated, and requests went on reaching a
+    pod that was going away. The outage may have caused the failure, so the run ends as an error naming
+    the gap instead of blaming the workload. The kubelet's own work (a termination, a restart, a probe)
+    goes on without the API and is judged by its own timestamps instead; an outage still going on is
+    left to :func:`held_while_blind`."""
+    if result.outcome is not Outcome.FAILED or type(result.expectation) not in WAITS_ON_CONTROL_PLANE:
+        return result
+    within = getattr(result.expectation, "within", None)
+    window_end = now if within is None else min(now, fault.at + float(within))
+    closed = [gap for gap in gaps_in(timeline, fault.at, window_end) if gap.until is not None]
+    if not closed:
+        return result
+    named = "; ".join(gap.describe() for gap in closed)
+    note = (
+        f"undecided: the API could not be used in this expectation's window ({named}), which may have"
+        " delayed what it waits for"
+    )
+    return ExpectationResult(
+        result.expectation, Outcome.UNDECIDED, result.expected, f"{result.seen} [{note}]"
+    )
 
 
 def gap_seconds(timeline: Timeline, since: float, now: float) -> float:
