@@ -86,7 +86,7 @@ test-lowest: $(LOWEST_VENV)/.installed
 ## test: quality gates; unit, plugin and e2e tests; then the whole catalogue in parallel, as nightly runs do
 test: lint test-tools test-lowest
 	$(WITH_GO) $(VENV)/bin/podchaos cluster up --kubernetes $(KUBERNETES)
-	$(call run_pytest,tests --podchaos-cluster=local --deselect $(DISTURBED_CATALOGUE) $(PYTEST_ARGS))
+	$(call run_pytest,tests --podchaos-cluster=local $(PYTEST_ARGS))
 	$(call run_pytest,--scenario='*' -n $(WORKERS) --podchaos-cluster=local --podchaos-report-dir=reports $(PYTEST_ARGS))
 	@# One release on two clusters: the kind e2e test's run (tests/e2e/test_kind_cluster.py) beside the
 	@# catalogue's run on the embedded cluster, in reports/kind-vs-embedded.md and .html.
@@ -95,11 +95,11 @@ test: lint test-tools test-lowest
 		$(VENV)/bin/podchaos compare "$$kind" "$$embedded" -o reports/kind-vs-embedded.md -o reports/kind-vs-embedded.html; \
 	fi
 
-# A catalogue subset under -n 4 across two apiserver restarts (issue 22's last check): it still ends
-# with wrong FAILs (a Ready expectation whose evidence fell into a gap), so it runs on its own until fixed.
+# Catalogue scenarios under -n 4 across apiserver restarts at random points (part of `make test`).
 DISTURBED_CATALOGUE := tests/e2e/test_truth_under_disturbance.py::test_a_catalogue_run_under_n4_across_apiserver_restarts_is_right_or_names_the_gap
 
-## test-disturbed-catalogue: that run alone (disruptive: restarts the local cluster's apiserver twice)
+## test-disturbed-catalogue: that run alone (disruptive: restarts the local cluster's apiserver at random
+## points; PODCHAOS_DISTURBED_SCENARIOS='*' for the whole catalogue, PODCHAOS_DISTURB_SEED to replay)
 test-disturbed-catalogue: setup
 	$(WITH_GO) $(VENV)/bin/podchaos cluster up --kubernetes $(KUBERNETES)
 	$(call run_pytest,$(DISTURBED_CATALOGUE) --podchaos-cluster=local $(PYTEST_ARGS))
