@@ -81,12 +81,15 @@ $(LOWEST_VENV)/.installed: pyproject.toml
 ## test-lowest: unit and plugin tests with every dependency at its lowest pinned version
 test-lowest: $(LOWEST_VENV)/.installed
 	$(LOWEST_VENV)/bin/pip freeze --exclude-editable | grep -iE '^(pytest|kubernetes|tenacity|pytest-xdist|prometheus.client|pyyaml|cryptography)=='
-	$(LOWEST_VENV)/bin/python -m pytest -p no:cacheprovider tests/unit tests/plugin -q
+	$(LOWEST_VENV)/bin/python -m pytest -p no:cacheprovider tests/unit tests/plugin -q -n 2
 
 ## test: quality gates; unit, plugin and e2e tests; then the whole catalogue in parallel, as nightly runs do
 test: lint test-tools test-lowest
 	$(WITH_GO) $(VENV)/bin/podchaos cluster up --kubernetes $(KUBERNETES)
-	$(call run_pytest,tests --podchaos-cluster=local $(PYTEST_ARGS))
+	@# The pure layers in parallel; the e2e tests one at a time (they share the cluster's nodes and
+	@# restart its daemons), with the slowest listed so CI's time budget can be watched.
+	$(call run_pytest,tests/unit tests/plugin -n 2 $(PYTEST_ARGS))
+	$(call run_pytest,tests/e2e --podchaos-cluster=local --durations=25 $(PYTEST_ARGS))
 	$(call run_pytest,--scenario='*' -n $(WORKERS) --podchaos-cluster=local --podchaos-report-dir=reports $(PYTEST_ARGS))
 	@# One release on two clusters: the kind e2e test's run (tests/e2e/test_kind_cluster.py) beside the
 	@# catalogue's run on the embedded cluster, in reports/kind-vs-embedded.md and .html.
