@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Protocol
 
-from podchaos.errors import WaitTimeout, WorkloadNotSteady
-from podchaos.model.timeline import PodState
+from podchaos.errors import PodchaosError, ScenarioError, Undecided, WaitTimeout, WorkloadNotSteady
+from podchaos.model.timeline import ApiOutage, PodState, Timeline
 from podchaos.observe.view import PodView
 
 # Waiting reasons that will not fix themselves: fail at once instead of waiting out the timeout.
@@ -110,3 +112,27 @@ def _growing(view: PodView, pods: list[PodState]) -> bool:
     if not any(state.pod.owner.startswith("StatefulSet/") for state in pods):
         return False
     return view.clock() - max(state.pod.at for state in pods) < ORDERED_QUIET_S
+
+
+class Recording(Protocol):
+    """What a steady phase recorded: its timeline, and the API outages in it."""
+
+    def timeline(self) -> Timeline: ...
+
+    def outages(self) -> list[ApiOutage]: ...
+
+
+@contextmanager
+def undecided_if_blind(recording: Recording, keep: Callable[[Timeline], None]) -> Iterator[None]:
+    """A steady phase that failed hands what it recorded to ``keep`` (the run's result shows it); one
+    an API outage fell into is Undecided, naming the gap: pods the control plane could not schedule or
+    serve meanwhile say nothing about the workload."""
+    try:
+        yield
+    except PodchaosError as exc:
+        keep(recording.timeline())
+        gaps = recording.outages()
+        if not gaps or isinstance(exc, ScenarioError):
+            raise
+        named = "; ".join(gap.describe() for gap in gaps)
+        raise Undecided(f"steady state not reached while the API could not be used ({named}): {exc}") from exc

@@ -15,7 +15,7 @@ from typing import Any
 from podchaos import cleanup, deploy
 from podchaos.cleanup.namespace import NamespaceCleaner
 from podchaos.deploy.namespace import selector_of
-from podchaos.deploy.steady import wait_steady
+from podchaos.deploy.steady import undecided_if_blind, wait_steady
 from podchaos.engine.decide import observe_until_decided, raise_if_undecided
 from podchaos.engine.endpoints import EndpointWait, wait_endpoints
 from podchaos.engine.phases import PhaseClock
@@ -151,6 +151,7 @@ class Run:
         self.keep_namespace = keep_namespace
         self.phases = PhaseClock()
         self.recordings: list[Recording] = []
+        self.steady_timelines: list[Timeline] = []  # of recordings whose steady phase failed
         self.error = ""
         self.evidence: tuple[str, ...] = ()
         self._connect = connect
@@ -240,7 +241,7 @@ class Run:
         with Recorder(self.kube, self.namespace, selector, origin=self.started) as recorder:
             probe: TrafficProbe | None = None
             try:
-                with self.phases.timing("steady"):
+                with self.phases.timing("steady"), undecided_if_blind(recorder, self.steady_timelines.append):
                     targets = wait_steady(
                         recorder,
                         selector,
@@ -353,10 +354,9 @@ class Run:
     @property
     def timeline(self) -> Timeline:
         """Every recording's timeline, on the run's one clock."""
-        origin = next((rec.timeline.wall_origin for rec in self.recordings), None)
-        return Timeline((), origin).plus(
-            *(entry for rec in self.recordings for entry in rec.timeline.entries)
-        )
+        timelines = [*(rec.timeline for rec in self.recordings), *self.steady_timelines]
+        origin = next((timeline.wall_origin for timeline in timelines), None)
+        return Timeline((), origin).plus(*(entry for timeline in timelines for entry in timeline.entries))
 
     def result(
         self,

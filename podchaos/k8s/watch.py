@@ -111,6 +111,10 @@ def watch_collection(
     while not stop.is_set():
         if not state.resource_version:
             listing = policy.call(action, lambda: lister(*args, **kwargs))
+            # The API answered: an outage since the last break is over, even for a watch whose
+            # collection stays quiet (no event would reset it, and outages apart would add up). The
+            # back-off stays: a watch that keeps breaking while lists work must not spin.
+            broken_since = None
             yield from state.relisted(listing)
         window = window_factory()
         try:

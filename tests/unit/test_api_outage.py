@@ -257,3 +257,13 @@ def test_a_restart_in_the_gap_counts_and_timing_evidence_names_the_gap() -> None
     # A gap before the fault is not this expectation's concern.
     early = Timeline((pod_snapshot, container(1.0, 0), ApiOutage(2.0, 3.0, 1, "x"), FAULT))
     assert "gap" not in judge(PodReady(within=30), early, 45.0).seen
+
+
+def test_outages_apart_on_a_quiet_watch_do_not_add_up_past_the_budget() -> None:
+    # Seen under -n 4 with apiserver restarts: a Job watch in a namespace without Jobs (no event ever
+    # came) failed the run after its third restart, each well within the budget, counted from the first.
+    broken = urllib3.exceptions.ProtocolError("Response ended prematurely")
+    listing = client.V1PodList(metadata=client.V1ListMeta(resource_version="1"), items=[])
+    api = BrokenApi(lists=[listing] * 5, windows=[broken, broken, broken, broken, []])
+    list(watch_collection(api.list_namespaced_pod, "ns", api.stop, api.watcher, CallPolicy(outage_s=0.3)))
+    assert api.listed == 5
