@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     # In the order `podchaos --help` lists them.
     cluster.add_cluster(commands)
     kubectl.add_kubectl(commands)
+    kubectl.add_helm(commands)
     scenarios.add_scenarios(commands)
     cluster.add_sweep(commands)
     reports.add_report(commands)

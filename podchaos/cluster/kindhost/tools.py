@@ -27,6 +27,7 @@ from podchaos.cluster.local import build
 from podchaos.cluster.local.build import GoBinary
 from podchaos.cluster.local.layout import COREDNS_VERSION, Layout
 from podchaos.errors import ClusterSetupError
+from podchaos.k8s.tools import HELM_MODULE, HELM_VERSION, helm_dir, kubetools_dir
 from podchaos.model.versions import KubeVersion
 
 Progress = Callable[[str], None]
@@ -88,6 +89,11 @@ def upstream_tools(layout: Layout) -> tuple[UpstreamTool, ...]:
             CRI_TOOLS_MODULE, CRI_TOOLS_VERSION, ("./cmd/crictl",), base / f"crictl-{CRI_TOOLS_VERSION}"
         ),
     )
+
+
+def helm_tool(layout: Layout) -> UpstreamTool:
+    """helm, which renders ``workload.helm`` charts (``helm template``) where none is on PATH."""
+    return UpstreamTool(HELM_MODULE, HELM_VERSION, ("./cmd/helm",), helm_dir(layout.cache))
 
 
 def kind_module_dir() -> Path:
@@ -154,7 +160,7 @@ def ensure_upstream(tool: UpstreamTool, progress: Progress) -> list[Path]:
 def kubetools(layout: Layout) -> GoBinary:
     """kubeadm and kubectl of the layout's Kubernetes release, in one binary."""
     version = KubeVersion.parse(layout.kubernetes_version)
-    output = layout.bin / "kind" / f"kubetools-{version}" / "kubetools"
+    output = kubetools_dir(layout.cache, str(version)) / "kubetools"
     return GoBinary("kubetools", output, build.kube_ldflags(version), kubernetes=version)
 
 
