@@ -39,8 +39,10 @@ Write a scenario for a workload of yours: reads a manifest file (a Deployment, S
 and writes NAME.scenario.yaml next to it (or -o FILE) that deploys the manifest, kills its first
 container and expects what its spec implies: a restart (or the pod's end, with restartPolicy Never),
 the exit code of SIGKILL, no restart of the other containers, readiness again when it has a readiness
-probe, emptyDir data kept. The file is checked before it is written; edit it to taste. Never overwrites
-a file. Needs no cluster.
+probe, emptyDir data kept; with a readiness probe and a Service in front of the pods, a traffic:
+section (a client calling that Service during the fault). Its first line names scenario.schema.json
+for editors (written beside it when absent). The file is checked before it is written; edit it to
+taste. Never overwrites a file. Needs no cluster.
 """
 
 PLAN_HELP = """\
