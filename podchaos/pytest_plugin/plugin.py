@@ -27,6 +27,7 @@ from podchaos.pytest_plugin.collection import (
     PLAN_SECTION,
     ScenarioFile,
     ScenarioItem,
+    rootdir_relative,
 )
 from podchaos.pytest_plugin.fixtures import (  # noqa: F401  (fixtures are registered by being module attributes)
     chaos,
@@ -87,7 +88,7 @@ def pytest_configure(config: pytest.Config) -> None:
             # Collect exactly the selected scenario files, whatever paths were given.
             config.args = [str(path) for path in files]
     except PodchaosError as exc:
-        raise pytest.UsageError(str(exc)) from exc
+        raise pytest.UsageError(rootdir_relative(config, str(exc))) from exc
     config.stash[SELECTED_KEY] = selected
     if not selected and config.args_source != pytest.Config.ArgsSource.ARGS:
         # No paths given: pytest collects its testpaths (or the invocation directory); the scenario

@@ -316,3 +316,15 @@ def test_podchaos_scenarios_lists_as_pytest_does_from_the_projects_ini(
     from_env = {item["name"] for item in json.loads(listed("-o", "json", PODCHAOS_BUILTIN="yes").stdout)}
     assert from_env == names
     assert listed("--scenario", "web-*").stdout.split()[0] == "web-delete"
+
+
+def test_errors_name_files_relative_to_the_rootdir(
+    pytester: pytest.Pytester, scenario_files: ScenarioFiles
+) -> None:
+    directory = scenario_files.write("bad-delta", folder="chaos")
+    bad = directory / "bad-delta.scenario.yaml"
+    bad.write_text(bad.read_text().replace("delta: 1", "delta: lots"))
+    result = pytester.runpytest_subprocess(str(directory), "--co", "-q", "-rE")
+    output = result.stdout.str()
+    assert "chaos/bad-delta.scenario.yaml: expect[0].delta: expected an integer" in output
+    assert str(pytester.path) not in output
