@@ -55,6 +55,8 @@ class UpstreamTool:
     commands: tuple[str, ...]
     directory: Path
     set_aside: tuple[str, ...] = ()
+    # Linker flags beside -s -w, such as the -X version stamp the upstream Makefile sets.
+    ldflags: str = ""
 
     def outputs(self) -> list[Path]:
         # `go build -o dir/ .` names the program after the module path's last element.
@@ -63,6 +65,8 @@ class UpstreamTool:
 
     def key(self) -> str:
         text = f"{self.module}@{self.version} {self.commands} {self.set_aside} {RECIPE}"
+        # Only a tool with flags of its own keys on them: the others' cached builds stay valid.
+        text += f" {self.ldflags}" if self.ldflags else ""
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -93,7 +97,9 @@ def upstream_tools(layout: Layout) -> tuple[UpstreamTool, ...]:
 
 def helm_tool(layout: Layout) -> UpstreamTool:
     """helm, which renders ``workload.helm`` charts (``helm template``) where none is on PATH."""
-    return UpstreamTool(HELM_MODULE, HELM_VERSION, ("./cmd/helm",), helm_dir(layout.cache))
+    # helm's Makefile stamps the release; without it `helm version` says only the minor (v4.3).
+    stamp = f"-X {HELM_MODULE}/internal/version.version={HELM_VERSION}"
+    return UpstreamTool(HELM_MODULE, HELM_VERSION, ("./cmd/helm",), helm_dir(layout.cache), ldflags=stamp)
 
 
 def kind_module_dir() -> Path:
@@ -145,7 +151,8 @@ def ensure_upstream(tool: UpstreamTool, progress: Progress) -> list[Path]:
             (copy / relative).unlink(missing_ok=True)
         partial = Path(work) / "out"
         partial.mkdir()
-        argv = [go, "build", "-trimpath", "-ldflags", "-s -w", "-o", str(partial) + "/", *tool.commands]
+        ldflags = f"-s -w {tool.ldflags}".strip()
+        argv = [go, "build", "-trimpath", "-ldflags", ldflags, "-o", str(partial) + "/", *tool.commands]
         returncode = build.run_build(argv, str(copy), env, log, tool.module, progress)
         if returncode != 0:
             tail = log.read_text(errors="replace")[-2000:]
