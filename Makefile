@@ -29,8 +29,9 @@ setup: $(VENV)/.installed
 # they fail, naming this target, when one is missing.
 TEST_TOOLS := /usr/bin/prometheus-pushgateway:prometheus-pushgateway /usr/bin/chromium:chromium /usr/bin/prometheus:prometheus
 
-## test-tools: the Pushgateway, Prometheus and headless chromium the e2e tests use (apt-get only for what is missing)
-test-tools:
+## test-tools: the Pushgateway, Prometheus and headless chromium the e2e tests use (apt-get only for what is missing),
+## and helm and kubectl for the Helm and kustomize workloads, built from Go modules (cached; helm's cold build 3.6 min)
+test-tools: setup
 	@missing=""; for tool in $(TEST_TOOLS); do \
 		[ -x "$${tool%%:*}" ] || missing="$$missing $${tool#*:}"; \
 	done; \
@@ -40,6 +41,8 @@ test-tools:
 		apt-get install -y -q --no-install-recommends $$missing \
 			|| { apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; }; \
 	fi
+	$(WITH_GO) $(VENV)/bin/podchaos helm version --short
+	$(WITH_GO) $(VENV)/bin/podchaos kubectl version --client
 
 ## scenario: run one scenario (default sidecar-kill) on the embedded local cluster
 scenario: setup

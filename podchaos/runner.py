@@ -73,4 +73,5 @@ def _result(run: Run, scenario: Scenario) -> RunResult:
         expectations=scenario.expectations,
         target=scenario.workload.target,
         traffic=scenario.traffic,
+        notes=scenario.workload.notes,
     )

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from podchaos.cli.common import add_command, duration, progress
+from podchaos.cli.common import add_command, add_output_format, duration, print_listing, progress
 from podchaos.cluster.local.versions import (
     DEFAULT_KUBERNETES_VERSION,
     KUBERNETES_ENV,
@@ -47,6 +47,7 @@ Clean up after killed podchaos runs on a cluster: deletes the namespaces podchao
 namespace is gone, and releases the node-fault Lease (default/podchaos-node-faults) when its holder is
 gone or it expired. Needs a reachable cluster (default: the embedded local cluster's kubeconfig).
 Every podchaos namespace goes: while other runs may be using the cluster, give --older-than.
+--dry-run lists what would be cleaned up and changes nothing; -o json prints the list as JSON.
 """
 
 
@@ -102,8 +103,8 @@ def _sweep(args: argparse.Namespace) -> int:
 
     kubeconfig = Path(args.kubeconfig) if args.kubeconfig else LocalCluster().layout.kubeconfig
     kube = Kube.from_kubeconfig(kubeconfig, args.context)
-    swept = cleanup.sweep(kube, older_than=args.older_than)
-    print("\n".join(swept.lines()) or "nothing left behind by podchaos runs")
+    swept = cleanup.sweep(kube, older_than=args.older_than, dry_run=args.dry_run)
+    print_listing(args.output, swept.items(), swept.lines(), "nothing left behind by podchaos runs")
     return 0
 
 
@@ -156,3 +157,7 @@ def add_sweep(commands: Commands) -> None:
         metavar="DURATION",
         help="only namespaces at least this old (e.g. 2h): safe while other runs are going",
     )
+    sweep.add_argument(
+        "--dry-run", action="store_true", help="list what would be cleaned up; delete and uncordon nothing"
+    )
+    add_output_format(sweep)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from podchaos.errors import ReportError
 
@@ -32,6 +33,31 @@ def add_command(
     parser = commands.add_parser(name, help=summary, description=description, formatter_class=Formatter)
     parser.set_defaults(handler=handler)
     return parser
+
+
+OUTPUT_FORMATS = ("text", "json")
+
+
+def add_output_format(parser: argparse.ArgumentParser) -> None:
+    """``-o/--output text|json`` of a command that lists: lines for people, or one JSON document (a
+    list of objects) for programs, as ``kubectl get -o json`` gives."""
+    parser.add_argument(
+        "-o",
+        "--output",
+        choices=OUTPUT_FORMATS,
+        default="text",
+        help="text (default): one line each; json: one JSON list of objects on stdout",
+    )
+
+
+def print_listing(
+    output: str, items: Sequence[Mapping[str, Any]], lines: Sequence[str], empty: str = ""
+) -> None:
+    """A listing in the format ``-o`` chose: ``items`` as JSON, else ``lines`` (``empty`` when none)."""
+    if output == "json":
+        print(json.dumps([dict(item) for item in items], indent=2))
+    else:
+        print("\n".join(lines) or empty)
 
 
 def progress(message: str) -> None:

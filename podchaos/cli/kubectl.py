@@ -1,5 +1,6 @@
 """``podchaos kubectl ARGS``: kubectl of the embedded local cluster's own Kubernetes release, pointed at
-that cluster, to look at what a kept namespace (``--podchaos-keep-namespace``) holds."""
+that cluster, to look at what a kept namespace (``--podchaos-keep-namespace``) holds; ``podchaos helm
+ARGS``: the helm podchaos builds to render ``workload.helm`` charts where none is on PATH."""
 
 from __future__ import annotations
 
@@ -34,6 +35,37 @@ def _kubectl(args: argparse.Namespace) -> int:
     # Replaces this process: kubectl's exit status, signals and terminal are the user's.
     os.execve(binary, [str(binary), "kubectl", *args.arguments], env)
     return 0  # not reached
+
+
+HELM_DESCRIPTION = """\
+Run the helm podchaos renders workload.helm charts with when none is on PATH (helm.sh/helm/v4,
+built from Go modules, cached under ~/.cache/podchaos; the first use builds it, which needs Go).
+Every argument goes to helm:
+
+  podchaos helm version        (builds it, for CI images without helm)
+  podchaos helm template web charts/web
+"""
+
+
+def _helm(args: argparse.Namespace) -> int:
+    from podchaos.cluster.kindhost.tools import ensure_upstream, helm_tool
+    from podchaos.cluster.local.layout import Layout
+
+    binary = ensure_upstream(helm_tool(Layout.default()), progress)[0]
+    os.execv(binary, [str(binary), *args.arguments])
+    return 0  # not reached
+
+
+def add_helm(commands: Commands) -> None:
+    """``podchaos helm``."""
+    parser = add_command(
+        commands,
+        "helm",
+        _helm,
+        "the helm podchaos renders charts with where none is on PATH (built on first use)",
+        HELM_DESCRIPTION,
+    )
+    parser.add_argument("arguments", nargs=argparse.REMAINDER, metavar="ARG", help="helm's arguments")
 
 
 def add_kubectl(commands: Commands) -> None:

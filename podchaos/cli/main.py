@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     # In the order `podchaos --help` lists them.
     cluster.add_cluster(commands)
     kubectl.add_kubectl(commands)
+    kubectl.add_helm(commands)
     scenarios.add_scenarios(commands)
     cluster.add_sweep(commands)
     reports.add_report(commands)
@@ -55,7 +56,13 @@ def _quiet_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``podchaos`` console script."""
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args, unknown = parser.parse_known_args(argv)
+        # Only a command that passes its other arguments on (scenarios: to pytest) takes unknown ones.
+        if unknown and not hasattr(args, "pytest_args"):
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        if unknown:
+            args.pytest_args = unknown
         code: int = args.handler(args)
         sys.stdout.flush()
     except BrokenPipeError:

@@ -9,11 +9,18 @@ From a Deployment, StatefulSet or Pod: kill the first container with SIGKILL, an
 - the pod Ready again within a margin over its readiness probe's timing, when it has one;
 - each emptyDir it mounts keeping its data across the restart.
 
+With a readiness probe and a Service of the manifest that selects the pods, it also writes a
+``traffic:`` section: a client calls that Service while the fault plays out, so the report shows what
+callers saw (expectations on it, such as ``failed-requests``, are for the user to choose). The first line
+names the JSON Schema (``scenario.schema.json``, written beside the scenario when absent) for editors
+with yaml-language-server.
+
 The result is checked by the loader before it is written, so it is ready to run and to edit.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,6 +30,7 @@ import yaml
 
 from podchaos.catalogue import SCENARIO_SUFFIXES, is_scenario_file, load
 from podchaos.errors import ScenarioError
+from podchaos.loader.schema import scenario_schema
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Pod")
 
@@ -45,8 +53,45 @@ def _pod(workload: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[str, A
     return (template.get("metadata") or {}).get("labels") or {}, template.get("spec") or {}
 
 
-def scenario_for(workload: Mapping[str, Any], manifest_file: str, name: str) -> dict[str, Any]:
-    """The scenario document for ``workload``, deployed from ``manifest_file``."""
+SCHEMA_FILE = "scenario.schema.json"
+
+
+def _service(documents: list[Any], labels: Mapping[str, Any]) -> tuple[str, int] | None:
+    """The first Service of ``documents`` that selects pods with ``labels``, and its first port."""
+    for document in documents:
+        if not isinstance(document, Mapping) or document.get("kind") != "Service":
+            continue
+        spec = document.get("spec") or {}
+        selector = spec.get("selector") or {}
+        ports = [p.get("port") for p in spec.get("ports") or [] if isinstance(p, Mapping)]
+        name = (document.get("metadata") or {}).get("name")
+        selects = bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+        if selects and name and ports and isinstance(ports[0], int):
+            return str(name), ports[0]
+    return None
+
+
+def _traffic(
+    documents: list[Any], labels: Mapping[str, Any], probe: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """A traffic probe of the Service in front of the pods: HTTP on the readiness probe's path when
+    that probe is an HTTP one, else a TCP connect."""
+    found = _service(documents, labels)
+    if found is None:
+        return None
+    http = probe.get("httpGet")
+    path = http.get("path") if isinstance(http, Mapping) else None
+    mode: dict[str, Any] = (
+        {"mode": "http", "path": path} if isinstance(path, str) and path.startswith("/") else {"mode": "tcp"}
+    )
+    return {"service": found[0], "port": found[1], **mode, "rate": 20, "timeout": "1s", "steady": "3s"}
+
+
+def scenario_for(
+    workload: Mapping[str, Any], manifest_file: str, name: str, documents: list[Any] | None = None
+) -> dict[str, Any]:
+    """The scenario document for ``workload``, deployed from ``manifest_file`` (whose ``documents``
+    may hold a Service in front of it)."""
     source = str(manifest_file)
     labels, spec = _pod(workload)
     if not labels:
@@ -79,6 +124,9 @@ def scenario_for(workload: Mapping[str, Any], manifest_file: str, name: str) -> 
                 expect.append({"type": "emptydir-kept", "container": victim["name"], "path": path})
     kind = workload.get("kind")
     workload_name = (workload.get("metadata") or {}).get("name", "workload")
+    traffic = (
+        _traffic(documents or [], labels, probe) if isinstance(probe, Mapping) and policy != "Never" else None
+    )
     return {
         "name": name,
         "description": (
@@ -87,6 +135,7 @@ def scenario_for(workload: Mapping[str, Any], manifest_file: str, name: str) -> 
         ),
         "tags": ["container-kill"],
         "workload": {"target": {str(k): str(v) for k, v in labels.items()}, "files": [manifest_file]},
+        **({"traffic": traffic} if traffic else {}),
         "faults": [{"type": "container-kill", "container": victim["name"], "signal": "SIGKILL"}],
         "expect": expect,
         "timeouts": {"steady": "120s", "observe": f"{int(max(60, grace + 30))}s", "settle": "3s"},
@@ -117,8 +166,9 @@ def scaffold(manifest: Path, name: str | None = None, output: Path | None = None
     if target.exists():
         raise ScenarioError(str(target), "", "already exists; not overwritten (give -o FILE)")
     relative = os.path.relpath(manifest.resolve(), target.resolve().parent)
-    document = scenario_for(workload, relative, name)
+    document = scenario_for(workload, relative, name, documents)
     text = (
+        f"# yaml-language-server: $schema={SCHEMA_FILE}\n"
         "# Written by podchaos new; edit to taste. Check: pytest --co "
         + target.name
         + "\n"
@@ -134,4 +184,8 @@ def scaffold(manifest: Path, name: str | None = None, output: Path | None = None
     except ScenarioError:
         target.unlink(missing_ok=True)
         raise
+    schema = target.parent / SCHEMA_FILE
+    if not schema.exists():
+        # The line above names it: without the file, editors would have nothing to check against.
+        schema.write_text(json.dumps(scenario_schema(), indent=2) + "\n", encoding="utf-8")
     return target

@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from podchaos.cli.common import add_command, load_all, write_output
-from podchaos.errors import PodchaosError
+from podchaos.cli.common import add_command, add_output_format, load_all, write_output
 
 if TYPE_CHECKING:
     import argparse
@@ -16,7 +15,13 @@ if TYPE_CHECKING:
     from podchaos.cli.common import Commands
 
 SCENARIOS_HELP = """\
-List scenarios: the built-in catalogue and the given directories, one line each (name, description).
+List the scenarios pytest --scenario picks from, one line each (name, description, tags), or one JSON
+list with -o json. It is pytest --podchaos-list-scenarios: the project's ini file (pytest.ini,
+pyproject.toml ...), the PODCHAOS_ environment and pytest's own option names, given after the command:
+
+  podchaos scenarios --podchaos-scenario-dir chaos --podchaos-builtin=no
+  podchaos scenarios --scenario 'web-*' -o json
+
 Each file is checked as pytest checks it; an invalid one is reported on stderr and the exit status is 2.
 Reads files only: needs no cluster and changes nothing.
 """
@@ -34,8 +39,10 @@ Write a scenario for a workload of yours: reads a manifest file (a Deployment, S
 and writes NAME.scenario.yaml next to it (or -o FILE) that deploys the manifest, kills its first
 container and expects what its spec implies: a restart (or the pod's end, with restartPolicy Never),
 the exit code of SIGKILL, no restart of the other containers, readiness again when it has a readiness
-probe, emptyDir data kept. The file is checked before it is written; edit it to taste. Never overwrites
-a file. Needs no cluster.
+probe, emptyDir data kept; with a readiness probe and a Service in front of the pods, a traffic:
+section (a client calling that Service during the fault). Its first line names scenario.schema.json
+for editors (written beside it when absent). The file is checked before it is written; edit it to
+taste. Never overwrites a file. Needs no cluster.
 """
 
 PLAN_HELP = """\
@@ -60,20 +67,11 @@ Needs no cluster.
 
 
 def _scenarios(args: argparse.Namespace) -> int:
-    from podchaos.catalogue import builtin_scenario_dir, discover, load
+    # pytest itself reads the project's ini file and podchaos's options (one listing, one precedence).
+    import pytest
 
-    builtin = [] if args.no_builtin else [builtin_scenario_dir()]
-    errors = 0
-    for name, path in discover([*builtin, *(Path(d) for d in args.scenario_dir)]).items():
-        try:
-            scenario = load(path)
-        except PodchaosError as exc:
-            print(f"podchaos: error: {exc}", file=sys.stderr)
-            errors += 1
-            continue
-        description = scenario.description.splitlines()[0] if scenario.description else ""
-        print(f"{name:<32} {description}")
-    return 2 if errors else 0
+    listing = ["-p", "no:cacheprovider", "--podchaos-list-scenarios", f"--podchaos-list-format={args.output}"]
+    return int(pytest.main([*listing, *args.pytest_args]))
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -130,14 +128,9 @@ def add_scenarios(commands: Commands) -> None:
         "list scenarios and check their files (no cluster)",
         SCENARIOS_HELP,
     )
-    scenarios.add_argument(
-        "--scenario-dir",
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="also list this directory (repeatable)",
-    )
-    scenarios.add_argument("--no-builtin", action="store_true", help="leave the built-in catalogue out")
+    add_output_format(scenarios)
+    # Every other argument is pytest's (parsed by pytest): main() hands them over as pytest_args.
+    scenarios.set_defaults(pytest_args=[])
 
 
 def add_schema(commands: Commands) -> None:

@@ -293,7 +293,11 @@ def describe_plan(scenario: Scenario) -> list[str]:
             else []
         ),
         "  objects to create:",
-        *(f"    {manifest.kind}/{manifest.name}" for manifest in scenario.workload.manifests),
+        *(
+            f"    {manifest.kind}/{manifest.name}"
+            + (f" (its namespace {manifest.moved_from} replaced by the run's)" if manifest.moved_from else "")
+            for manifest in scenario.workload.manifests
+        ),
         f"  target: pods labelled {target}",
         "  faults:",
     ]

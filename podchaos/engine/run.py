@@ -367,6 +367,7 @@ class Run:
         error: str = "",
         name: str = "",
         traffic: Traffic | None = None,
+        notes: Sequence[str] = (),
     ) -> RunResult:
         """The run as it ended, named ``name`` (default: the run's name). What it was asked (faults,
         expectations, target) defaults to what its recordings did; ``error`` is used when the run
@@ -390,4 +391,5 @@ class Run:
             ),
             phases=self.phases.times(),
             traffic=traffic or next((r.traffic.spec for r in self.recordings if r.traffic), None),
+            notes=tuple(notes),
         )

@@ -26,12 +26,16 @@ def podchaos_cordons(kube: Kube) -> dict[str, str]:
     return {node.name: by for node in kube.nodes() if (by := node.annotations.get(CORDONED_BY))}
 
 
-def uncordon_leftovers(kube: Kube) -> list[str]:
-    """Uncordon the nodes podchaos cordoned for runs whose namespace no longer exists; their names."""
+def uncordon_leftovers(kube: Kube, *, dry_run: bool = False) -> list[str]:
+    """Uncordon the nodes podchaos cordoned for runs whose namespace no longer exists; their names
+    (with ``dry_run``, those it would uncordon, changing nothing)."""
     released = []
     for node, namespace in podchaos_cordons(kube).items():
         if kube.namespace_exists(namespace):
             continue  # that run may still be going: its own restore uncordons
+        if dry_run:
+            released.append(node)
+            continue
         try:
             kube.set_unschedulable(node, False, {CORDONED_BY: None})
         except ObjectNotFound:

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from podchaos.errors import FaultError, PodchaosError
 from podchaos.inject.agent import NodeAgent
 from podchaos.inject.base import FaultContext, record_fault, running_container, took_effect_at
+from podchaos.k8s.units import bytes_of
 from podchaos.model.faults import EmptyDirFill
-from podchaos.model.quantity import bytes_of
 from podchaos.model.timeline import FaultRecord
 
 FILL_FILE = "podchaos-fill"

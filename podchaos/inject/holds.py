@@ -62,10 +62,12 @@ def is_stale(kube: Kube, lease: LeaseInfo) -> bool:
     return lease.seconds_left <= 0 or not lease.holder or not kube.namespace_exists(lease.holder)
 
 
-def delete_if_stale(kube: Kube, lease: LeaseInfo) -> bool:
-    """Delete ``lease`` (at the version seen) unless a live run holds it; True when this call did."""
-    if not is_stale(kube, lease):
-        return False
+def delete_if_stale(kube: Kube, lease: LeaseInfo, *, dry_run: bool = False) -> bool:
+    """Delete ``lease`` (at the version seen) unless a live run holds it; True when this call did
+    (with ``dry_run``, when it would, deleting nothing)."""
+    stale = is_stale(kube, lease)
+    if not stale or dry_run:
+        return stale
     try:
         kube.delete_lease(LEASE_NAMESPACE, lease.name, lease.version)
     except (ObjectNotFound, Conflict):

@@ -95,13 +95,14 @@ def held(kube: Kube, holder: str) -> Iterator[None]:
         release(kube, holder)
 
 
-def release_leftover(kube: Kube) -> str | None:
+def release_leftover(kube: Kube, *, dry_run: bool = False) -> str | None:
     """Delete the Lease if a killed run left it (expired, no holder, or its holder's namespace gone);
-    returns the holder it was taken from, None when there was nothing to release."""
+    returns the holder it was taken from, None when there was nothing to release. With ``dry_run``,
+    the holder it would be taken from, deleting nothing."""
     try:
         holder, seconds_left, version = kube.lease_holder(LEASE_NAMESPACE, LEASE_NAME)
     except ObjectNotFound:
         return None
-    if not holds.delete_if_stale(kube, LeaseInfo(LEASE_NAME, holder, seconds_left, version)):
+    if not holds.delete_if_stale(kube, LeaseInfo(LEASE_NAME, holder, seconds_left, version), dry_run=dry_run):
         return None
     return holder or "(no holder)"

@@ -86,12 +86,12 @@ def held(kube: Kube, holder: str) -> Iterator[None]:
         release(kube, holder)
 
 
-def release_leftovers(kube: Kube) -> list[str]:
+def release_leftovers(kube: Kube, *, dry_run: bool = False) -> list[str]:
     """Delete the shared holds (and waits) killed runs left (expired, or their namespace gone); their
-    holders."""
+    holders (with ``dry_run``, those it would delete, deleting nothing)."""
     return sorted(
         lease.holder or "(no holder)"
         for selector in (holds.SHARED_SELECTOR, holds.WAITING_SELECTOR)
         for lease in kube.leases_labelled(LEASE_NAMESPACE, selector)
-        if holds.delete_if_stale(kube, lease)
+        if holds.delete_if_stale(kube, lease, dry_run=dry_run)
     )

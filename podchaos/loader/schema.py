@@ -138,6 +138,28 @@ def scenario_schema() -> dict[str, Any]:
                         "type": "array",
                         "items": {"type": "string", "minLength": 1},
                     },
+                    "helm": {
+                        "description": "a chart rendered with helm template (paths relative to this file)",
+                        "type": "object",
+                        "required": ["chart"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "chart": {"type": "string", "minLength": 1},
+                            "release": {"type": "string", "minLength": 1},
+                            "values": {
+                                "oneOf": [
+                                    {"type": "string", "minLength": 1},
+                                    {"type": "array", "items": {"type": "string", "minLength": 1}},
+                                ]
+                            },
+                            "set": {"type": "object"},
+                        },
+                    },
+                    "kustomize": {
+                        "description": "a kustomization directory rendered with kubectl kustomize",
+                        "type": "string",
+                        "minLength": 1,
+                    },
                 },
             },
             "traffic": {"description": "a traffic probe (checked by the loader)", "type": "object"},

@@ -7,10 +7,10 @@ cannot take effect.
 
 from __future__ import annotations
 
+from podchaos.k8s.units import bytes_of
 from podchaos.loader.fields import Reader
 from podchaos.loader.workload import Container, PodTemplate
 from podchaos.model.faults import ContainerKill, EmptyDirFill, FaultSpec, StartupProbeFail
-from podchaos.model.quantity import bytes_of
 from podchaos.model.triggers import MOMENT_NEEDS_CONTAINER, Trigger
 
 

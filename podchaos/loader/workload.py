@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from podchaos.loader.fields import Reader, describe
+from podchaos.loader.namespacing import into_run_namespace
+from podchaos.loader.render import rendered
 from podchaos.loader.yamlsafe import load_all, read_text
 from podchaos.model import Manifest, Workload
 from podchaos.model.scenario import freeze
@@ -82,7 +84,7 @@ class PodTemplate:
 
 def read_workload(reader: Reader, raw: Any, base_dir: Path | None) -> tuple[Workload, list[PodTemplate]]:
     data = reader.mapping(raw, "workload")
-    reader.unknown_keys(data, {"manifests", "files", "target"}, "workload")
+    reader.unknown_keys(data, {"manifests", "files", "helm", "kustomize", "target"}, "workload")
     documents: list[tuple[str, Any]] = [
         (f"workload.manifests[{i}]", item)
         for i, item in enumerate(reader.sequence(data.get("manifests", []), "workload.manifests"))
@@ -96,8 +98,12 @@ def read_workload(reader: Reader, raw: Any, base_dir: Path | None) -> tuple[Work
             for j, doc in enumerate(load_all(text, reader.source, f"{field} ({path.name})"))
             if doc
         ]
+    documents += rendered(reader, data, base_dir)
     if not documents:
-        raise reader.fail("workload", "expected 'manifests' or 'files' with at least one Kubernetes object")
+        raise reader.fail(
+            "workload",
+            "expected 'manifests', 'files', 'helm' or 'kustomize' with at least one Kubernetes object",
+        )
     manifests = tuple(_manifest(reader, path, doc) for path, doc in documents)
     templates = [
         template
@@ -122,9 +128,8 @@ def _manifest(reader: Reader, path: str, doc: Any) -> Manifest:
     kind = reader.string(body.get("kind"), f"{path}.kind")
     metadata = reader.mapping(body.get("metadata"), f"{path}.metadata")
     name = reader.string(metadata.get("name"), f"{path}.metadata.name")
-    if "namespace" in metadata:
-        raise reader.fail(f"{path}.metadata.namespace", "must be left out: each run gets its own namespace")
-    return Manifest(api_version=api_version, kind=kind, name=name, body=freeze(body))
+    placed, moved_from = into_run_namespace(reader, path, kind, body)
+    return Manifest(api_version=api_version, kind=kind, name=name, body=freeze(placed), moved_from=moved_from)
 
 
 def _templates(reader: Reader, path: str, manifest: Manifest, body: Mapping[str, Any]) -> list[PodTemplate]:

@@ -70,6 +70,8 @@ class RunResult:
     target: Mapping[str, str] = field(default_factory=dict)
     phases: PhaseTimes = field(default_factory=PhaseTimes)
     traffic: Traffic | None = None
+    notes: tuple[str, ...] = ()
+    """What the run changed of the workload to deploy it (namespaces it replaced)."""
 
     @cached_property
     def measurements(self) -> Measurements:

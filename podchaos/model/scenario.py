@@ -40,6 +40,9 @@ class Manifest:
     kind: str
     name: str
     body: Mapping[str, Any]
+    moved_from: str = ""
+    """The namespace the object named (a rendered chart's, say), replaced by the run's own; "" when
+    it named none."""
 
     def to_dict(self) -> dict[str, Any]:
         """A fresh mutable copy of the object."""
@@ -58,6 +61,15 @@ class Workload:
     def target_selector(self) -> str:
         """The target labels as a Kubernetes label selector string."""
         return ",".join(f"{key}={value}" for key, value in sorted(self.target.items()))
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What a run changes of these objects to deploy them: the namespaces it replaces."""
+        return tuple(
+            f"{m.kind}/{m.name}: namespace {m.moved_from} replaced by the run's own"
+            for m in self.manifests
+            if m.moved_from
+        )
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,14 @@ from podchaos.pytest_plugin.stash import OPTIONS_KEY, SESSION_KEY
 
 if TYPE_CHECKING:
     from podchaos.model import RunResult, Scenario
+
+
+def rootdir_relative(config: pytest.Config, text: str) -> str:
+    """``text`` with paths under the rootdir written relative to it, as pytest writes node ids: the
+    short summary line keeps the file's name instead of cutting an absolute path to ``/t...``."""
+    for root in dict.fromkeys((str(config.rootpath), str(config.rootpath.resolve()))):
+        text = text.replace(root.rstrip(os.sep) + os.sep, "")
+    return text
 
 
 class ScenarioFailed(Exception):
@@ -51,7 +60,7 @@ class ScenarioFile(pytest.File):
         try:
             scenario = load(self.path)
         except ScenarioError as exc:
-            raise self.CollectError(str(exc)) from exc
+            raise self.CollectError(rootdir_relative(self.config, str(exc))) from exc
         # --podchaos-repeat N (or the scenario's repeat:, whichever is more): N items, so xdist spreads
         # them and --lf reruns only the ones that failed. A single run keeps the plain name.
         count = max(self.config.stash[OPTIONS_KEY].repeat, scenario.repeat)
@@ -183,9 +192,12 @@ class ScenarioItem(pytest.Item):
         if isinstance(error, ScenarioFailed):
             from podchaos.report.text import format_result, headline
 
-            return f"{headline(error.result)}\n({self.scenario.source})\n\n" + format_result(error.result)
+            text = f"{headline(error.result)}\n({self.scenario.source})\n\n" + format_result(error.result)
+            return rootdir_relative(self.config, text)
         if isinstance(error, PodchaosError):
-            return f"scenario {self.scenario.name}: {type(error).__name__}: {error}"
+            return rootdir_relative(
+                self.config, f"scenario {self.scenario.name}: {type(error).__name__}: {error}"
+            )
         return None
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:

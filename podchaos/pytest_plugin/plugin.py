@@ -8,6 +8,7 @@ no paths (pytest's ``testpaths``, or the invocation directory) also collects the
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from podchaos.pytest_plugin.collection import (
     PLAN_SECTION,
     ScenarioFile,
     ScenarioItem,
+    rootdir_relative,
 )
 from podchaos.pytest_plugin.fixtures import (  # noqa: F401  (fixtures are registered by being module attributes)
     chaos,
@@ -86,7 +88,7 @@ def pytest_configure(config: pytest.Config) -> None:
             # Collect exactly the selected scenario files, whatever paths were given.
             config.args = [str(path) for path in files]
     except PodchaosError as exc:
-        raise pytest.UsageError(str(exc)) from exc
+        raise pytest.UsageError(rootdir_relative(config, str(exc))) from exc
     config.stash[SELECTED_KEY] = selected
     if not selected and config.args_source != pytest.Config.ArgsSource.ARGS:
         # No paths given: pytest collects its testpaths (or the invocation directory); the scenario
@@ -100,21 +102,23 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     if not config.getoption("podchaos_list_scenarios"):
         return None
     try:
-        return list_scenarios(read_options(config))
+        return list_scenarios(read_options(config), config.getoption("podchaos_list_format"))
     except (PodchaosError, pytest.UsageError) as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return int(pytest.ExitCode.USAGE_ERROR)
 
 
-def list_scenarios(options: PodchaosOptions) -> int:
+def list_scenarios(options: PodchaosOptions, output: str = "text") -> int:
     """Print the scenarios ``--scenario`` picks from (only the matching ones when it is given), each
     checked as collection checks it: a file collection would reject is an error on stderr, and the
-    exit status is then 2, as a collection error's."""
+    exit status is then 2, as a collection error's. With ``output`` json, one JSON list of objects
+    (name, description, tags, file) instead of lines. ``podchaos scenarios`` lists through here."""
     from podchaos.catalogue import load
 
     available = discover(options.scenario_dirs)
     paths = select(options.scenarios, available) if options.scenarios else list(available.values())
     errors = 0
+    found: list[dict[str, Any]] = []
     try:
         for path in paths:
             try:
@@ -124,8 +128,13 @@ def list_scenarios(options: PodchaosOptions) -> int:
                 errors += 1
                 continue
             description = scenario.description.splitlines()[0] if scenario.description else ""
-            tags = f"  [{', '.join(scenario.tags)}]" if scenario.tags else ""
-            print(f"{scenario.name:<32} {description}{tags}", flush=True)
+            tags = list(scenario.tags)
+            found.append({"name": scenario.name, "description": description, "tags": tags, "file": str(path)})
+            if output == "text":
+                shown = f"  [{', '.join(tags)}]" if tags else ""
+                print(f"{scenario.name:<32} {description}{shown}", flush=True)
+        if output == "json":
+            print(json.dumps(found, indent=2), flush=True)
     except BrokenPipeError:
         _quiet_stdout()
         return 0

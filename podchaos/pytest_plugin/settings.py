@@ -216,6 +216,12 @@ def add_options(parser: pytest.Parser) -> None:
         help="list the scenarios --scenario picks from (invalid files on stderr) and exit",
     )
     group.addoption(
+        "--podchaos-list-format",
+        choices=("text", "json"),
+        default="text",
+        help="how --podchaos-list-scenarios prints: text (one line each) or json (one list of objects)",
+    )
+    group.addoption(
         "--podchaos-scenario-dir",
         action="append",
         default=[],

@@ -220,6 +220,11 @@ def _scenario_section(index: int, run: ScenarioRun) -> str:
         _phases_table(run),
         "<h3>Faults</h3>",
         _spec_list(run.faults),
+        *(
+            ["<h3>Notes</h3>", "<ul>" + "".join(f"<li>{escape(n)}</li>" for n in result.notes) + "</ul>"]
+            if result.notes
+            else []
+        ),
         "<h3>Expectations</h3>",
         _spec_list(run.expectations),
         "<h3>Diagnostics</h3>",

@@ -141,6 +141,7 @@ def run_to_dict(run: ScenarioRun) -> dict[str, Any]:
         },
         "measurements": dict(result.measurements.items()),
         "diagnostics": list(result.diagnostics),
+        "notes": list(result.notes),
         "versions": {"podchaos": run.podchaos_version, "cluster": run.cluster.server_version or None},
         "cluster": _plain(run.cluster),
         "timeline": [entry_to_dict(entry) for entry in result.timeline.entries],
@@ -295,6 +296,7 @@ def run_from_dict(data: Any, where: str = "scenario run") -> ScenarioRun:
         target={str(k): str(v) for k, v in _object(doc.get("target", {}), f"{where}.target").items()},
         phases=_build(PhaseTimes, _object(doc.get("phases", {}), f"{where}.phases"), f"{where}.phases"),
         traffic=_traffic(doc.get("traffic"), f"{where}.traffic"),
+        notes=tuple(str(line) for line in _list(doc.get("notes", []), f"{where}.notes")),
     )
     versions = _object(doc.get("versions", {}), f"{where}.versions")
     return ScenarioRun(

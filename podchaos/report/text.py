@@ -102,6 +102,8 @@ def format_timeline(timeline: Timeline, limit: int = 200) -> str:
 def format_result(result: RunResult) -> str:
     """Expected vs seen for every expectation, then the error, diagnostics and timeline."""
     sections = []
+    if result.notes:
+        sections.append("notes:\n" + "\n".join(f"  {note}" for note in result.notes))
     if result.error:
         sections.append(f"error: {result.error}")
     if result.verdict.results:

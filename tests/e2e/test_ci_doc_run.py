@@ -225,3 +225,127 @@ def test_each_matrix_group_goes_green_as_written(runner: Runner, group: dict[str
     table = summary.read_text()
     assert "passed" in table
     assert "error" not in table.lower(), table
+
+
+# --- The team's own Kubernetes world, from the same wheel and venv ---------------------------------------
+
+WORLD_DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+  namespace: {namespace}
+spec:
+  replicas: 1
+  selector: {{matchLabels: {{app: {app}}}}}
+  template:
+    metadata: {{labels: {{app: {app}}}}}
+    spec:
+      terminationGracePeriodSeconds: 2
+      containers:
+        - name: app
+          image: docker.io/library/busybox:1.35
+          imagePullPolicy: IfNotPresent
+          command: [sh, -c, "trap 'exit 0' TERM; sleep 3600 & wait"]
+          readinessProbe:
+            exec: {{command: ["true"]}}
+            periodSeconds: 1
+"""
+WORLD_SCENARIO = """\
+name: {name}
+workload:
+  target: {{app: {app}}}
+{workload}
+faults:
+  - {{type: container-kill, container: app, signal: SIGKILL}}
+expect:
+  - {{type: restart-count, container: app, delta: 1}}
+  - {{type: pod-ready, within: 1m30s}}
+timeouts: {{steady: 2m30s, observe: 1m15s, settle: 500ms}}
+"""
+
+
+def split_kubeconfig(access: ClusterAccess, directory: Path) -> list[Path]:
+    """The cluster's kubeconfig as two files, as teams keep them: the cluster and its credentials in
+    one, in the other a context named as kind names one (``kind-shop``) that refers to them and is
+    current."""
+    document = json.loads(kind_kubeconfig(access, "shop"))
+    (context,) = document.pop("contexts")
+    del document["current-context"]
+    credentials, contexts = directory / "credentials.yaml", directory / "contexts.yaml"
+    credentials.write_text(yaml.safe_dump(document))
+    contexts.write_text(
+        yaml.safe_dump(
+            {"apiVersion": "v1", "kind": "Config", "contexts": [context], "current-context": context["name"]}
+        )
+    )
+    return [contexts, credentials]
+
+
+def write_world(project: Path) -> None:
+    """A project whose workloads are a Helm chart (naming ``.Release.Namespace``) and a kustomization
+    (``namespace: team-a``), with an ini file whose report directory the environment overrides."""
+    chart = project / "charts" / "web"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("app: charted\n")
+    (chart / "templates" / "deployment.yaml").write_text(
+        WORLD_DEPLOYMENT.format(
+            name="{{ .Release.Name }}-web", namespace="{{ .Release.Namespace }}", app="{{ .Values.app }}"
+        )
+    )
+    overlay = project / "deploy"
+    overlay.mkdir()
+    (overlay / "deployment.yaml").write_text(
+        WORLD_DEPLOYMENT.format(name="web", namespace="prod", app="kustom")
+    )
+    (overlay / "kustomization.yaml").write_text("resources: [deployment.yaml]\nnamespace: team-a\n")
+    chaos = project / "chaos"
+    chaos.mkdir()
+    (chaos / "chart-kill.scenario.yaml").write_text(
+        WORLD_SCENARIO.format(
+            name="chart-kill", app="charted", workload="  helm: {chart: ../charts/web, release: shop}"
+        )
+    )
+    (chaos / "kustomize-kill.scenario.yaml").write_text(
+        WORLD_SCENARIO.format(name="kustomize-kill", app="kustom", workload="  kustomize: ../deploy")
+    )
+    (project / "pytest.ini").write_text(
+        "[pytest]\npodchaos_scenario_dirs = chaos\npodchaos_builtin = no\npodchaos_report_dir = ini-reports\n"
+    )
+
+
+def test_a_teams_kubeconfig_chart_and_kustomization_run_from_the_wheel(
+    runner: Runner, podchaos_cluster: ClusterAccess
+) -> None:
+    project = runner.project.parent / "world"
+    write_world(project)
+    configs = split_kubeconfig(podchaos_cluster, project.parent)
+    # No podchaos setting names the cluster: the $KUBECONFIG kubectl would read, merged, decides.
+    # podchaos's own builds of helm and kubectl render (neither is on this PATH).
+    env = {
+        **{k: v for k, v in runner.env.items() if k != "PODCHAOS_CACHE_DIR"},
+        "KUBECONFIG": os.pathsep.join(str(path) for path in configs),
+        "PODCHAOS_REPORT_DIR": "env-reports",
+    }
+    done = subprocess.run(
+        ["pytest", "-p", "no:cacheprovider", "-rA", "-n", "2"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=STEP_TIMEOUT_S,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"\b2 passed\b", done.stdout), done.stdout
+    assert not (project / "ini-reports").exists()
+    (results,) = (project / "env-reports").glob("*/results.json")
+    report = json.loads(results.read_text())
+    assert "context kind-shop" in report["cluster"]["description"]
+    notes = {run["scenario"]: run["notes"] for run in report["scenarios"]}
+    assert notes == {
+        "chart-kill": ["Deployment/shop-web: namespace default replaced by the run's own"],
+        "kustomize-kill": ["Deployment/web: namespace team-a replaced by the run's own"],
+    }
+    assert {run["outcome"] for run in report["scenarios"]} == {"passed"}

@@ -6,6 +6,7 @@ cluster whose kubeconfig does not exist or a runner replaced in conftest.py."""
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import pytest
@@ -277,3 +278,53 @@ def test_the_short_summary_names_the_first_failed_expectation(
         ]
     )
     assert "<failure" in (pytester.path / "j.xml").read_text()
+
+
+def test_podchaos_scenarios_lists_as_pytest_does_from_the_projects_ini(
+    pytester: pytest.Pytester, scenario_files: ScenarioFiles
+) -> None:
+    import json
+    import subprocess
+    import sys
+
+    scenario_files.write("web-delete", folder="my-scenarios")
+    pytester.makeini("[pytest]\npodchaos_builtin = no\npodchaos_scenario_dirs = my-scenarios\n")
+    podchaos = [sys.executable, "-m", "podchaos.cli"]
+
+    def listed(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [*podchaos, "scenarios", *args],
+            cwd=pytester.path,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done
+
+    assert [line.split()[0] for line in listed().stdout.splitlines()] == ["web-delete"]
+    (entry,) = json.loads(listed("-o", "json").stdout)
+    assert (entry["name"], entry["file"]) == (
+        "web-delete",
+        str(pytester.path / "my-scenarios" / "web-delete.scenario.yaml"),
+    )
+    # pytest's option names, and the environment over the ini file.
+    names = {item["name"] for item in json.loads(listed("-o", "json", "--podchaos-builtin=yes").stdout)}
+    assert {"web-delete", "sidecar-kill"} <= names
+    from_env = {item["name"] for item in json.loads(listed("-o", "json", PODCHAOS_BUILTIN="yes").stdout)}
+    assert from_env == names
+    assert listed("--scenario", "web-*").stdout.split()[0] == "web-delete"
+
+
+def test_errors_name_files_relative_to_the_rootdir(
+    pytester: pytest.Pytester, scenario_files: ScenarioFiles
+) -> None:
+    directory = scenario_files.write("bad-delta", folder="chaos")
+    bad = directory / "bad-delta.scenario.yaml"
+    bad.write_text(bad.read_text().replace("delta: 1", "delta: lots"))
+    result = pytester.runpytest_subprocess(str(directory), "--co", "-q", "-rE")
+    output = result.stdout.str()
+    assert "chaos/bad-delta.scenario.yaml: expect[0].delta: expected an integer" in output
+    assert str(pytester.path) not in output

@@ -4,6 +4,7 @@ markup; output piped into head ends quietly; `podchaos new` writes a scenario th
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -96,9 +97,40 @@ def test_new_scaffolds_a_scenario_the_loader_accepts(
         ("pod-ready", None),
         ("emptydir-kept", "app"),
     ]
+    assert "traffic" not in document  # no Service in front of it
+    # Editors find the schema the first line names, written beside the scenario.
+    assert output.read_text().splitlines()[0] == "# yaml-language-server: $schema=scenario.schema.json"
+    schema = json.loads((output.parent / "scenario.schema.json").read_text())
+    assert "workload" in schema["properties"]
     # Never overwrites.
     assert main(["new", str(manifests / "orders.yaml"), "-o", str(output)]) == 2
     assert "already exists" in capsys.readouterr().err
+
+
+def test_new_writes_traffic_for_a_service_in_front_of_a_ready_checked_pod(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    web = DEPLOYMENT.replace(
+        "readinessProbe: {exec: {command: [cat, /tmp/ready]}, periodSeconds: 2}",
+        "readinessProbe: {httpGet: {path: /healthz, port: 8080}, periodSeconds: 2}",
+    )
+    service = "apiVersion: v1\nkind: Service\nmetadata: {name: orders}\n"
+    service += "spec: {selector: {app: orders}, ports: [{port: 80, targetPort: 8080}]}\n---\n"
+    (tmp_path / "orders.yaml").write_text(service + web)
+    (tmp_path / "scenario.schema.json").write_text("{}")  # an existing schema is left as it is
+    assert main(["new", str(tmp_path / "orders.yaml")]) == 0
+    written = Path(capsys.readouterr().out.strip())
+    assert load(written).traffic is not None
+    assert yaml.safe_load(written.read_text())["traffic"] == {
+        "service": "orders",
+        "port": 80,
+        "mode": "http",
+        "path": "/healthz",
+        "rate": 20,
+        "timeout": "1s",
+        "steady": "3s",
+    }
+    assert (tmp_path / "scenario.schema.json").read_text() == "{}"
 
 
 def test_new_refuses_a_manifest_without_a_workload(

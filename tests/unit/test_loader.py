@@ -82,10 +82,10 @@ def test_manifest_copy_is_mutable_and_independent() -> None:
         ("exitCode: 137", "exitcode: 137", "expect[1].exitcode", "unknown field"),
         ("steady: 30s", "steady: -3", "timeouts.steady", "expected a duration >= 0"),
         (
-            "metadata: {name: web,",
-            "metadata: {namespace: prod, name: web,",
-            "workload.manifests[0].metadata.namespace",
-            "must be left out",
+            "kind: Pod\n",
+            "kind: PriorityClass\n",
+            "workload.manifests[0].kind",
+            "PriorityClass is cluster-scoped: a run creates objects only in its own namespace",
         ),
     ],
 )
@@ -148,3 +148,17 @@ def test_every_catalogue_scenario_is_valid() -> None:
     for path in files:
         scenario = load_scenario(path)
         assert scenario.name == path.name.removesuffix(".scenario.yaml")
+
+
+def test_a_namespace_the_manifest_names_is_replaced_by_the_run_s_and_the_plan_says_so() -> None:
+    from podchaos.engine.plan import describe_plan
+
+    scenario = parse_scenario(
+        VALID.replace("metadata: {name: web,", "metadata: {namespace: prod, name: web,"), "x"
+    )
+    (manifest,) = scenario.workload.manifests
+    assert manifest.moved_from == "prod"
+    assert "namespace" not in manifest.to_dict()["metadata"]
+    assert scenario.workload.notes == ("Pod/web: namespace prod replaced by the run's own",)
+    assert "    Pod/web (its namespace prod replaced by the run's)" in describe_plan(scenario)
+    assert parse_scenario(VALID, "x").workload.notes == ()

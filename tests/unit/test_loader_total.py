@@ -409,7 +409,7 @@ def test_podchaos_scenarios_reports_a_binary_file_in_one_line(
     from podchaos.cli import main
 
     (tmp_path / "broken.scenario.yaml").write_bytes(b"\x7fELF\x02\x01\x01\x00\x00")
-    assert main(["scenarios", "--scenario-dir", str(tmp_path)]) == 2
+    assert main(["scenarios", "--podchaos-scenario-dir", str(tmp_path)]) == 2
     error = capsys.readouterr().err
     path = tmp_path / "broken.scenario.yaml"
     assert error == f"podchaos: error: {path}: not YAML text: a binary file (it has NUL bytes)\n"

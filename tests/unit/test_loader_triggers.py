@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from podchaos.errors import ScenarioError
+from podchaos.k8s.units import bytes_of
 from podchaos.loader import parse_scenario
 from podchaos.model import Scenario
 from podchaos.model.faults import ContainerFreeze, ContainerKill, EmptyDirFill, StartupProbeFail
-from podchaos.model.quantity import bytes_of
 from podchaos.model.triggers import Trigger
 
 POD = """\
@@ -171,6 +171,13 @@ def test_emptydir_fill_loads_on_a_path_inside_the_volume() -> None:
         ("1.5Gi", 3 * 2**29),
         ("100", 100),
         ("3x", None),
+        # What the Kubernetes client's parser accepts beyond the common suffixes.
+        ("1e3", 1000),
+        ("2Ei", 2 * 2**60),
+        ("1.5k", 1500),
+        ("100m", 1),
+        ("-1Mi", None),
+        ("1e99999999999", None),
     ],
 )
 def test_byte_quantities(quantity: str, expected: int | None) -> None:

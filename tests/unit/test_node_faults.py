@@ -290,6 +290,27 @@ def test_sweep_cleans_up_what_a_killed_run_left_and_nothing_else() -> None:
     assert cleanup.sweep(cast(Kube, kube)).lines() == []
 
 
+def test_a_dry_run_sweep_names_what_a_sweep_would_clean_up_and_changes_nothing() -> None:
+    killed = "pc-node-drain-dead0001"
+    kube = FakeKube(
+        namespaces={"team-app"},
+        labelled=set(),
+        unschedulable={"n1": True, "n2": True},
+        annotations={"n1": {CORDONED_BY: killed}, "n2": {"owner": "admin"}},
+        lease=(killed, 500.0),
+    )
+    swept = cleanup.sweep(cast(Kube, kube), dry_run=True)
+    assert swept == cleanup.Swept((), ("n1",), killed, dry_run=True)
+    assert kube.unschedulable == {"n1": True, "n2": True}
+    assert kube.annotations["n1"] == {CORDONED_BY: killed}
+    assert kube.lease is not None
+    assert swept.lines() == [
+        "node n1 would be uncordoned",
+        f"lease default/podchaos-node-faults would be released (held by {killed})",
+    ]
+    assert swept.items()[0] == {"kind": "node", "name": "n1", "action": "would be uncordoned"}
+
+
 def test_sweep_older_than_leaves_runs_that_may_still_be_going() -> None:
     young, old = "pc-sidecar-kill-young001", "pc-sidecar-kill-old00001"
     kube = FakeKube(namespaces={young, old}, labelled={young, old}, ages={young: 59.0, old: 7201.0})

@@ -43,6 +43,7 @@ from podchaos.report.html import render_html
 from podchaos.report.json_report import report_from_dict, report_to_dict, run_from_dict, run_to_dict
 from podchaos.report.lanes import build_lanes
 from podchaos.report.svg import nice_step, render_timeline_svg
+from podchaos.report.text import format_result
 from podchaos.verdict import judge_all
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,6 +179,7 @@ def error_run() -> ScenarioRun:
         started_at="2025-01-01T10:01:00+00:00",
         duration_s=60.5,
         error="SteadyStateTimeout: pods never became Ready",
+        notes=("Deployment/web: namespace shop replaced by the run's own",),
     )
     return ScenarioRun(result=dataclasses.replace(result, expectations=(PodReady(30.0),)))
 
@@ -199,6 +201,14 @@ def test_a_run_round_trips_through_json(make: Callable[[], ScenarioRun]) -> None
     run = make()
     text = json.dumps(run_to_dict(run))
     assert run_from_dict(json.loads(text)) == run
+
+
+def test_the_notes_on_the_workload_are_in_every_rendering() -> None:
+    run = error_run()
+    note = "Deployment/web: namespace shop replaced by the run's own"
+    assert run_to_dict(run)["notes"] == [note]
+    assert f"notes:\n  {note}" in format_result(run.result)
+    assert "namespace shop replaced by the run&#x27;s own" in render_html(sample_report())
 
 
 def test_the_run_document_carries_verdict_measurements_and_versions() -> None:

@@ -16,8 +16,9 @@ from pathlib import Path
 from podchaos.cluster.kind.command import Runner
 from podchaos.cluster.local import build, images
 from podchaos.cluster.local.config import TOOLBOX_IMAGE, TRAFFIC_IMAGE
-from podchaos.cluster.local.layout import Layout, default_cache_dir
+from podchaos.cluster.local.layout import Layout
 from podchaos.errors import ClusterSetupError
+from podchaos.k8s.tools import default_cache_dir
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,10 @@ from podchaos.cluster.kind.config import (
 from podchaos.cluster.kind.host import HostFactory, KindHost
 from podchaos.cluster.kind.node_image import NodeImage, choose_image, kindest_node_image
 from podchaos.cluster.kind.preload import Preload, node_has_image, podchaos_images
-from podchaos.cluster.local.layout import default_cache_dir
 from podchaos.cluster.lock import exclusive
 from podchaos.cluster.provider import ClusterAccess
 from podchaos.errors import ClusterSetupError
+from podchaos.k8s.tools import default_cache_dir
 
 # How long ``kind create cluster`` waits for the nodes to be Ready.
 WAIT = "120s"

@@ -27,6 +27,7 @@ from podchaos.cluster.local import build
 from podchaos.cluster.local.build import GoBinary
 from podchaos.cluster.local.layout import COREDNS_VERSION, Layout
 from podchaos.errors import ClusterSetupError
+from podchaos.k8s.tools import HELM_MODULE, HELM_VERSION, helm_dir, kubetools_dir
 from podchaos.model.versions import KubeVersion
 
 Progress = Callable[[str], None]
@@ -54,6 +55,8 @@ class UpstreamTool:
     commands: tuple[str, ...]
     directory: Path
     set_aside: tuple[str, ...] = ()
+    # Linker flags beside -s -w, such as the -X version stamp the upstream Makefile sets.
+    ldflags: str = ""
 
     def outputs(self) -> list[Path]:
         # `go build -o dir/ .` names the program after the module path's last element.
@@ -62,6 +65,8 @@ class UpstreamTool:
 
     def key(self) -> str:
         text = f"{self.module}@{self.version} {self.commands} {self.set_aside} {RECIPE}"
+        # Only a tool with flags of its own keys on them: the others' cached builds stay valid.
+        text += f" {self.ldflags}" if self.ldflags else ""
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -88,6 +93,13 @@ def upstream_tools(layout: Layout) -> tuple[UpstreamTool, ...]:
             CRI_TOOLS_MODULE, CRI_TOOLS_VERSION, ("./cmd/crictl",), base / f"crictl-{CRI_TOOLS_VERSION}"
         ),
     )
+
+
+def helm_tool(layout: Layout) -> UpstreamTool:
+    """helm, which renders ``workload.helm`` charts (``helm template``) where none is on PATH."""
+    # helm's Makefile stamps the release; without it `helm version` says only the minor (v4.3).
+    stamp = f"-X {HELM_MODULE}/internal/version.version={HELM_VERSION}"
+    return UpstreamTool(HELM_MODULE, HELM_VERSION, ("./cmd/helm",), helm_dir(layout.cache), ldflags=stamp)
 
 
 def kind_module_dir() -> Path:
@@ -139,7 +151,8 @@ def ensure_upstream(tool: UpstreamTool, progress: Progress) -> list[Path]:
             (copy / relative).unlink(missing_ok=True)
         partial = Path(work) / "out"
         partial.mkdir()
-        argv = [go, "build", "-trimpath", "-ldflags", "-s -w", "-o", str(partial) + "/", *tool.commands]
+        ldflags = f"-s -w {tool.ldflags}".strip()
+        argv = [go, "build", "-trimpath", "-ldflags", ldflags, "-o", str(partial) + "/", *tool.commands]
         returncode = build.run_build(argv, str(copy), env, log, tool.module, progress)
         if returncode != 0:
             tail = log.read_text(errors="replace")[-2000:]
@@ -154,7 +167,7 @@ def ensure_upstream(tool: UpstreamTool, progress: Progress) -> list[Path]:
 def kubetools(layout: Layout) -> GoBinary:
     """kubeadm and kubectl of the layout's Kubernetes release, in one binary."""
     version = KubeVersion.parse(layout.kubernetes_version)
-    output = layout.bin / "kind" / f"kubetools-{version}" / "kubetools"
+    output = kubetools_dir(layout.cache, str(version)) / "kubetools"
     return GoBinary("kubetools", output, build.kube_ldflags(version), kubernetes=version)
 
 

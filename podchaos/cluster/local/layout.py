@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podchaos.cluster.local.versions import DEFAULT_KUBERNETES_VERSION
+from podchaos.k8s.tools import default_cache_dir
 
 ETCD_VERSION = "v3.6.16"
 # Its Kubernetes client (client-go v0.35.4) lists and watches stable APIs only (Services, EndpointSlices,
@@ -42,13 +43,6 @@ KUBE_PROXY_METRICS_PORT = 20249
 KUBE_PROXY_HEALTHZ_PORT = 20256
 COREDNS_HEALTH_PORT = 20280
 COREDNS_READY_PORT = 20281
-
-
-def default_cache_dir() -> Path:
-    """podchaos's build and image cache: ``$PODCHAOS_CACHE_DIR``, else ``$XDG_CACHE_HOME/podchaos``
-    (``~/.cache/podchaos``)."""
-    cache_home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return Path(os.environ.get("PODCHAOS_CACHE_DIR", cache_home / "podchaos"))
 
 
 @dataclass(frozen=True)
