@@ -161,3 +161,28 @@ def add_sweep(commands: Commands) -> None:
         "--dry-run", action="store_true", help="list what would be cleaned up; delete and uncordon nothing"
     )
     add_output_format(sweep)
+
+
+KIND_BUILD_HELP = """\
+Build what a kind cluster created on this machine needs, for the local cluster's Kubernetes release:
+kind, containerd and nerdctl for podchaos's own engine (no Docker here), and the kind node image, all
+from Go modules and Debian packages, cached under ~/.cache/podchaos. Nothing is started. The first
+kind cluster would build them anyway; `make test` runs this in the background at low priority so the
+build overlaps the tests that do not need kind.
+"""
+
+
+def _kind_build(args: argparse.Namespace) -> int:
+    from podchaos.cluster.kindhost import environment
+
+    reference = environment.build(args.kubernetes or None, progress)
+    progress(f"kind node image ready: {reference}")
+    return 0
+
+
+def add_kind_build(commands: Commands) -> None:
+    """The ``kind-build`` command."""
+    command = add_command(
+        commands, "kind-build", _kind_build, "build the kind tooling and node image (cached)", KIND_BUILD_HELP
+    )
+    command.add_argument("--kubernetes", metavar="VERSION", help="the release (default: the local cluster's)")

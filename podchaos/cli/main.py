@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     kubectl.add_helm(commands)
     scenarios.add_scenarios(commands)
     cluster.add_sweep(commands)
+    cluster.add_kind_build(commands)
     reports.add_report(commands)
     reports.add_compare(commands)
     nightly.add_trend(commands)

@@ -115,6 +115,19 @@ def prepare(kubernetes: str | None = None, progress: Progress | None = None) -> 
         return _prepare(layout, say)
 
 
+def build(kubernetes: str | None = None, progress: Progress | None = None) -> str:
+    """Build, once and cached, what :func:`prepare` needs for Kubernetes ``kubernetes`` (the tools and
+    the node image), starting nothing: a cold build takes many minutes, which CI overlaps with tests
+    that do not need kind. The node image's reference."""
+    say: Progress = progress or (lambda _message: None)
+    layout = Layout.default()
+    if kubernetes:
+        layout = dataclasses.replace(layout, kubernetes_version=resolve_kubernetes_version(kubernetes))
+    with exclusive(layout.cache / "kind" / "prepare.lock", "kind preparation", say, PREPARE_LOCK_TIMEOUT_S):
+        built = tools.ensure_tools(layout, say)
+        return nodeimage.ensure_node_image(layout, built, say).reference
+
+
 def _prepare(layout: Layout, say: Progress) -> KindEnvironment:
     built = tools.ensure_tools(layout, say)
     image = nodeimage.ensure_node_image(layout, built, say)
