@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from podchaos.errors import PodchaosError, WorkloadNotSteady
+from podchaos.errors import ClusterError, PodchaosError, WorkloadNotSteady
 from podchaos.k8s.client import Kube
 from podchaos.k8s.convert import log_timestamp
 from podchaos.k8s.streams import LogStream
@@ -175,6 +175,14 @@ class TrafficProbe:
         if share is None or share < STEADY_SUCCESS_RATIO:
             kinds = ", ".join(f"{outcome} {count}" for outcome, count in sorted(summary.counts().items()))
             errors = "; ".join(dict.fromkeys(r.error for r in summary.failed if r.error))[:300]
+            if summary.failed and all(r.outcome == "dns" for r in summary.failed):
+                # The Service exists (it was deployed or found): a name the cluster DNS does not
+                # resolve is the DNS lagging behind the API (seen after apiserver restarts), not the
+                # workload failing to start.
+                raise ClusterError(
+                    f"the cluster DNS did not resolve Service {self.spec.target} before any fault:"
+                    f" {kinds} (at least {STEADY_SUCCESS_RATIO:.0%} must succeed); errors: {errors}"
+                )
             raise WorkloadNotSteady(
                 f"traffic to {self.spec.target} before any fault: {kinds or 'no request finished'}"
                 f" (at least {STEADY_SUCCESS_RATIO:.0%} must succeed)"

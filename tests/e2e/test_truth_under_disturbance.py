@@ -274,5 +274,8 @@ def test_a_catalogue_run_under_n4_across_apiserver_restarts_is_right_or_names_th
             (r["expected"], r["seen"]) for r in run["verdict"]["results"] if r["outcome"] != "passed"
         ]
         if run["outcome"] == "error":
-            assert run["error"].startswith("Undecided: "), run["error"]
-            assert "API unreachable" in run["error"] or "API failing" in run["error"], run["error"]
+            # Never the workload's fault: undecided naming the gap, or the cluster named (its DNS or
+            # controllers lagging behind the restarted API, with no gap in this run's own recording).
+            assert run["error"].startswith(("Undecided: ", "ClusterError: ")), run["error"]
+            if run["error"].startswith("Undecided: "):
+                assert "API unreachable" in run["error"] or "API failing" in run["error"], run["error"]
