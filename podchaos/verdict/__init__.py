@@ -54,6 +54,7 @@ from podchaos.verdict import (
     pods,
     readiness,
     restart_rules,
+    stalls,
     termination,
     traffic,
     undecided,
@@ -116,6 +117,7 @@ def judge(expectation: Expectation, timeline: Timeline, now: float) -> Expectati
     )
     result = gaps.undecided_if_overran(result, timeline, fault, now)
     result = gaps.undecided_if_hidden(result, timeline, fault, now)
+    result = stalls.undecided_if_stalled(result, timeline, fault, now)
     return gaps.noted(result, timeline, fault, now)
 
 
@@ -126,7 +128,9 @@ def judge_all(expectations: tuple[Expectation, ...], timeline: Timeline, now: fl
     for expectation in expectations:
         result = judge(expectation, timeline, now)
         if final and fault is not None:
-            result = undecided.finalised(result, timeline, fault, now)
+            result = stalls.undecided_if_stalled(
+                undecided.finalised(result, timeline, fault, now), timeline, fault, now
+            )
         results.append(result)
     return Verdict(tuple(results))
 
