@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from podchaos.loader.attach import is_attached, read_attach
 from podchaos.loader.fields import Reader, describe
 from podchaos.loader.yamlsafe import load_all, read_text
 from podchaos.model import Manifest, Workload
@@ -82,6 +83,10 @@ class PodTemplate:
 
 def read_workload(reader: Reader, raw: Any, base_dir: Path | None) -> tuple[Workload, list[PodTemplate]]:
     data = reader.mapping(raw, "workload")
+    if is_attached(data):
+        namespace, blast = read_attach(reader, data)
+        target = _target(reader, data.get("target"))
+        return Workload(manifests=(), target=freeze(target), namespace=namespace, blast=blast), []
     reader.unknown_keys(data, {"manifests", "files", "target"}, "workload")
     documents: list[tuple[str, Any]] = [
         (f"workload.manifests[{i}]", item)
@@ -97,7 +102,11 @@ def read_workload(reader: Reader, raw: Any, base_dir: Path | None) -> tuple[Work
             if doc
         ]
     if not documents:
-        raise reader.fail("workload", "expected 'manifests' or 'files' with at least one Kubernetes object")
+        raise reader.fail(
+            "workload",
+            "expected 'manifests' or 'files' with at least one Kubernetes object,"
+            " or 'namespace' (and 'target') for a workload that already runs there",
+        )
     manifests = tuple(_manifest(reader, path, doc) for path, doc in documents)
     templates = [
         template

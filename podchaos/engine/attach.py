@@ -1,0 +1,48 @@
+"""An attached run's target: a workload that already runs in a namespace podchaos did not create.
+
+The namespace passes the guard (:mod:`podchaos.deploy.guard`) before anything touches the cluster;
+then it must exist. The run deploys nothing into it and deletes nothing from it: what its faults
+change there is undone by their restore, and pods deleted or evicted are their controller's to
+replace (the verdict says whether it did)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from podchaos.deploy.guard import check_namespace
+from podchaos.errors import ClusterError, Forbidden
+from podchaos.k8s.client import Kube
+from podchaos.model.blast import BlastRadius
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """The namespace a run attaches to, which of its pods a fault takes, and the namespaces the session
+    allowed."""
+
+    namespace: str
+    allowed: tuple[str, ...]
+    blast: BlastRadius = field(default_factory=BlastRadius)
+
+    def check_guard(self) -> None:
+        """Raise :class:`~podchaos.errors.UnsafeNamespace` unless the namespace may be attached to."""
+        check_namespace(self.namespace, self.allowed)
+
+    def check(self, kube: Kube) -> None:
+        """The guard, then the namespace must exist (a ClusterError naming it when it does not)."""
+        self.check_guard()
+        try:
+            exists = kube.namespace_exists(self.namespace)
+        except Forbidden:
+            return  # a namespaced Role cannot read the namespace object: the pods' list will tell
+        if not exists:
+            raise ClusterError(f"namespace {self.namespace!r} to attach to does not exist")
+
+
+def attachment_of(
+    namespace: str, allowed: tuple[str, ...], blast: BlastRadius | None = None
+) -> Attachment | None:
+    """An Attachment for ``namespace``, or None when the run deploys its own workload ("")."""
+    if not namespace:
+        return None
+    return Attachment(namespace, allowed, blast or BlastRadius())
