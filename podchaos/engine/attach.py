@@ -46,3 +46,17 @@ def attachment_of(
     if not namespace:
         return None
     return Attachment(namespace, allowed, blast or BlastRadius())
+
+
+def plan_lines(kube: Kube, namespace: str, selector: str, blast: BlastRadius) -> list[str]:
+    """What ``podchaos plan`` shows of an attached scenario on the cluster: the pods its target
+    selects now, and whether the run would refuse them."""
+    pods = kube.pods(namespace, selector)
+    lines = [f"  pods selected now in {namespace} ({selector}): {len(pods)}"]
+    lines += [f"    {state.pod.pod} on {state.pod.node or '(unscheduled)'}" for state in pods]
+    problem = blast.refusal(len(pods), f"namespace {namespace}")
+    if problem is not None:
+        lines.append(f"  the run would be refused: {problem}")
+    else:
+        lines.append(f"  each fault would take {blast.count(len(pods))} of them ({blast.describe()})")
+    return lines

@@ -14,8 +14,9 @@ from podchaos.engine.trigger import await_trigger
 from podchaos.errors import FaultError, PodchaosError
 from podchaos.inject import Fault, FaultContext, fault_for, tokens
 from podchaos.inject.base import restore_all
+from podchaos.inject.token_removal import remove_tokens
 from podchaos.model import Expectation, FaultRecord, FaultSpec, Timeline, Verdict
-from podchaos.model.timeline import PodState
+from podchaos.model.timeline import FileToken, PodState
 from podchaos.observe import Recorder
 from podchaos.observe.traffic import TrafficProbe
 
@@ -50,6 +51,7 @@ class Recording:
         # the agent cannot run.
         self.files = tokens.AgentFiles(run.agents.on, tokens.ExecFiles(run.kube, run.pods_namespace))
         self._injected: list[tuple[Fault, FaultContext]] = []
+        self._tokens: list[FileToken] = []
 
     def inject(self, spec: FaultSpec) -> FaultRecord:
         """Inject a fault into the first target pod; returns once it is confirmed to have taken effect.
@@ -84,9 +86,9 @@ class Recording:
     def write_token(self, container: str, path: str) -> None:
         """Write a token before a fault, so emptydir-kept / emptydir-lost can check it afterwards."""
         with self.run.phases.timing("steady"):
-            self.recorder.add(
-                tokens.write_token(self.files, self.targets[0], container, path, self.recorder.clock())
-            )
+            token = tokens.write_token(self.files, self.targets[0], container, path, self.recorder.clock())
+            self.recorder.add(token)
+            self._tokens.append(token)
 
     def observe(
         self, expectations: Sequence[Expectation], timeout: float = 60.0, settle: float = 3.0
@@ -118,6 +120,13 @@ class Recording:
             for fault, context in reversed(faults):
                 try:
                     restore_all([fault], context)
+                except PodchaosError as exc:
+                    errors.append(exc)
+            if self.run.attached is not None:
+                # The attached workload keeps its files: the run's tokens are taken out again.
+                written, self._tokens = self._tokens, []
+                try:
+                    remove_tokens(self.run.kube, self.run.pods_namespace, written, self.recorder.live_pods())
                 except PodchaosError as exc:
                     errors.append(exc)
             if errors:
