@@ -117,6 +117,16 @@ class Run:
             self._created = True
         return self
 
+    def attach(self, attachment: Attachment) -> None:
+        """From now on, record the pods of a workload that already runs in ``attachment.namespace``
+        (the library's ``chaos.attach``); its guard is checked first."""
+        if self.recordings:
+            raise ScenarioError("(test)", "attach", "attach before the first record block")
+        attachment.check_guard()
+        attachment.check(self.kube)
+        self.attached = attachment
+        self.pods_namespace = attachment.namespace
+
     @contextmanager
     def nodes_held(self, faults: Sequence[FaultSpec]) -> Iterator[None]:
         """Hold the cluster's nodes as the run needs them, from before its objects are deployed until

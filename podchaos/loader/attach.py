@@ -14,7 +14,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from podchaos.loader.fields import Reader, describe
+from podchaos.model import Workload
 from podchaos.model.blast import BlastRadius
+from podchaos.model.controllers import Replaced
+from podchaos.model.expectations import Expectation
+from podchaos.model.faults import FaultSpec, NodeDrain, PodDelete
 
 ATTACH_KEYS = {"namespace", "target", "pods", "maxPods"}
 _NAMESPACE_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -80,3 +84,14 @@ def _pods(reader: Reader, raw: Any, max_pods: int | None) -> BlastRadius:
         shown = repr(raw) if isinstance(raw, str) else describe(raw)
         raise reader.fail("workload.pods", f"{expected} (1% to 100%), got {shown}")
     return BlastRadius("percent", int(match.group(1)), max_pods)
+
+
+def with_replacement_check(
+    workload: Workload, faults: tuple[FaultSpec, ...], expectations: tuple[Expectation, ...]
+) -> tuple[Expectation, ...]:
+    """An attached workload's pods deleted or evicted are their controller's to replace: the verdict
+    says whether it did (a ``replaced`` expectation, added when the scenario has none)."""
+    removes = any(isinstance(fault, PodDelete | NodeDrain) for fault in faults)
+    if not workload.attached or not removes or any(isinstance(e, Replaced) for e in expectations):
+        return expectations
+    return (*expectations, Replaced())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from podchaos.loader.attach import with_replacement_check
 from podchaos.loader.checks import check_scenario
 from podchaos.loader.fields import Reader, describe
 from podchaos.loader.repetitions import read_repeat, read_repetitions
@@ -70,6 +71,7 @@ def parse_scenario(text: str, source: str, base_dir: Path | None = None, name: s
     if not expectations:
         raise reader.fail("expect", "expected at least one expectation")
     check_scenario(reader, workload, templates, faults, expectations)
+    expectations = with_replacement_check(workload, faults, expectations)
     traffic = read_traffic(reader, data.get("traffic"), workload)
     check_traffic_expectations(reader, traffic, expectations)
     timeouts = reader.mapping(data.get("timeouts", {}), "timeouts")
