@@ -118,12 +118,13 @@ def readme_block(language: str, start: str) -> str:
 
 def shop_state(core: client.CoreV1Api, apps: client.AppsV1Api) -> dict[str, Any]:
     """The shop's workloads as the test compares them: object UIDs, ready replicas."""
-    deployment = apps.read_namespaced_deployment("orders", SHOP)
-    statefulset = apps.read_namespaced_stateful_set("ledger", SHOP)
+    deployment: Any = apps.read_namespaced_deployment("orders", SHOP)
+    statefulset: Any = apps.read_namespaced_stateful_set("ledger", SHOP)
+    services: list[Any] = core.list_namespaced_service(SHOP).items
     return {
         "orders": (deployment.metadata.uid, deployment.status.ready_replicas),
         "ledger": (statefulset.metadata.uid, statefulset.status.ready_replicas),
-        "services": sorted(s.metadata.uid for s in core.list_namespaced_service(SHOP).items),
+        "services": sorted(s.metadata.uid for s in services),
     }
 
 
@@ -344,18 +345,20 @@ def test_afterwards_the_workloads_are_intact_and_nothing_of_podchaos_is_left(
     kubectl("rollout", "status", "-n", SHOP, "deployment/orders", "--timeout=120s")
     kubectl("rollout", "status", "-n", SHOP, "statefulset/ledger", "--timeout=120s")
     assert shop_state(core, apps) == shop
-    for pod in core.list_namespaced_pod(SHOP).items:
-        marks = {**(pod.metadata.labels or {}), **(pod.metadata.annotations or {})}
-        assert not [key for key in marks if "podchaos" in key or marks[key] == "podchaos"], pod.metadata.name
-    kinds = {
-        "configmaps": [c.metadata.name for c in core.list_namespaced_config_map(SHOP).items],
-        "serviceaccounts": [a.metadata.name for a in core.list_namespaced_service_account(SHOP).items],
-        "secrets": [s.metadata.name for s in core.list_namespaced_secret(SHOP).items],
+    pods: list[Any] = core.list_namespaced_pod(SHOP).items
+    for pod in pods:
+        found = {**(pod.metadata.labels or {}), **(pod.metadata.annotations or {})}
+        assert not [key for key in found if "podchaos" in key or found[key] == "podchaos"], pod.metadata.name
+    listed: dict[str, list[Any]] = {
+        "configmaps": core.list_namespaced_config_map(SHOP).items,
+        "serviceaccounts": core.list_namespaced_service_account(SHOP).items,
+        "secrets": core.list_namespaced_secret(SHOP).items,
     }
+    kinds = {kind: [item.metadata.name for item in items] for kind, items in listed.items()}
     assert kinds == {"configmaps": ["kube-root-ca.crt"], "serviceaccounts": ["default"], "secrets": []}
     # No node left cordoned by these runs, and their own namespaces are gone or going.
+    nodes: list[Any] = core.list_node().items
     marks = {
-        n.metadata.name: (n.metadata.annotations or {}).get("podchaos.io/cordoned-by", "")
-        for n in core.list_node().items
+        n.metadata.name: (n.metadata.annotations or {}).get("podchaos.io/cordoned-by", "") for n in nodes
     }
     assert not [node for node, by in marks.items() if by.startswith(("pc-orders-", "pc-test-"))], marks
