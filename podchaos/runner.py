@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from podchaos.engine import Run, Services
-from podchaos.engine.attach import attachment_of
+from podchaos.engine.attach import attachment_of, restore_mark
 from podchaos.engine.endpoints import endpoint_wait
 from podchaos.inject import tokens
 from podchaos.model import RunResult, Scenario
@@ -32,7 +32,8 @@ def run_scenario(
     """
     options = options or RunOptions()
     workload = scenario.workload
-    attach = attachment_of(workload.namespace, options.allowed_namespaces, workload.blast)
+    mark = restore_mark(workload.namespace, workload.target_selector, scenario.faults, scenario.expectations)
+    attach = attachment_of(workload.namespace, options.allowed_namespaces, workload.blast, mark)
     run = Run(
         scenario.name, connect, run_id=options.run_id, keep_namespace=options.keep_namespace, attach=attach
     )

@@ -7,12 +7,17 @@ replace (the verdict says whether it did)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from podchaos.deploy.guard import check_namespace
 from podchaos.errors import ClusterError, Forbidden
+from podchaos.inject.tokens import file_checks
 from podchaos.k8s.client import Kube
 from podchaos.model.blast import BlastRadius
+from podchaos.model.expectations import Expectation
+from podchaos.model.faults import ContainerFreeze, FaultSpec, ProbeFail, StartupProbeFail
+from podchaos.model.restore_mark import RestoreMark
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,8 @@ class Attachment:
     namespace: str
     allowed: tuple[str, ...]
     blast: BlastRadius = field(default_factory=BlastRadius)
+    mark: RestoreMark | None = None
+    """What the run may change there, written on its own namespace for ``podchaos sweep``."""
 
     def check_guard(self) -> None:
         """Raise :class:`~podchaos.errors.UnsafeNamespace` unless the namespace may be attached to."""
@@ -40,12 +47,30 @@ class Attachment:
 
 
 def attachment_of(
-    namespace: str, allowed: tuple[str, ...], blast: BlastRadius | None = None
+    namespace: str,
+    allowed: tuple[str, ...],
+    blast: BlastRadius | None = None,
+    mark: RestoreMark | None = None,
 ) -> Attachment | None:
     """An Attachment for ``namespace``, or None when the run deploys its own workload ("")."""
     if not namespace:
         return None
-    return Attachment(namespace, allowed, blast or BlastRadius())
+    return Attachment(namespace, allowed, blast or BlastRadius(), mark)
+
+
+def restore_mark(
+    namespace: str, selector: str, faults: Sequence[FaultSpec], expectations: Sequence[Expectation]
+) -> RestoreMark:
+    """What a scenario's faults and file tokens may leave changed in the attached pods."""
+    hidden = [(f.container, f.path) for f in faults if isinstance(f, ProbeFail | StartupProbeFail)]
+    frozen = [f.container for f in faults if isinstance(f, ContainerFreeze)]
+    return RestoreMark(
+        namespace,
+        selector,
+        tuple(dict.fromkeys(hidden)),
+        tuple(dict.fromkeys(frozen)),
+        tuple(file_checks(tuple(expectations))),
+    )
 
 
 def plan_lines(kube: Kube, namespace: str, selector: str, blast: BlastRadius) -> list[str]:

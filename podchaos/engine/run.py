@@ -30,6 +30,7 @@ from podchaos.inject.node_lease import LEASE_NAME
 from podchaos.k8s.client import Kube
 from podchaos.model import Expectation, FaultSpec, RunResult, Timeline, Traffic, Verdict
 from podchaos.model.faults import NODE_FAULTS
+from podchaos.model.restore_mark import MARK_ANNOTATION
 from podchaos.model.timeline import PodState
 from podchaos.model.traffic import TrafficSummary
 from podchaos.observe import Recorder, diagnostics
@@ -113,7 +114,9 @@ class Run:
             self.attached.check_guard()  # before anything connects to the cluster
             self.attached.check(self.kube)
         with self.phases.timing("deploy"):
-            deploy.create_namespace(self.kube, self.namespace, self.name, self.run_id)
+            mark = self.attached.mark if self.attached is not None else None
+            annotations = {MARK_ANNOTATION: mark.to_annotation()} if mark is not None else None
+            deploy.create_namespace(self.kube, self.namespace, self.name, self.run_id, annotations)
             self._created = True
         return self
 

@@ -172,3 +172,22 @@ def test_replaced_passes_once_a_new_pod_is_ready_in_place_of_the_deleted_one() -
     assert replaced_outcome(now=80.0) == Outcome.FAILED
     # Gone and never replaced.
     assert replaced_outcome(PodGone(11.0, "a", "uid-a"), now=80.0) == Outcome.FAILED
+
+
+def test_the_restore_mark_names_what_the_faults_and_tokens_touch() -> None:
+    from podchaos.engine.attach import restore_mark
+    from podchaos.model.restore_mark import RestoreMark
+
+    scenario = load(
+        "{namespace: shop, target: {app: a}}",
+        "[{type: probe-fail, container: app, path: /www/index.html},"
+        " {type: container-freeze, container: app}]",
+        "expect: [{type: emptydir-kept, container: app, path: /data/x}]\n",
+    )
+    mark = restore_mark("shop", "app=a", scenario.faults, scenario.expectations)  # type: ignore[attr-defined]
+    assert mark == RestoreMark(
+        "shop", "app=a", (("app", "/www/index.html"),), ("app",), (("app", "/data/x"),)
+    )
+    assert RestoreMark.from_annotation(mark.to_annotation()) == mark
+    assert RestoreMark.from_annotation("not json") is None
+    assert RestoreMark.from_annotation('{"namespace": "shop"}') is None
