@@ -339,6 +339,75 @@ def test_an_attached_run_passes_with_exactly_the_printed_roles(
     done.assert_outcomes(passed=1)
 
 
+KILLED_RUN = """\
+import sys
+from pathlib import Path
+from podchaos.engine import Services
+from podchaos.k8s.client import Kube
+from podchaos.loader import load_scenario
+from podchaos.runner import RunOptions, run_scenario
+
+kube = Kube.from_kubeconfig(Path(sys.argv[1]))
+options = RunOptions(allowed_namespaces=("shop",), run_id=sys.argv[3])
+run_scenario(lambda: Services(kube), load_scenario(Path(sys.argv[2])), options)
+"""
+
+
+def hidden_in(core: client.CoreV1Api, e2e: Any) -> list[str]:
+    """The orders pods whose page is hidden by a probe-fail."""
+    pods: list[Any] = core.list_namespaced_pod(SHOP, label_selector="app=orders").items
+    return [
+        pod.metadata.name
+        for pod in pods
+        if "index.html.podchaos-hidden" in e2e.exec_in(core, SHOP, pod.metadata.name, ["ls", "/www"]).stdout
+    ]
+
+
+def test_sweep_puts_back_what_a_killed_attached_run_hid(
+    pytester: pytest.Pytester, shop: dict[str, Any], core: client.CoreV1Api, kube: Any, e2e: Any
+) -> None:
+    """A run without a pytest session (its agents in its own namespace) hides the orders page with a
+    probe-fail and is killed with SIGKILL while the page is hidden; sweep's restore of attached runs
+    puts it back from the mark on the run's namespace, and the namespace is deleted as sweep does."""
+    from podchaos.cleanup.attached import mark_of, restore_marked
+    from podchaos.cleanup.namespace import delete_namespace
+
+    write_scenario(
+        pytester,
+        "orders-probe",
+        "workload: {namespace: shop, target: {app: orders}}\n"
+        "faults: [{type: probe-fail, container: app, path: /www/index.html, duration: 300s}]\n"
+        "expect: [{type: pod-ready, within: 400s}]\n"
+        "timeouts: {observe: 400s}\n",
+    )
+    run_id = uuid.uuid4().hex[:8]
+    script = pytester.path / "killed_run.py"
+    script.write_text(KILLED_RUN)
+    scenario = pytester.path / "chaos" / "orders-probe.scenario.yaml"
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(Layout.default().kubeconfig), str(scenario), run_id],
+        start_new_session=True,
+    )
+    namespace = f"pc-orders-probe-{run_id}"
+    try:
+        hidden = e2e.wait("a page hidden by the run", 120.0).until(lambda _w: hidden_in(core, e2e) or None)
+        assert process.poll() is None, "the run ended before it was killed"
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    try:
+        assert hidden_in(core, e2e) == hidden  # killed: nothing put it back
+        mark = mark_of(kube, namespace)
+        assert mark is not None
+        assert mark.hidden == (("app", "/www/index.html"),)
+        done = restore_marked(kube, {namespace: mark})
+        assert done == [f"shop/{hidden[0]} app: /www/index.html put back (left by {namespace})"], done
+        assert hidden_in(core, e2e) == []
+        assert restore_marked(kube, {namespace: mark}) == []  # nothing left to do
+    finally:
+        delete_namespace(kube, namespace)
+
+
 def test_afterwards_the_workloads_are_intact_and_nothing_of_podchaos_is_left(
     shop: dict[str, Any], core: client.CoreV1Api, apps: client.AppsV1Api, e2e: Any
 ) -> None:
