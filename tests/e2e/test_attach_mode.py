@@ -9,6 +9,7 @@ in their namespace. One module fixture sets the workloads up once."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -98,6 +99,9 @@ def shop_manifests() -> list[dict[str, Any]]:
 def kubectl(*args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [str(PODCHAOS), "kubectl", *args],
+        # The kubectl build cached under the real HOME, also while pytester points HOME elsewhere
+        # (without it, podchaos kubectl would build kubectl again: minutes of CPU).
+        env={**os.environ, "PODCHAOS_CACHE_DIR": str(BUILD_CACHE)},
         input=stdin,
         capture_output=True,
         text=True,
