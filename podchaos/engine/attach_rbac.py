@@ -22,7 +22,6 @@ ATTACHED_RULES: tuple[Rule, ...] = (
     Rule("", "pods/eviction", ("create",), "node-drain evicts the target pods through the Eviction API"),
     Rule("", "events", READ, "the timeline's events"),
     Rule("discovery.k8s.io", "endpointslices", READ, "endpoint readiness"),
-    Rule("", "services", ("get",), "the Service the traffic client calls"),
 )
 
 
