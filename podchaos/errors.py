@@ -138,6 +138,10 @@ class UnsafeContext(ClusterError):
     """Refused to run chaos against a kubeconfig context that is not known to be disposable."""
 
 
+class UnsafeNamespace(ClusterError):
+    """Refused to attach to a namespace not allowed explicitly, or to a system namespace."""
+
+
 class FaultError(PodchaosError):
     """A fault could not be injected, or did not take effect."""
 

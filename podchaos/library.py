@@ -14,6 +14,7 @@ A :class:`Chaos` is a run of the same engine that runs scenario files.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any
 import yaml
 
 from podchaos.engine import Recording, Run, Services
+from podchaos.engine.attach import Attachment
 from podchaos.errors import ScenarioError
 from podchaos.k8s.client import Kube
 from podchaos.model import (
@@ -34,6 +36,7 @@ from podchaos.model import (
     Traffic,
     Verdict,
 )
+from podchaos.model.blast import BlastRadius
 from podchaos.model.faults import Signal
 from podchaos.model.timeline import FaultRecord, PodState
 from podchaos.observe import diagnostics
@@ -94,15 +97,16 @@ class ChaosRun:
         if not failed:
             return "every expectation passed"
         run = self.recording.run
-        evidence = diagnostics.collect(run.kube, run.namespace, self.recording.selector)
+        evidence = diagnostics.collect(run.kube, run.pods_namespace, self.recording.selector)
         return "\n\n".join(["\n".join(failed), *evidence, "timeline:\n" + format_timeline(self.timeline)])
 
 
 class Chaos:
     """A throw-away namespace to deploy into and break things in."""
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: Run, allowed_namespaces: Sequence[str] = ()) -> None:
         self.run = run
+        self.allowed_namespaces = tuple(allowed_namespaces)
 
     @property
     def kube(self) -> Kube:
@@ -117,13 +121,19 @@ class Chaos:
     @classmethod
     @contextmanager
     def namespace_for(
-        cls, kube: Kube | Services, test_name: str, keep: bool = False, run_id: str = ""
+        cls,
+        kube: Kube | Services,
+        test_name: str,
+        keep: bool = False,
+        run_id: str = "",
+        allowed_namespaces: Sequence[str] = (),
     ) -> Iterator[Chaos]:
-        """Create a labelled namespace, yield a Chaos in it, delete it afterwards."""
+        """Create a labelled namespace, yield a Chaos in it, delete it afterwards. ``allowed_namespaces``
+        are those :meth:`attach` may touch."""
         services = kube if isinstance(kube, Services) else Services(kube)
         run = Run(test_name, lambda: services, run_id=run_id, keep_namespace=keep).open()
         try:
-            yield cls(run)
+            yield cls(run, allowed_namespaces)
         finally:
             run.close()
 
@@ -160,6 +170,28 @@ class Chaos:
         init container running.
         """
         with self.run.record(labels, timeout, traffic, until_ready=until_ready) as recording:
+            yield ChaosRun(recording)
+
+    @contextmanager
+    def attach(
+        self,
+        namespace: str,
+        labels: Mapping[str, str],
+        timeout: float = 120.0,
+        traffic: Traffic | None = None,
+        *,
+        pods: BlastRadius | None = None,
+    ) -> Iterator[ChaosRun]:
+        """Record the pods carrying ``labels`` of a workload that already runs in ``namespace``, as
+        :meth:`record` does with the test's own: nothing is deployed or deleted there, and what the
+        faults change is undone when the block ends. The namespace must be allowed
+        (``--podchaos-allow-namespace``) and is never a system one; ``pods`` says which of the selected
+        pods a fault takes (default: one at random). A ``traffic`` client, in the test's own namespace,
+        calls the Service by its full name."""
+        self.run.attach(Attachment(namespace, self.allowed_namespaces, pods or BlastRadius()))
+        if traffic is not None and not traffic.namespace:
+            traffic = dataclasses.replace(traffic, namespace=namespace)
+        with self.run.record(labels, timeout, traffic) as recording:
             yield ChaosRun(recording)
 
     def result(self, error: str = "") -> RunResult:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from podchaos.engine import Run, Services
+from podchaos.engine.attach import attachment_of, restore_mark
 from podchaos.engine.endpoints import endpoint_wait
 from podchaos.inject import tokens
 from podchaos.model import RunResult, Scenario
@@ -14,10 +15,12 @@ from podchaos.model import RunResult, Scenario
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How to run: keep the namespace for debugging, or a fixed run id."""
+    """How to run: keep the namespace for debugging, a fixed run id, the namespaces an attached
+    scenario may touch (``--podchaos-allow-namespace``)."""
 
     keep_namespace: bool = False
     run_id: str = ""
+    allowed_namespaces: tuple[str, ...] = ()
 
 
 def run_scenario(
@@ -28,12 +31,18 @@ def run_scenario(
     Whatever goes wrong, a cluster that cannot be reached included, becomes the result's error.
     """
     options = options or RunOptions()
-    run = Run(scenario.name, connect, run_id=options.run_id, keep_namespace=options.keep_namespace)
+    workload = scenario.workload
+    mark = restore_mark(workload.namespace, workload.target_selector, scenario.faults, scenario.expectations)
+    attach = attachment_of(workload.namespace, options.allowed_namespaces, workload.blast, mark)
+    run = Run(
+        scenario.name, connect, run_id=options.run_id, keep_namespace=options.keep_namespace, attach=attach
+    )
     try:
         with run.errors_recorded():
             run.open()
             with run.nodes_held(scenario.faults):
-                run.apply([manifest.to_dict() for manifest in scenario.workload.manifests])
+                # An attached workload already runs: nothing is deployed (its manifests are none).
+                run.apply([manifest.to_dict() for manifest in workload.manifests])
                 first = scenario.faults[0].when
                 with run.record(
                     scenario.workload.target,

@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from podchaos.cli.common import add_command, add_output_format, load_all, write_output
+from podchaos.errors import PodchaosError
 
 if TYPE_CHECKING:
     import argparse
 
     from podchaos.cli.common import Commands
+    from podchaos.model import Scenario
 
 SCENARIOS_HELP = """\
 List the scenarios pytest --scenario picks from, one line each (name, description, tags), or one JSON
@@ -49,7 +51,9 @@ PLAN_HELP = """\
 Load and check scenario files, then print what a run of each would do, touching nothing: the objects
 it creates (kind/name) in its own namespace, the faults and the pods and containers they target, the
 expectations, the traffic probe, and the permissions the run needs (as podchaos rbac derives them).
-pytest --podchaos-dry-run prints the same plan for the scenarios it selects. Needs no cluster.
+pytest --podchaos-dry-run prints the same plan for the scenarios it selects. Needs no cluster, except
+for an attached scenario (workload: {namespace: ..., target: ...}): then it also lists, read-only, the
+pods its target selects now on the cluster (--kubeconfig, default: the embedded local cluster).
 """
 
 RBAC_HELP = """\
@@ -101,7 +105,10 @@ def _plan(args: argparse.Namespace) -> int:
 
     scenarios = load_all(args.files, [], builtin=False)
     for number, scenario in enumerate(scenarios):
-        print(("\n" if number else "") + "\n".join(describe_plan(scenario)))
+        lines = describe_plan(scenario)
+        if scenario.workload.attached:
+            lines += attached_pods(scenario, args.kubeconfig, args.context)
+        print(("\n" if number else "") + "\n".join(lines))
     if scenarios:
         print()
         for note in rbac_notes(permissions(scenarios)):
@@ -109,13 +116,37 @@ def _plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def attached_pods(scenario: Scenario, kubeconfig: str | None, context: str | None) -> list[str]:
+    """The pods an attached scenario's target selects on the cluster, read-only; a line saying why
+    when they cannot be listed."""
+    from podchaos.cluster.local.cluster import LocalCluster
+    from podchaos.engine.attach import plan_lines
+    from podchaos.k8s.client import Kube
+
+    workload = scenario.workload
+    try:
+        kube = Kube.from_kubeconfig(
+            Path(kubeconfig) if kubeconfig else LocalCluster().layout.kubeconfig, context
+        )
+        return plan_lines(kube, workload.namespace, workload.target_selector, workload.blast)
+    except PodchaosError as exc:
+        return [f"  pods selected now: could not list them: {exc}"]
+
+
 def _rbac(args: argparse.Namespace) -> int:
+    from podchaos.engine.attach_rbac import attached_roles, without_evictions
     from podchaos.engine.plan import permissions, rbac_notes, rbac_yaml
 
-    perms = permissions(load_all(args.files, args.scenario_dir, builtin=not args.no_builtin))
+    # With --namespace and no files: what attached runs need (the ClusterRole of a run's own namespace
+    # and agents, without the workload's scenario kinds).
+    builtin = not args.no_builtin and not (args.namespace and not args.files)
+    perms = permissions(load_all(args.files, args.scenario_dir, builtin=builtin))
+    if args.namespace:
+        perms = without_evictions(perms)
     for note in rbac_notes(perms):
         print("# " + note, file=sys.stderr)
     sys.stdout.write(rbac_yaml(perms, service_account=args.service_account, name=args.name))
+    sys.stdout.write(attached_roles(args.namespace, args.service_account, args.name))
     return 0
 
 
@@ -171,6 +202,12 @@ def add_plan(commands: Commands) -> None:
         PLAN_HELP,
     )
     plan.add_argument("files", nargs="+", metavar="FILE", help="scenario files")
+    plan.add_argument(
+        "--kubeconfig",
+        metavar="PATH",
+        help="cluster whose pods an attached scenario would hit (default: the embedded local cluster)",
+    )
+    plan.add_argument("--context", metavar="NAME", help="kubeconfig context (default: the current one)")
 
 
 def add_rbac(commands: Commands) -> None:
@@ -194,3 +231,11 @@ def add_rbac(commands: Commands) -> None:
         help="the ServiceAccount the bindings name (default: podchaos/podchaos)",
     )
     rbac.add_argument("--name", default="podchaos", help="name of the roles and bindings (default: podchaos)")
+    rbac.add_argument(
+        "--namespace",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a namespace attached scenarios run in: a Role there for what they do to its pods "
+        "(evictions only there); without FILEs, only what attached runs need (repeatable)",
+    )

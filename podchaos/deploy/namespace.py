@@ -31,12 +31,16 @@ def namespace_name(scenario_name: str, run_id: str) -> str:
     return f"pc-{stem}-{run_id}"
 
 
-def create_namespace(kube: Kube, name: str, scenario_name: str, run_id: str) -> None:
+def create_namespace(
+    kube: Kube, name: str, scenario_name: str, run_id: str, annotations: Mapping[str, str] | None = None
+) -> None:
     """Create the run's namespace with the labels ``podchaos sweep`` looks for, and wait until it has
     its default ServiceAccount: until then the API refuses every pod in it ("error looking up service
     account"), as the Kubernetes e2e framework knows, waiting for that account before creating pods."""
     kube.create_namespace(
-        name, {MANAGED_BY_LABEL: MANAGED_BY, RUN_LABEL: run_id, SCENARIO_LABEL: label_value(scenario_name)}
+        name,
+        {MANAGED_BY_LABEL: MANAGED_BY, RUN_LABEL: run_id, SCENARIO_LABEL: label_value(scenario_name)},
+        annotations,
     )
     try:
         wait_for(

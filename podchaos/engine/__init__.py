@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
-from podchaos.engine.run import Recording, Run, Services
+from podchaos.engine.recording import Recording
+from podchaos.engine.run import Run, Services
 
 __all__ = ["Recording", "Run", "Services"]

@@ -141,7 +141,7 @@ def permissions(scenarios: Iterable[Scenario]) -> Permissions:
     return Permissions(rules, node_faults=node, agent=agent)
 
 
-def _rule_yaml(rule: Rule, resource_names: Sequence[str] = ()) -> list[str]:
+def rule_yaml(rule: Rule, resource_names: Sequence[str] = ()) -> list[str]:
     lines = [
         f"  # {rule.why}" if rule.why else "",
         f'  - apiGroups: ["{rule.group}"]',
@@ -175,7 +175,7 @@ def rbac_yaml(perms: Permissions, service_account: str = "podchaos/podchaos", na
             "metadata:",
             f"  name: {name}",
             "rules:",
-            *(line for rule in perms.cluster_rules for line in _rule_yaml(rule)),
+            *(line for rule in perms.cluster_rules for line in rule_yaml(rule)),
         ]
     )
     docs.append(
@@ -201,7 +201,7 @@ def rbac_yaml(perms: Permissions, service_account: str = "podchaos/podchaos", na
             f"  name: {name}-holds",
             f"  namespace: {LEASE_NAMESPACE}",
             "rules:",
-            *_rule_yaml(LEASE_RULE),
+            *rule_yaml(LEASE_RULE),
         ]
     )
     docs.append(
@@ -284,9 +284,20 @@ def _fields(spec: Any, skip: Sequence[str] = ()) -> str:
 def describe_plan(scenario: Scenario) -> list[str]:
     """The plan of one scenario, as lines: objects, faults and targets, expectations, traffic."""
     target = scenario.workload.target_selector
+    workload = scenario.workload
+    own = f"pc-{scenario.name}-<run id> (created for the run, deleted after it)"
     lines = [
         f"scenario {scenario.name} ({scenario.source})",
-        f"  namespace: pc-{scenario.name}-<run id> (created for the run, deleted after it)",
+        *(
+            [
+                f"  attached to namespace {workload.namespace}: nothing is deployed there, nothing deleted;"
+                f" it must be allowed (--podchaos-allow-namespace {workload.namespace})",
+                f"  the run's own namespace: {own}, for its traffic client and node agents",
+                f"  pods each fault takes: {workload.blast.describe()}",
+            ]
+            if workload.attached
+            else [f"  namespace: {own}"]
+        ),
         *(
             [f"  requires: Kubernetes {scenario.requires.kubernetes} (skipped on other clusters)"]
             if scenario.requires.kubernetes is not None

@@ -5,6 +5,7 @@ makes a :class:`~podchaos.model.RunResult`."""
 from __future__ import annotations
 
 import datetime
+import random
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -16,19 +17,20 @@ from podchaos import cleanup, deploy
 from podchaos.cleanup.namespace import NamespaceCleaner
 from podchaos.deploy.namespace import selector_of
 from podchaos.deploy.steady import undecided_if_blind, wait_steady
-from podchaos.engine.decide import observe_until_decided, raise_if_undecided
+from podchaos.engine.attach import Attachment
+from podchaos.engine.blast import check_selection
 from podchaos.engine.endpoints import EndpointWait, wait_endpoints
 from podchaos.engine.phases import PhaseClock
-from podchaos.engine.trigger import await_trigger
-from podchaos.errors import FaultError, PodchaosError, ScenarioError, WaitTimeout, describe_error
-from podchaos.inject import Fault, FaultContext, fault_for, node_lease, shared_hold, tokens
+from podchaos.engine.recording import Recording
+from podchaos.errors import PodchaosError, ScenarioError, WaitTimeout, describe_error
+from podchaos.inject import node_lease, shared_hold
 from podchaos.inject.agent import AgentPool
-from podchaos.inject.base import restore_all
 from podchaos.inject.holds import Renewal, shared_name
 from podchaos.inject.node_lease import LEASE_NAME
 from podchaos.k8s.client import Kube
-from podchaos.model import Expectation, FaultRecord, FaultSpec, RunResult, Timeline, Traffic, Verdict
+from podchaos.model import Expectation, FaultSpec, RunResult, Timeline, Traffic, Verdict
 from podchaos.model.faults import NODE_FAULTS
+from podchaos.model.restore_mark import MARK_ANNOTATION
 from podchaos.model.timeline import PodState
 from podchaos.model.traffic import TrafficSummary
 from podchaos.observe import Recorder, diagnostics
@@ -46,96 +48,14 @@ class Services:
     cleaner: NamespaceCleaner | None = None
 
 
-class Recording:
-    """Faults and expectations against the pods some labels pick, with a recording timeline."""
-
-    def __init__(
-        self,
-        run: Run,
-        target: Mapping[str, str],
-        recorder: Recorder,
-        targets: list[PodState],
-        traffic: TrafficProbe | None = None,
-    ) -> None:
-        self.run = run
-        self.traffic = traffic
-        self.target = dict(target)
-        self.selector = selector_of(target)
-        self.recorder = recorder
-        self.targets = targets
-        self.faults: list[FaultRecord] = []
-        self.specs: list[FaultSpec] = []
-        self.verdicts: list[Verdict] = []
-        self.context = FaultContext(
-            run.kube, run.namespace, self.selector, tuple(targets), recorder, run.agents
-        )
-        # File tokens go through the node agent, as the faults do; exec in the container only where
-        # the agent cannot run.
-        self.files = tokens.AgentFiles(run.agents.on, tokens.ExecFiles(run.kube, run.namespace))
-        self._injected: list[Fault] = []
-
-    def inject(self, spec: FaultSpec) -> FaultRecord:
-        """Inject a fault into the first target pod; returns once it is confirmed to have taken effect.
-
-        What the fault leaves in place (a cordoned node, a hidden probe file) is undone by
-        :meth:`restore`, which the ``record`` block calls when it ends.
-        """
-        fault = fault_for(spec)
-        self._injected.append(fault)
-        self.specs.append(spec)
-        with self.run.phases.timing("inject"):
-            if spec.when is not None:
-                # Looked for from the previous fault on, so a moment it caused is not missed.
-                since = self.faults[-1].at if self.faults else self.recorder.clock()
-                self.recorder.add(await_trigger(self.recorder, spec.type, self.targets[0], spec.when, since))
-            record = fault.inject(self.context)
-        self.faults.append(record)
-        return record
-
-    def write_token(self, container: str, path: str) -> None:
-        """Write a token before a fault, so emptydir-kept / emptydir-lost can check it afterwards."""
-        with self.run.phases.timing("steady"):
-            self.recorder.add(
-                tokens.write_token(self.files, self.targets[0], container, path, self.recorder.clock())
-            )
-
-    def observe(
-        self, expectations: Sequence[Expectation], timeout: float = 60.0, settle: float = 3.0
-    ) -> Verdict:
-        """Watch until the expectations are decided (or ``timeout`` after the first fault); the verdict."""
-        if not self.faults:
-            raise FaultError("inject a fault before expecting its effects")
-        verdict = observe_until_decided(
-            self.files,
-            self.recorder,
-            tuple(expectations),
-            self.faults[0],
-            timeout,
-            settle,
-            self.run.phases,
-            self.run.kube.policy.outage_s,
-        )
-        if self.traffic is not None:
-            self.traffic.stop()  # the probe records until the observation ends
-        self.verdicts.append(verdict)
-        raise_if_undecided(verdict)
-        return verdict
-
-    def restore(self) -> None:
-        """Undo what the injected faults left in place."""
-        faults, self._injected = self._injected, []
-        with self.run.phases.timing("restore"):
-            restore_all(faults, self.context)
-
-    @property
-    def timeline(self) -> Timeline:
-        """What was recorded so far."""
-        return self.recorder.timeline()
-
-
 class Run:
     """One run in its own namespace. ``connect`` gives the services when the run opens, so a cluster
-    that cannot be reached is this run's error like any other."""
+    that cannot be reached is this run's error like any other.
+
+    With ``attach``, the run's pods are those of a workload that already runs in another namespace
+    (allowed by ``allowed_namespaces``, see :mod:`podchaos.deploy.guard`): the run still has a
+    namespace of its own, for its traffic client and node agents and to name it in holds and cordon
+    marks, and never deletes nor creates anything in the attached one."""
 
     def __init__(
         self,
@@ -144,10 +64,15 @@ class Run:
         *,
         run_id: str = "",
         keep_namespace: bool = False,
+        attach: Attachment | None = None,
     ) -> None:
         self.name = name
         self.run_id = run_id or deploy.new_run_id()
         self.namespace = deploy.namespace_name(name, self.run_id)
+        self.attached = attach
+        # Where the target pods live: an attached workload's namespace, else the run's own.
+        self.pods_namespace = attach.namespace if attach is not None else self.namespace
+        self.rng = random.Random()
         self.keep_namespace = keep_namespace
         self.phases = PhaseClock()
         self.recordings: list[Recording] = []
@@ -184,11 +109,27 @@ class Run:
         return self._own_agents
 
     def open(self) -> Run:
-        """Create the run's labelled namespace."""
+        """Create the run's labelled namespace (for an attached workload, once its namespace passed
+        the guard and is found)."""
+        if self.attached is not None:
+            self.attached.check_guard()  # before anything connects to the cluster
+            self.attached.check(self.kube)
         with self.phases.timing("deploy"):
-            deploy.create_namespace(self.kube, self.namespace, self.name, self.run_id)
+            mark = self.attached.mark if self.attached is not None else None
+            annotations = {MARK_ANNOTATION: mark.to_annotation()} if mark is not None else None
+            deploy.create_namespace(self.kube, self.namespace, self.name, self.run_id, annotations)
             self._created = True
         return self
+
+    def attach(self, attachment: Attachment) -> None:
+        """From now on, record the pods of a workload that already runs in ``attachment.namespace``
+        (the library's ``chaos.attach``); its guard is checked first."""
+        if self.recordings:
+            raise ScenarioError("(test)", "attach", "attach before the first record block")
+        attachment.check_guard()
+        attachment.check(self.kube)
+        self.attached = attachment
+        self.pods_namespace = attachment.namespace
 
     @contextmanager
     def nodes_held(self, faults: Sequence[FaultSpec]) -> Iterator[None]:
@@ -238,7 +179,7 @@ class Run:
         if not target:
             raise ScenarioError("(test)", "labels", "expected at least one label to pick the target pods")
         selector = selector_of(target)
-        with Recorder(self.kube, self.namespace, selector, origin=self.started) as recorder:
+        with Recorder(self.kube, self.pods_namespace, selector, origin=self.started) as recorder:
             probe: TrafficProbe | None = None
             try:
                 with self.phases.timing("steady"), undecided_if_blind(recorder, self.steady_timelines.append):
@@ -246,9 +187,11 @@ class Run:
                         recorder,
                         selector,
                         steady_timeout,
-                        lambda: self.kube.pod_labels(self.namespace),
+                        lambda: self.kube.pod_labels(self.pods_namespace),
                         ready=until_ready,
                     )
+                    if self.attached is not None:
+                        check_selection(self.attached.blast, targets, f"namespace {self.pods_namespace}")
                     if until_ready:
                         wait_endpoints(recorder, targets, endpoints, steady_timeout)
                     if traffic is not None:
@@ -296,8 +239,8 @@ class Run:
     def wait_ready(self, target: Mapping[str, str], timeout: float = 120.0) -> list[PodState]:
         """Wait until every pod carrying the ``target`` labels is Ready (at least one); returns them."""
         selector = selector_of(target)
-        with self.phases.timing("steady"), Recorder(self.kube, self.namespace, selector) as recorder:
-            return wait_steady(recorder, selector, timeout, lambda: self.kube.pod_labels(self.namespace))
+        with self.phases.timing("steady"), Recorder(self.kube, self.pods_namespace, selector) as recorder:
+            return wait_steady(recorder, selector, timeout, lambda: self.kube.pod_labels(self.pods_namespace))
 
     @contextmanager
     def errors_recorded(self) -> Iterator[None]:
@@ -328,7 +271,7 @@ class Run:
         if not self._created:
             return ()
         selector = self.recordings[0].selector if self.recordings else ""
-        return diagnostics.collect(self.kube, self.namespace, selector)
+        return diagnostics.collect(self.kube, self.pods_namespace, selector)
 
     def close(self) -> None:
         """Delete the namespace (kept with ``keep_namespace``): the deletion is started and handed to

@@ -44,6 +44,14 @@ class FaultContext:
     targets: tuple[PodState, ...]
     journal: Journal
     agents: AgentPool
+    owner: str = ""
+    """The run's own namespace when the pods live in another (an attached workload's): what the
+    run's holds and cordon marks name, so ``podchaos sweep`` knows a killed run's leftovers."""
+
+    @property
+    def holder(self) -> str:
+        """The namespace that names this run in holds and marks."""
+        return self.owner or self.namespace
 
     @property
     def target(self) -> PodState:

@@ -55,10 +55,10 @@ class Cordon:
 
     def apply(self, context: FaultContext) -> None:
         """Take the lease, cordon, confirm; a node someone else cordoned is an error, not a no-op."""
-        node_lease.acquire(context.kube, context.namespace)
+        node_lease.acquire(context.kube, context.holder)
         self._leased = True
         # Renewed here too: a library test cordons without a run-wide hold around it.
-        self._renewal = Renewal(context.kube, node_lease.LEASE_NAME, context.namespace).start()
+        self._renewal = Renewal(context.kube, node_lease.LEASE_NAME, context.holder).start()
         # Holding the lease, no live podchaos run is cordoning: marked nodes of gone runs are leftovers.
         uncordon_leftovers(context.kube)
         node = context.kube.node(self.node)
@@ -68,7 +68,7 @@ class Cordon:
             raise FaultError(
                 f"node {self.node} is already cordoned ({who}): cordoning it would change nothing"
             )
-        context.kube.set_unschedulable(self.node, True, {CORDONED_BY: context.namespace})
+        context.kube.set_unschedulable(self.node, True, {CORDONED_BY: context.holder})
         self._cordoned = True
         try:
             wait_for(
@@ -90,5 +90,5 @@ class Cordon:
                 self._renewal.stop()
                 self._renewal = None
             if self._leased:
-                node_lease.release(context.kube, context.namespace)
+                node_lease.release(context.kube, context.holder)
                 self._leased = False

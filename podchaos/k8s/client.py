@@ -103,8 +103,13 @@ class Kube(LeaseCalls):
         )
 
     # --- namespaces ------------------------------------------------------------------------
-    def create_namespace(self, name: str, labels: Mapping[str, str]) -> None:
-        body = client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels=dict(labels)))
+    def create_namespace(
+        self, name: str, labels: Mapping[str, str], annotations: Mapping[str, str] | None = None
+    ) -> None:
+        meta = client.V1ObjectMeta(
+            name=name, labels=dict(labels), annotations=dict(annotations or {}) or None
+        )
+        body = client.V1Namespace(metadata=meta)
         self.policy.change(f"create namespace {name}", lambda: self._core.create_namespace(body), Conflict)
 
     def delete_namespace(self, name: str) -> None:
@@ -145,6 +150,11 @@ class Kube(LeaseCalls):
         except ObjectNotFound:
             return False
         return True
+
+    def namespace_annotations(self, name: str) -> dict[str, str]:
+        """A namespace's annotations (ObjectNotFound when it is gone)."""
+        namespace: Any = self._call(f"read namespace {name}", lambda: self._core.read_namespace(name))
+        return dict(namespace.metadata.annotations or {})
 
     def namespaces_labelled(self, selector: str) -> dict[str, float]:
         """Namespaces with these labels -> their age in seconds (by this machine's clock)."""

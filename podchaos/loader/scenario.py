@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from podchaos.loader.attach import with_replacement_check
 from podchaos.loader.checks import check_scenario
 from podchaos.loader.fields import Reader, describe
 from podchaos.loader.repetitions import read_repeat, read_repetitions
@@ -33,15 +34,22 @@ _SCENARIO_KEYS = {
 def load_scenario(path: Path) -> Scenario:
     """Read and validate one scenario file."""
     source = str(path)
-    return parse_scenario(read_text(path, source), source, base_dir=path.parent)
+    # A file that leaves out ``name`` is named by its file name (``orders-kill.scenario.yaml``), the
+    # name the catalogue requires it to have anyway.
+    stem = next(
+        (path.name[: -len(s)] for s in (".scenario.yaml", ".scenario.yml") if path.name.endswith(s)), ""
+    )
+    return parse_scenario(read_text(path, source), source, base_dir=path.parent, name=stem)
 
 
-def parse_scenario(text: str, source: str, base_dir: Path | None = None) -> Scenario:
-    """Validate scenario YAML text; ``source`` names it in errors, ``base_dir`` resolves workload files."""
+def parse_scenario(text: str, source: str, base_dir: Path | None = None, name: str = "") -> Scenario:
+    """Validate scenario YAML text; ``source`` names it in errors, ``base_dir`` resolves workload files,
+    ``name`` (the one a ``<name>.scenario.yaml`` file name gives) is the scenario's name when the file
+    leaves ``name`` out."""
     reader = Reader(source)
     data = reader.mapping(load_one(text, source), "(document)")
     reader.unknown_keys(data, _SCENARIO_KEYS, "")
-    name = reader.string(data.get("name"), "name")
+    name = reader.string(data.get("name", name or None), "name")
     if not _NAME_RE.match(name):
         raise reader.fail(
             "name", f"expected lowercase letters, digits and '-' (like sidecar-kill), got {name!r}"
@@ -63,6 +71,7 @@ def parse_scenario(text: str, source: str, base_dir: Path | None = None) -> Scen
     if not expectations:
         raise reader.fail("expect", "expected at least one expectation")
     check_scenario(reader, workload, templates, faults, expectations)
+    expectations = with_replacement_check(workload, faults, expectations)
     traffic = read_traffic(reader, data.get("traffic"), workload)
     check_traffic_expectations(reader, traffic, expectations)
     timeouts = reader.mapping(data.get("timeouts", {}), "timeouts")

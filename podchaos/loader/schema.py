@@ -103,11 +103,12 @@ def scenario_schema() -> dict[str, Any]:
         "title": "podchaos scenario",
         "description": "A pod-lifecycle chaos scenario: <name>.scenario.yaml",
         "type": "object",
-        "required": ["name", "workload", "faults", "expect"],
+        "required": ["workload", "faults", "expect"],
         "additionalProperties": False,
         "properties": {
             "name": {
-                "description": "the scenario's name; must match the file name (<name>.scenario.yaml)",
+                "description": "the scenario's name; must match the file name (<name>.scenario.yaml),"
+                " which names it when it is left out",
                 "type": "string",
                 "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
             },
@@ -159,6 +160,27 @@ def scenario_schema() -> dict[str, Any]:
                         "description": "a kustomization directory rendered with kubectl kustomize",
                         "type": "string",
                         "minLength": 1,
+                    },
+                    "namespace": {
+                        "description": "attach to a workload that already runs in this namespace (no "
+                        "manifests or files): nothing is deployed; it must be allowed with "
+                        "--podchaos-allow-namespace",
+                        "type": "string",
+                        "pattern": "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+                    },
+                    "pods": {
+                        "description": "attached: which selected pods each fault takes: one (at random), "
+                        "all, a count, or a percentage like '50%'",
+                        "oneOf": [
+                            {"enum": ["one", "all"]},
+                            {"type": "integer", "minimum": 1},
+                            {"type": "string", "pattern": "^[0-9]{1,3}%$"},
+                        ],
+                    },
+                    "maxPods": {
+                        "description": "attached: refuse a target selecting more pods than this",
+                        "type": "integer",
+                        "minimum": 1,
                     },
                 },
             },

@@ -42,6 +42,10 @@ def read_traffic(reader: Reader, raw: Any, workload: Workload) -> Traffic | None
         raise reader.fail("traffic.timeout", "expected a timeout above 0")
     if steady * rate < 1:
         raise reader.fail("traffic.steady", "expected long enough for at least one request before the fault")
+    if workload.attached:
+        # The Service already runs beside the pods; the client, in the run's own namespace, calls it
+        # by its full name.
+        return Traffic(service, port, mode, path, rate, timeout, steady, namespace=workload.namespace)
     _check_service(reader, workload, service, port)
     return Traffic(service, port, mode, path, rate, timeout, steady)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from podchaos.loader.attach import is_attached, read_attach
 from podchaos.loader.fields import Reader, describe
 from podchaos.loader.namespacing import into_run_namespace
 from podchaos.loader.render import rendered
@@ -84,6 +85,10 @@ class PodTemplate:
 
 def read_workload(reader: Reader, raw: Any, base_dir: Path | None) -> tuple[Workload, list[PodTemplate]]:
     data = reader.mapping(raw, "workload")
+    if is_attached(data):
+        namespace, blast = read_attach(reader, data)
+        target = _target(reader, data.get("target"))
+        return Workload(manifests=(), target=freeze(target), namespace=namespace, blast=blast), []
     reader.unknown_keys(data, {"manifests", "files", "helm", "kustomize", "target"}, "workload")
     documents: list[tuple[str, Any]] = [
         (f"workload.manifests[{i}]", item)
@@ -102,7 +107,8 @@ def read_workload(reader: Reader, raw: Any, base_dir: Path | None) -> tuple[Work
     if not documents:
         raise reader.fail(
             "workload",
-            "expected 'manifests', 'files', 'helm' or 'kustomize' with at least one Kubernetes object",
+            "expected 'manifests', 'files', 'helm' or 'kustomize' with at least one Kubernetes object,"
+            " or 'namespace' (and 'target') for a workload that already runs there",
         )
     manifests = tuple(_manifest(reader, path, doc) for path, doc in documents)
     templates = [

@@ -118,6 +118,17 @@ class PodKept:
 
 
 @dataclass(frozen=True)
+class Replaced:
+    """The pods the faults deleted or evicted were replaced by their controller: within ``within``
+    seconds of the fault, as many target pods Ready (and not terminating) as at the fault, after at
+    least one of those pods went. An attached run with a pod-delete or node-drain is judged on it
+    even when the scenario does not ask: the pods were the controller's to replace."""
+
+    type: ClassVar[str] = "replaced"
+    within: float = 120.0
+
+
+@dataclass(frozen=True)
 class SameNode:
     """A replacement pod (new UID) is Ready on the faulted pod's node within ``within`` seconds (a
     DaemonSet pod, bound to its node)."""

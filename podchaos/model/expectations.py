@@ -14,6 +14,7 @@ from podchaos.model.controllers import (
     OrderedRecreation,
     PodKept,
     PvcKept,
+    Replaced,
     SameIdentity,
     SameNode,
 )
@@ -241,6 +242,7 @@ Expectation = (
     | DisruptionTarget
     | PodKept
     | SameNode
+    | Replaced
     | TerminationMessage
     | TerminationOrder
     | NotReadyFor
@@ -279,6 +281,7 @@ EXPECTATION_TYPES: dict[str, type[Expectation]] = {
         DisruptionTarget,
         PodKept,
         SameNode,
+        Replaced,
         TerminationMessage,
         TerminationOrder,
         NotReadyFor,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from podchaos.model.blast import BlastRadius
 from podchaos.model.expectations import Expectation
 from podchaos.model.faults import FaultSpec
 from podchaos.model.repetitions import RepetitionExpectation
@@ -52,10 +53,22 @@ class Manifest:
 
 @dataclass(frozen=True)
 class Workload:
-    """The objects a scenario deploys and the labels that pick the pods under test."""
+    """The objects a scenario deploys and the labels that pick the pods under test.
+
+    An attached workload (``namespace`` set, no manifests) is one that already runs: the run deploys
+    nothing and picks the target pods in that namespace (see :mod:`podchaos.loader.attach`)."""
 
     manifests: tuple[Manifest, ...]
     target: Mapping[str, str]
+    namespace: str = ""
+    """The namespace of an attached workload; "" for one the run deploys into its own namespace."""
+    blast: BlastRadius = field(default_factory=BlastRadius)
+    """Which of the selected pods each fault takes, and the most pods an attached target may select."""
+
+    @property
+    def attached(self) -> bool:
+        """The workload already runs in ``namespace``: nothing is deployed."""
+        return bool(self.namespace)
 
     @property
     def target_selector(self) -> str:

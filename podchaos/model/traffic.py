@@ -30,10 +30,15 @@ class Traffic:
     rate: float = 20.0
     timeout: float = 1.0
     steady: float = 3.0
+    namespace: str = ""
+    """The Service's namespace when it is not the client's (an attached workload's)."""
 
     @property
     def target(self) -> str:
-        """``host:port`` as the client in the run's namespace calls it (the Service's DNS name)."""
+        """``host:port`` as the client in the run's namespace calls it (the Service's DNS name: its full
+        name when the Service lives in another namespace)."""
+        if self.namespace:
+            return f"{self.service}.{self.namespace}.svc.cluster.local:{self.port}"
         return f"{self.service}:{self.port}"
 
 

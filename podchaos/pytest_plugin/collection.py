@@ -141,7 +141,11 @@ class ScenarioItem(pytest.Item):
         if unmet is not None:
             # Reported at the scenario file, as a skip marker's reason is, not at this line.
             raise pytest.skip.Exception(unmet, _use_item_location=True)
-        options = runner.RunOptions(keep_namespace=session.options.keep_namespace, run_id=deploy.new_run_id())
+        options = runner.RunOptions(
+            keep_namespace=session.options.keep_namespace,
+            run_id=deploy.new_run_id(),
+            allowed_namespaces=session.options.allowed_namespaces,
+        )
         # Whatever goes wrong, a cluster that does not come up included, is the result's error, and
         # the run still counts in the reports and metrics.
         try:

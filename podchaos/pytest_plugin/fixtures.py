@@ -67,10 +67,11 @@ def chaos(request: pytest.FixtureRequest, podchaos_kube: Kube) -> Iterator[Chaos
 
     config = request.config
     keep = config.stash[SESSION_KEY].options.keep_namespace
+    allowed = config.stash[SESSION_KEY].options.allowed_namespaces
     name = request.node.name.split("[")[0].replace("_", "-").lower()
     services = session_services(config)
     item = request.node
-    with Chaos.namespace_for(services, name, keep=keep) as instance:
+    with Chaos.namespace_for(services, name, keep=keep, allowed_namespaces=allowed) as instance:
         yield instance
         run = instance.run
         if not run.recordings:

@@ -16,6 +16,8 @@ from podchaos.loader.repetitions import MAX_REPEAT
 from podchaos.pytest_plugin.cluster_options import kind_settings, kubeconfig_settings, kubernetes_release
 from podchaos.pytest_plugin.settings import (
     ALLOW_CONTEXTS_INI,
+    ALLOW_NAMESPACES_ENV,
+    ALLOW_NAMESPACES_INI,
     PROVIDERS,
     SCENARIO_DIRS_INI,
     ProviderName,
@@ -52,6 +54,8 @@ class PodchaosOptions:
     # local cluster (said once, when it starts).
     kubeconfig_paths: tuple[Path, ...] = ()
     cluster_note: str | None = None
+    # Namespaces attached scenarios may disrupt: the ini file's, the environment's, the command line's.
+    allowed_namespaces: tuple[str, ...] = ()
 
     @property
     def resolved_provider(self) -> Literal["local", "kind", "existing"]:
@@ -105,6 +109,15 @@ def _path(config: pytest.Config, dest: str) -> Path | None:
     return (config.invocation_params.dir / os.path.expanduser(value)).resolve()
 
 
+def _allowed_namespaces(config: pytest.Config) -> tuple[str, ...]:
+    """The namespaces allowed for attached scenarios; they add up from the ini file, the environment
+    and the command line."""
+    allowed = [str(name) for name in config.getini(ALLOW_NAMESPACES_INI)]
+    allowed += os.environ.get(ALLOW_NAMESPACES_ENV, "").replace(",", " ").split()
+    allowed += config.getoption("podchaos_allow_namespace")
+    return tuple(dict.fromkeys(name.strip() for name in allowed if name.strip()))
+
+
 def read_options(config: pytest.Config) -> PodchaosOptions:
     """The options as given, with the built-in catalogue (unless left out) first among the scenario
     directories."""
@@ -132,6 +145,7 @@ def read_options(config: pytest.Config) -> PodchaosOptions:
         api_outage_s=_duration(config, "podchaos_api_outage"),
         dry_run=_flag(config, "podchaos_dry_run"),
         repeat=_repeat(config),
+        allowed_namespaces=_allowed_namespaces(config),
     )
     # The cluster settings are checked against the provider chosen above.
     options = kubeconfig_settings(config, options)

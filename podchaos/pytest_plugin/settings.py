@@ -197,6 +197,8 @@ METAVARS = {
 
 SCENARIO_DIRS_INI = "podchaos_scenario_dirs"
 ALLOW_CONTEXTS_INI = "podchaos_allow_contexts"
+ALLOW_NAMESPACES_INI = "podchaos_allow_namespaces"
+ALLOW_NAMESPACES_ENV = "PODCHAOS_ALLOW_NAMESPACES"
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -236,6 +238,15 @@ def add_options(parser: pytest.Parser) -> None:
         help="allow chaos on this context although it does not look disposable "
         f"(repeatable; ini: {ALLOW_CONTEXTS_INI})",
     )
+    group.addoption(
+        "--podchaos-allow-namespace",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="allow attached scenarios (workload: {namespace: NAME, target: ...}) to disrupt pods in "
+        "this namespace; kube-system, kube-public, kube-node-lease and default are refused whatever is "
+        f"allowed (repeatable; env: {ALLOW_NAMESPACES_ENV}, comma-separated; ini: {ALLOW_NAMESPACES_INI})",
+    )
     for setting in SETTINGS:
         where = f"env: {setting.env}; ini: {setting.ini}; default: {setting.default or 'none'}"
         if setting.dest in {"podchaos_keep_namespace", "podchaos_dry_run"}:
@@ -255,6 +266,12 @@ def add_options(parser: pytest.Parser) -> None:
         type="paths",
         default=[],
         help="extra scenario directories, relative to the ini file (--podchaos-scenario-dir)",
+    )
+    parser.addini(
+        ALLOW_NAMESPACES_INI,
+        type="linelist",
+        default=[],
+        help="namespaces attached scenarios may disrupt (--podchaos-allow-namespace)",
     )
     parser.addini(
         ALLOW_CONTEXTS_INI,

@@ -17,6 +17,7 @@ from podchaos.model.controllers import (
     OrderedRecreation,
     PodKept,
     PvcKept,
+    Replaced,
     SameIdentity,
     SameNode,
 )
@@ -53,6 +54,7 @@ from podchaos.verdict import (
     gaps,
     pods,
     readiness,
+    replaced,
     restart_rules,
     stalls,
     termination,
@@ -92,6 +94,7 @@ RULES: dict[type[Expectation], Rule] = {
     DisruptionTarget: lambda e, t, f, _now: controllers.disruption_target(e, t, f),
     PodKept: controllers.pod_kept,
     SameNode: controllers.same_node,
+    Replaced: replaced.replaced,
     TerminationMessage: lambda e, t, f, _now: termination.termination_message(e, t, f),
     TerminationOrder: lambda e, t, f, _now: termination.termination_order(e, t, f),
     NotReadyFor: readiness.not_ready_for,

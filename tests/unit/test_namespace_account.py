@@ -21,7 +21,9 @@ class AccountsKube:
         self.created: list[str] = []
         self.reads = 0
 
-    def create_namespace(self, name: str, labels: Mapping[str, str]) -> None:
+    def create_namespace(
+        self, name: str, labels: Mapping[str, str], annotations: Mapping[str, str] | None = None
+    ) -> None:
         self.created.append(name)
 
     def service_account_exists(self, namespace: str, name: str) -> bool:

@@ -123,6 +123,12 @@ class FakeKube:
     def namespaces_labelled(self, selector: str) -> dict[str, float]:
         return {name: self.ages.get(name, 3600.0) for name in sorted(self.labelled)}
 
+    def namespace_annotations(self, name: str) -> dict[str, str]:
+        # Runs of deployed workloads: no attach restore mark.
+        if name not in self.namespaces:
+            raise ObjectNotFound("read namespace", 404, "NotFound", name)
+        return {}
+
     def delete_namespace(self, name: str) -> None:
         if name not in self.namespaces:
             raise ObjectNotFound("delete namespace", 404, "NotFound", name)
