@@ -9,7 +9,7 @@ back-off delays) may have missed it, and their result names the gap.
 
 from __future__ import annotations
 
-from podchaos.model.controllers import OrderedRecreation, SameIdentity
+from podchaos.model.controllers import OrderedRecreation, Replaced, SameIdentity
 from podchaos.model.expectations import (
     Availability,
     EmptyDirKept,
@@ -64,6 +64,7 @@ WAITS_ON_CONTROL_PLANE: frozenset[type[Expectation]] = frozenset(
         Latency,
         SameIdentity,
         OrderedRecreation,
+        Replaced,
     }
 )
 
