@@ -14,7 +14,7 @@ from podchaos.errors import FaultError, ScenarioError, UnsafeNamespace
 from podchaos.loader import load_scenario, parse_scenario
 from podchaos.model.blast import BlastRadius
 from podchaos.model.controllers import Replaced
-from podchaos.model.timeline import FaultRecord, PodGone, PodSnapshot, PodState, Timeline
+from podchaos.model.timeline import EventRecord, FaultRecord, PodGone, PodSnapshot, PodState, Timeline
 from podchaos.model.verdict import Outcome
 from podchaos.verdict import judge
 
@@ -170,8 +170,11 @@ def test_replaced_passes_once_a_new_pod_is_ready_in_place_of_the_deleted_one() -
     # Nothing went: not a replacement (and failed once the time is up).
     assert replaced_outcome(now=30.0) == Outcome.PENDING
     assert replaced_outcome(now=80.0) == Outcome.FAILED
-    # Gone and never replaced.
-    assert replaced_outcome(PodGone(11.0, "a", "uid-a"), now=80.0) == Outcome.FAILED
+    # Gone and never replaced, the ReplicaSet saying why: failed. Saying nothing, it never acted: the
+    # control plane's stall, undecided (podchaos.verdict.stalls).
+    refused = EventRecord(11.5, "a", "FailedCreate", "exceeded quota", "Warning", "uid-e", 1)
+    assert replaced_outcome(PodGone(11.0, "a", "uid-a"), refused, now=80.0) == Outcome.FAILED
+    assert replaced_outcome(PodGone(11.0, "a", "uid-a"), now=80.0) == Outcome.UNDECIDED
 
 
 def test_the_restore_mark_names_what_the_faults_and_tokens_touch() -> None:
