@@ -28,6 +28,12 @@ class ExpectationResult:
     expected: str
     seen: str
 
+    def undecided(self, why: str) -> ExpectationResult:
+        """This result undecided, ``why`` appended to what was seen."""
+        return ExpectationResult(
+            self.expectation, Outcome.UNDECIDED, self.expected, f"{self.seen} [undecided: {why}]"
+        )
+
 
 @dataclass(frozen=True)
 class Verdict:

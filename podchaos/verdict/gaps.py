@@ -113,12 +113,9 @@ def undecided_if_hidden(
     if not closed:
         return result
     named = "; ".join(gap.describe() for gap in closed)
-    note = (
-        f"undecided: the API could not be used in this expectation's window ({named}), which may have"
-        " delayed what it waits for"
-    )
-    return ExpectationResult(
-        result.expectation, Outcome.UNDECIDED, result.expected, f"{result.seen} [{note}]"
+    return result.undecided(
+        f"the API could not be used in this expectation's window ({named}), which may have delayed"
+        " what it waits for"
     )
 
 
@@ -205,6 +202,4 @@ def undecided_if_overran(
     why = overran(timeline, now)
     if not why:
         return result
-    return ExpectationResult(
-        result.expectation, Outcome.UNDECIDED, result.expected, f"{result.seen} [undecided: {why}]"
-    )
+    return result.undecided(why)

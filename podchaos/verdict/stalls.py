@@ -58,6 +58,4 @@ def undecided_if_stalled(
     why = idle_controller(timeline, fault, now)
     if not why:
         return result
-    return ExpectationResult(
-        result.expectation, Outcome.UNDECIDED, result.expected, f"{result.seen} [undecided: {why}]"
-    )
+    return result.undecided(why)

@@ -34,7 +34,7 @@ def finalised(
         note = (
             f"observation ended while the API could not be used ({ongoing}): what happened since is unknown"
         )
-        return ExpectationResult(e, Outcome.UNDECIDED, result.expected, f"{result.seen} [undecided: {note}]")
+        return result.undecided(note)
     if isinstance(e, traffic.TRAFFIC_EXPECTATIONS):
         judged = traffic.as_seen(e, timeline, fault, now)
         return gaps.noted(
@@ -43,5 +43,5 @@ def finalised(
     hidden = gaps.hidden_by_gaps(result, timeline, fault, now)
     if hidden:
         note = f"observation ended with this open after a gap ({hidden}): what happened then was not seen"
-        return ExpectationResult(e, Outcome.UNDECIDED, result.expected, f"{result.seen} [undecided: {note}]")
+        return result.undecided(note)
     return ExpectationResult(e, Outcome.FAILED, result.expected, f"{result.seen} (when observation ended)")
