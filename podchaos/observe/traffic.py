@@ -169,7 +169,8 @@ class TrafficProbe:
             return tuple(self._records)
 
     def check_steady(self, since: float) -> TrafficSummary:
-        """The requests sent from ``since``; WorkloadNotSteady when too few of them succeeded."""
+        """The requests sent from ``since``; WorkloadNotSteady when too few of them succeeded, or
+        ClusterError when every failure was the cluster DNS not resolving the Service."""
         summary = TrafficSummary.of(self.records(), since)
         share = summary.availability
         if share is None or share < STEADY_SUCCESS_RATIO:
