@@ -6,8 +6,15 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Protocol
 
-from podchaos.errors import PodchaosError, ScenarioError, Undecided, WaitTimeout, WorkloadNotSteady
-from podchaos.model.timeline import ApiOutage, PodState, Timeline
+from podchaos.errors import (
+    ClusterError,
+    PodchaosError,
+    ScenarioError,
+    Undecided,
+    WaitTimeout,
+    WorkloadNotSteady,
+)
+from podchaos.model.timeline import ApiOutage, EventRecord, PodGone, PodSnapshot, PodState, Timeline
 from podchaos.observe.view import PodView
 
 # Waiting reasons that will not fix themselves: fail at once instead of waiting out the timeout.
@@ -25,6 +32,14 @@ HOPELESS_REASONS = {
 # moment every pod that exists is Ready while the set is still growing. Its pods are steady once no
 # pod has changed for this long (the controller creates the next one within milliseconds).
 ORDERED_QUIET_S = 1.0
+
+# The default scheduler answers for every pod it sees within moments: a ``Scheduled`` event, or a
+# ``FailedScheduling`` one saying why not (each failed attempt records one). A pod left unscheduled
+# this long with neither waits on a scheduler that is not acting, not on the workload: seen for up
+# to a minute after an apiserver restart, while the scheduler's watches back off, with no outage in
+# the run's own recording.
+SCHEDULER_SILENT_S = 20.0
+SCHEDULER_EVENTS = frozenset({"Scheduled", "FailedScheduling"})
 
 
 def _hopeless(pods: list[PodState]) -> str:
@@ -114,25 +129,65 @@ def _growing(view: PodView, pods: list[PodState]) -> bool:
     return view.clock() - max(state.pod.at for state in pods) < ORDERED_QUIET_S
 
 
+def unheard_by_scheduler(timeline: Timeline, now: float) -> list[str]:
+    """The pods still unscheduled at ``now`` that the default scheduler said nothing about (no
+    ``Scheduled`` or ``FailedScheduling`` event) for SCHEDULER_SILENT_S or longer, by name. Pods
+    that name another scheduler or hold scheduling gates wait by design and are never listed."""
+    first_seen: dict[str, float] = {}
+    latest: dict[str, PodSnapshot] = {}
+    for snapshot in timeline.of_type(PodSnapshot):
+        first_seen.setdefault(snapshot.pod_uid, snapshot.at)
+        latest[snapshot.pod_uid] = snapshot
+    gone = {entry.pod_uid for entry in timeline.of_type(PodGone)}
+    heard = {event.pod for event in timeline.of_type(EventRecord) if event.reason in SCHEDULER_EVENTS}
+    return sorted(
+        snapshot.pod
+        for uid, snapshot in latest.items()
+        if uid not in gone
+        and not (snapshot.node or snapshot.deleting or snapshot.scheduler or snapshot.gates)
+        and snapshot.pod not in heard
+        and now - first_seen[uid] >= SCHEDULER_SILENT_S
+    )
+
+
 class Recording(Protocol):
-    """What a steady phase recorded: its timeline, and the API outages in it."""
+    """What a steady phase recorded: its timeline, the API outages in it, and its clock."""
 
     def timeline(self) -> Timeline: ...
 
     def outages(self) -> list[ApiOutage]: ...
 
+    def clock(self) -> float: ...
+
 
 @contextmanager
 def undecided_if_blind(recording: Recording, keep: Callable[[Timeline], None]) -> Iterator[None]:
-    """A steady phase that failed hands what it recorded to ``keep`` (the run's result shows it); one
-    an API outage fell into is Undecided, naming the gap: pods the control plane could not schedule or
-    serve meanwhile say nothing about the workload."""
+    """A steady phase that failed hands what it recorded to ``keep`` (the run's result shows it), and
+    is not blamed on the workload when the control plane was the cause:
+
+    - one an API outage fell into is Undecided, naming the gap: pods the control plane could not
+      schedule or serve meanwhile say nothing about the workload;
+    - one that timed out on pods the scheduler never answered for (:func:`unheard_by_scheduler`) is
+      a ClusterError naming them.
+    """
     try:
         yield
     except PodchaosError as exc:
-        keep(recording.timeline())
-        gaps = recording.outages()
-        if not gaps or isinstance(exc, ScenarioError):
+        timeline = recording.timeline()
+        keep(timeline)
+        if isinstance(exc, ScenarioError):
             raise
-        named = "; ".join(gap.describe() for gap in gaps)
-        raise Undecided(f"steady state not reached while the API could not be used ({named}): {exc}") from exc
+        gaps = recording.outages()
+        if gaps:
+            named = "; ".join(gap.describe() for gap in gaps)
+            raise Undecided(
+                f"steady state not reached while the API could not be used ({named}): {exc}"
+            ) from exc
+        unheard = unheard_by_scheduler(timeline, recording.clock()) if isinstance(exc, WaitTimeout) else []
+        if unheard:
+            raise ClusterError(
+                f"steady state not reached: the scheduler said nothing of {', '.join(unheard)} for "
+                f"{SCHEDULER_SILENT_S:g}s or more (no Scheduled or FailedScheduling event), so the control "
+                f"plane was not acting: {exc}"
+            ) from exc
+        raise

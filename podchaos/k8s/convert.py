@@ -20,6 +20,9 @@ from podchaos.model.timeline import (
     Termination,
 )
 
+# The scheduler a pod names when it names none (spec.schedulerName's default).
+DEFAULT_SCHEDULER = "default-scheduler"
+
 
 def _stamp(value: Any) -> str:
     return value.isoformat() if value is not None and hasattr(value, "isoformat") else ""
@@ -133,6 +136,8 @@ def pod_snapshot(pod: Any, at: float) -> PodSnapshot:
         ready_since=next(
             (_stamp(c.last_transition_time) for c in pod.status.conditions or [] if c.type == "Ready"), ""
         ),
+        scheduler="" if pod.spec.scheduler_name in (None, DEFAULT_SCHEDULER) else pod.spec.scheduler_name,
+        gates=tuple(gate.name for gate in pod.spec.scheduling_gates or ()),
     )
 
 

@@ -77,6 +77,10 @@ class PodSnapshot:
     ready_since: str = ""
     """The ``lastTransitionTime`` of the pod's Ready condition as the kubelet set it (RFC 3339, whole
     seconds): when it last turned Ready or not Ready."""
+    scheduler: str = ""
+    """The pod's ``schedulerName`` when it names a scheduler other than the default one."""
+    gates: tuple[str, ...] = ()
+    """The pod's ``schedulingGates``: while any remains, no scheduler considers the pod."""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,9 @@ class Recorded:
     def outages(self) -> list[ApiOutage]:
         return list(self.gaps)
 
+    def clock(self) -> float:
+        return 61.0
+
 
 def test_pods_not_ready_across_an_outage_are_undecided_and_the_timeline_is_kept() -> None:
     kept: list[Timeline] = []
