@@ -40,7 +40,7 @@ def run_scenario(
     try:
         with run.errors_recorded():
             run.open()
-            with run.nodes_held(scenario.faults):
+            with run.nodes_held(scenario.faults) as hold:
                 # An attached workload already runs: nothing is deployed (its manifests are none).
                 run.apply([manifest.to_dict() for manifest in workload.manifests])
                 first = scenario.faults[0].when
@@ -51,6 +51,7 @@ def run_scenario(
                     until_ready=first is None or not first.before_ready,
                     endpoints=endpoint_wait(scenario.expectations, scenario.traffic),
                 ) as recording:
+                    hold.release_when_steady(scenario.faults, recording.targets)
                     for container, path in tokens.file_checks(scenario.expectations):
                         recording.write_token(container, path)
                     for spec in scenario.faults:

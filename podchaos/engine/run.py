@@ -20,16 +20,13 @@ from podchaos.deploy.steady import undecided_if_blind, wait_steady
 from podchaos.engine.attach import Attachment
 from podchaos.engine.blast import check_selection
 from podchaos.engine.endpoints import EndpointWait, wait_endpoints
+from podchaos.engine.hold import NodeHold
 from podchaos.engine.phases import PhaseClock
 from podchaos.engine.recording import Recording
 from podchaos.errors import PodchaosError, ScenarioError, WaitTimeout, describe_error
-from podchaos.inject import node_lease, shared_hold
 from podchaos.inject.agent import AgentPool
-from podchaos.inject.holds import Renewal, shared_name
-from podchaos.inject.node_lease import LEASE_NAME
 from podchaos.k8s.client import Kube
 from podchaos.model import Expectation, FaultSpec, RunResult, Timeline, Traffic, Verdict
-from podchaos.model.faults import NODE_FAULTS
 from podchaos.model.restore_mark import MARK_ANNOTATION
 from podchaos.model.timeline import PodState
 from podchaos.model.traffic import TrafficSummary
@@ -132,7 +129,7 @@ class Run:
         self.pods_namespace = attachment.namespace
 
     @contextmanager
-    def nodes_held(self, faults: Sequence[FaultSpec]) -> Iterator[None]:
+    def nodes_held(self, faults: Sequence[FaultSpec]) -> Iterator[NodeHold]:
         """Hold the cluster's nodes as the run needs them, from before its objects are deployed until
         its observation ends and its faults are undone: exclusively for a run with a node fault, shared
         otherwise (see :mod:`podchaos.inject.holds`). The wait is the ``queued`` phase.
@@ -141,17 +138,15 @@ class Run:
         scheduled (so they all land on one node, and the drain finds none of them on its node). A run
         without node faults holds it too: another run's cordon would leave a workload that needs both
         nodes unschedulable, or make its steady phase wait for that cordon. Its namespace is created
-        before (the holds name it) and deleted after (nothing is scheduled then)."""
-        node = any(isinstance(fault, NODE_FAULTS) for fault in faults)
+        before (the holds name it) and deleted after (nothing is scheduled then). A shared hold may
+        be given back earlier (:meth:`NodeHold.release_when_steady`)."""
+        hold = NodeHold.for_faults(self.kube, self.namespace, faults)
         with self.phases.timing("queued"):
-            (node_lease if node else shared_hold).acquire(self.kube, self.namespace)
-        renewal = Renewal(self.kube, LEASE_NAME if node else shared_name(self.namespace), self.namespace)
-        renewal.start()
+            hold.acquire()
         try:
-            yield
+            yield hold
         finally:
-            renewal.stop()
-            (node_lease if node else shared_hold).release(self.kube, self.namespace)
+            hold.release()
 
     def apply(self, manifests: Sequence[Mapping[str, Any]]) -> None:
         """Create the objects in the run's namespace, in order."""

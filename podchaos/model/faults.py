@@ -158,3 +158,14 @@ FAULT_TYPES: dict[str, type[FaultSpec]] = {
 # Faults that take a node away from the scheduler. One runs at a time on a cluster: a cordon moves
 # where every run's new pods go, so a run with one deploys only once no other run has a node away.
 NODE_FAULTS: tuple[type[Triggered], ...] = (NodeCordon, NodeDrain)
+
+# Faults that leave the target pod on its node: the kubelet restarts or resumes its containers in
+# place, and no pod of the run is scheduled again because of them (unless a Job replaces a failed
+# pod). A run whose faults are all of these needs no other run to keep its cordons away after steady.
+IN_PLACE_FAULTS: tuple[type[Triggered], ...] = (
+    ContainerKill,
+    OomKill,
+    ProbeFail,
+    StartupProbeFail,
+    ContainerFreeze,
+)

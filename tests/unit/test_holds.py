@@ -9,10 +9,14 @@ from typing import Any, cast
 
 import pytest
 
+from podchaos.engine.hold import NodeHold
 from podchaos.errors import Conflict, FaultError, ObjectNotFound
 from podchaos.inject import holds, node_lease, shared_hold
 from podchaos.k8s.client import Kube
 from podchaos.k8s.leases import LeaseInfo
+from podchaos.model import FaultSpec
+from podchaos.model.faults import ContainerKill, EmptyDirFill, NodeCordon, PodDelete, ProbeFail
+from podchaos.model.timeline import PodSnapshot, PodState
 
 WRITER, READER, OTHER = "pc-node-drain-w1", "pc-anti-affinity-r1", "pc-sidecar-kill-r2"
 
@@ -171,3 +175,59 @@ def test_a_waiting_reader_goes_before_the_next_writer() -> None:
     assert set(fake.leases) == {holds.shared_name(READER)}  # its wait is over
     shared_hold.release(kube, READER)
     node_lease.acquire(kube, OTHER)
+
+
+def steady(owner: str = "ReplicaSet/web-7c9") -> list[PodState]:
+    pod = PodSnapshot(1.0, "web-1", "u1", "node-1", "Running", True, False, owner)
+    return [PodState(pod, ())]
+
+
+KILL = ContainerKill(container="app")
+
+
+def test_a_run_whose_faults_act_in_place_gives_its_shared_hold_back_once_steady() -> None:
+    fake = FakeLeases()
+    kube = cast(Kube, fake)
+    hold = NodeHold.for_faults(
+        kube, READER, [KILL, ProbeFail(container="app", path="/healthz", probe="liveness")]
+    )
+    hold.acquire()
+    with pytest.raises(FaultError):  # the node fault waits while the reader deploys and steadies
+        node_lease.acquire(kube, WRITER)
+    assert hold.release_when_steady([KILL], steady())
+    assert holds.shared_name(READER) not in fake.leases
+    node_lease.acquire(kube, WRITER)  # the reader's pods stay where they are, whatever is cordoned
+    hold.release()  # when the run ends: nothing left to give back
+    assert fake.leases[node_lease.LEASE_NAME][0] == WRITER
+
+
+@pytest.mark.parametrize(
+    ("faults", "owner", "why"),
+    [
+        ([KILL, PodDelete()], "ReplicaSet/web-7c9", "the deleted pod's replacement is scheduled"),
+        ([EmptyDirFill(container="app", path="/data", size="1Gi")], "", "the evicted pod is replaced"),
+        ([KILL], "Job/batch", "a Job replaces a pod that failed with a new one"),
+    ],
+)
+def test_a_run_that_may_still_need_the_scheduler_keeps_its_shared_hold(
+    faults: list[FaultSpec], owner: str, why: str
+) -> None:
+    fake = FakeLeases()
+    hold = NodeHold.for_faults(cast(Kube, fake), READER, faults)
+    hold.acquire()
+    assert not hold.release_when_steady(faults, steady(owner)), why
+    assert holds.shared_name(READER) in fake.leases
+    hold.release()
+    assert not fake.leases
+
+
+def test_a_node_fault_run_keeps_its_exclusive_hold_until_it_ends() -> None:
+    fake = FakeLeases()
+    faults: list[FaultSpec] = [NodeCordon()]
+    hold = NodeHold.for_faults(cast(Kube, fake), WRITER, faults)
+    assert hold.exclusive
+    hold.acquire()
+    assert not hold.release_when_steady(faults, steady())
+    assert fake.leases[node_lease.LEASE_NAME][0] == WRITER
+    hold.release()
+    assert node_lease.LEASE_NAME not in fake.leases
