@@ -3,6 +3,7 @@ None needs a cluster."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,8 +12,6 @@ from podchaos.cli.common import add_command, add_output_format, load_all, write_
 from podchaos.errors import PodchaosError
 
 if TYPE_CHECKING:
-    import argparse
-
     from podchaos.cli.common import Commands
     from podchaos.model import Scenario
 
@@ -64,6 +63,9 @@ namespace default for the node-fault Lease (default/podchaos-node-faults). The r
 do: namespaces, pods (with pods/log, pods/exec), events, endpointslices, jobs; create on the kinds the
 scenarios' manifests hold; pods/eviction for node-drain; nodes get/list/patch for node faults.
 Derived from the given scenario files, else from the built-in catalogue and --scenario-dir.
+Last, a ValidatingAdmissionPolicy for that account only (what RBAC cannot narrow): it deletes only
+namespaces podchaos created, creates privileged pods only in its agents' namespace, and deletes,
+evicts and execs into pods only in podchaos's namespaces and the ones given with --namespace.
 Notes go to stderr: the node agent (container-kill, oom-kill, probe-fail) runs privileged hostPID pods,
 so Pod Security admission must allow privileged pods in the namespaces podchaos creates.
 Needs no cluster.
@@ -111,7 +113,8 @@ def _plan(args: argparse.Namespace) -> int:
         print(("\n" if number else "") + "\n".join(lines))
     if scenarios:
         print()
-        for note in rbac_notes(permissions(scenarios)):
+        attached = sorted({s.workload.namespace for s in scenarios if s.workload.attached})
+        for note in rbac_notes(permissions(scenarios), attached):
             print(f"note: {note}")
     return 0
 
@@ -143,11 +146,30 @@ def _rbac(args: argparse.Namespace) -> int:
     perms = permissions(load_all(args.files, args.scenario_dir, builtin=builtin))
     if args.namespace:
         perms = without_evictions(perms)
-    for note in rbac_notes(perms):
+    for note in rbac_notes(perms, args.namespace):
         print("# " + note, file=sys.stderr)
-    sys.stdout.write(rbac_yaml(perms, service_account=args.service_account, name=args.name))
+    sys.stdout.write(
+        rbac_yaml(perms, service_account=args.service_account, name=args.name, attached=args.namespace)
+    )
     sys.stdout.write(attached_roles(args.namespace, args.service_account, args.name))
     return 0
+
+
+def attached_namespace(text: str) -> str:
+    """``rbac --namespace``: a namespace name, and not one attach mode refuses."""
+    from podchaos.deploy.guard import REFUSED_NAMESPACES
+    from podchaos.model.admission import NAMESPACE_NAME
+
+    if not NAMESPACE_NAME.match(text):
+        raise argparse.ArgumentTypeError(
+            f"expected a namespace name (lowercase letters, digits and '-', at most 63), got {text!r}"
+        )
+    if text in REFUSED_NAMESPACES:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is never a chaos target ({', '.join(REFUSED_NAMESPACES)} are refused whatever is"
+            " allowed), so no Role or policy is made for it"
+        )
+    return text
 
 
 def add_scenarios(commands: Commands) -> None:
@@ -235,7 +257,10 @@ def add_rbac(commands: Commands) -> None:
         "--namespace",
         action="append",
         default=[],
+        type=attached_namespace,
         metavar="NAME",
         help="a namespace attached scenarios run in: a Role there for what they do to its pods "
-        "(evictions only there); without FILEs, only what attached runs need (repeatable)",
+        "(evictions only there), and the admission policy lets the account delete, evict and exec "
+        "into pods there besides podchaos's own namespaces; without FILEs, only what attached runs "
+        "need (repeatable)",
     )

@@ -5,8 +5,9 @@ namespace and node agents (:func:`~podchaos.engine.plan.rbac_yaml`).
 Evictions (node-drain) and pod deletes of the workload happen only in the attached namespace, so
 pods/eviction moves from the ClusterRole to the Role. The rest of the pods rules stay cluster-wide too,
 because a run's own namespace (its traffic client, the node agents) is named per run and cannot be
-granted in advance; the admission policy ``rbac_yaml`` prints keeps privileged pods and namespace
-deletes to podchaos's own namespaces.
+granted in advance. The admission policy ``rbac_yaml`` prints, made for the same attached namespaces,
+closes that gap for the runner: pod deletes, evictions and execs only in podchaos's own namespaces
+and the attached ones; privileged pods and namespace deletes only in podchaos's own.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def attached_roles(namespaces: Sequence[str], service_account: str, name: str) -
     for namespace in namespaces:
         role = [
             f"# What attached runs do to the workload's pods in {namespace}; nothing is created there.",
+            f"# The admission policy above, made for {namespace}, lets the runner delete, evict and exec",
+            "# into pods here.",
             "apiVersion: rbac.authorization.k8s.io/v1",
             "kind: Role",
             "metadata:",

@@ -21,7 +21,7 @@ from podchaos.inject.holds import SHARED_PREFIX
 from podchaos.inject.node_lease import LEASE_NAME, LEASE_NAMESPACE
 from podchaos.inject.tokens import file_checks
 from podchaos.model import Scenario
-from podchaos.model.admission import runner_policy
+from podchaos.model.admission import confined_where, confinement_note, runner_policy
 from podchaos.model.expectations import RestartBackoff, TerminationDuration
 from podchaos.model.faults import (
     NODE_FAULTS,
@@ -153,11 +153,17 @@ def rule_yaml(rule: Rule, resource_names: Sequence[str] = ()) -> list[str]:
     return [line for line in lines if line]
 
 
-def rbac_yaml(perms: Permissions, service_account: str = "podchaos/podchaos", name: str = ROLE_NAME) -> str:
-    """The ClusterRole (with its binding to ``namespace/name`` of a ServiceAccount) and, for node
-    the Role in ``default`` for the holds' Leases (with its binding), and the admission policy that
-    limits which namespaces the account deletes and where it creates privileged pods (with its
-    binding), as one multi-document YAML."""
+def rbac_yaml(
+    perms: Permissions,
+    service_account: str = "podchaos/podchaos",
+    name: str = ROLE_NAME,
+    attached: Sequence[str] = (),
+) -> str:
+    """The ClusterRole (with its binding to ``namespace/name`` of a ServiceAccount), the Role in
+    ``default`` for the holds' Leases (with its binding), and the admission policy (with its binding)
+    that limits which namespaces the account deletes, where it creates privileged pods, and where it
+    deletes, evicts and execs into pods (podchaos's namespaces and ``attached``), as one multi-document
+    YAML."""
     sa_namespace, _, sa_name = service_account.partition("/")
     subject = [
         "subjects:",
@@ -170,6 +176,8 @@ def rbac_yaml(perms: Permissions, service_account: str = "podchaos/podchaos", na
         [
             "# What podchaos runs need. A ClusterRole, not a Role: every run creates (and deletes) a",
             "# namespace of its own, so nothing narrower than cluster scope can be granted in advance.",
+            "# The admission policy below confines what this grants everywhere: podchaos deletes,",
+            f"# evicts and execs into pods only in {confined_where(attached)}.",
             "apiVersion: rbac.authorization.k8s.io/v1",
             "kind: ClusterRole",
             "metadata:",
@@ -219,11 +227,12 @@ def rbac_yaml(perms: Permissions, service_account: str = "podchaos/podchaos", na
         ]
     )
     # What RBAC cannot narrow (which namespaces, which privileged pods): the admission policy.
-    policy, binding = runner_policy(service_account, name)
+    policy, binding = runner_policy(service_account, name, attached)
     docs.append(
         [
             "# What RBAC cannot narrow, refused by the API server for the runner only: deleting a",
-            "# namespace podchaos did not create, and privileged pods outside its agents' namespace.",
+            "# namespace podchaos did not create, privileged pods outside its agents' namespace, and",
+            f"# deleting, evicting or exec'ing into pods outside {confined_where(attached)}.",
             yaml.safe_dump(policy, sort_keys=False, width=10_000).rstrip(),
         ]
     )
@@ -240,12 +249,14 @@ AGENT_NOTE = (
 )
 
 
-def rbac_notes(perms: Permissions) -> list[str]:
-    """What the roles cannot say: the agent's privileged pods, and why these scopes."""
+def rbac_notes(perms: Permissions, attached: Sequence[str] = ()) -> list[str]:
+    """What the roles cannot say: the agent's privileged pods, what the admission policy confines,
+    and why these scopes."""
     notes = [
         "Every permission above is used: namespaces for the run's own namespace; pods, pods/log, "
         "pods/exec, events, endpointslices and jobs to watch and act on the run; the scenario's kinds "
         "to create its objects.",
+        confinement_note(attached),
     ]
     if perms.agent:
         notes.append(AGENT_NOTE)

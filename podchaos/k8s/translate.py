@@ -72,10 +72,21 @@ def translated(action: str) -> Iterator[None]:
         reason, message, causes = _status(exc)
         if status == 0 and "handshake status 403" in reason.lower():
             # An exec refused before its websocket opened says so only in words.
-            raise Forbidden(action, 403, "Forbidden", reason) from exc
+            raise Forbidden(action, 403, "Forbidden", _handshake_message(reason)) from exc
         raise _BY_STATUS.get(status, ApiError)(action, status, reason, message, causes) from exc
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise ApiUnreachable(f"{action}: cannot reach the Kubernetes API: {exc}") from exc
+
+
+def _handshake_message(reason: str) -> str:
+    """The Status message in a refused websocket's handshake error ("Handshake status 403 Forbidden
+    -+-+- headers -+-+- body"): RBAC's or an admission policy's words; the whole text otherwise."""
+    try:
+        body: Any = json.loads(reason.rpartition(" -+-+- ")[2])
+    except ValueError:
+        return reason
+    message = body.get("message") if isinstance(body, dict) else None
+    return str(message) if message else reason
 
 
 def _retry_after(exc: ApiException) -> float | None:

@@ -15,13 +15,13 @@ from typing import Any
 
 from podchaos.loader.fields import Reader, describe
 from podchaos.model import Workload
+from podchaos.model.admission import NAMESPACE_NAME
 from podchaos.model.blast import BlastRadius
 from podchaos.model.controllers import Replaced
 from podchaos.model.expectations import Expectation
 from podchaos.model.faults import FaultSpec, NodeDrain, PodDelete
 
 ATTACH_KEYS = {"namespace", "target", "pods", "maxPods"}
-_NAMESPACE_RE = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _PERCENT_RE = re.compile(r"^([0-9]{1,3})%$")
 
 
@@ -33,7 +33,7 @@ def is_attached(data: Mapping[str, Any]) -> bool:
 def read_namespace(reader: Reader, raw: Any) -> str:
     """``workload.namespace``: a namespace name (a DNS label)."""
     name = reader.string(raw, "workload.namespace")
-    if not _NAMESPACE_RE.match(name):
+    if not NAMESPACE_NAME.match(name):
         raise reader.fail(
             "workload.namespace",
             f"expected a namespace name (lowercase letters, digits and '-', at most 63), got {name!r}",

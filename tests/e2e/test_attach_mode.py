@@ -20,7 +20,15 @@ from typing import Any
 
 import pytest
 import yaml
-from kubernetes import client
+from kubernetes import client, config
+from pod_access import (
+    BYSTANDER_POD,
+    bystander,
+    delete_refusal,
+    evict_refusal,
+    exec_refusal,
+    refused_delete_and_exec,
+)
 
 from podchaos.cluster.local.layout import Layout
 from podchaos.cluster.provider import ClusterAccess
@@ -341,6 +349,27 @@ def test_an_attached_run_passes_with_exactly_the_printed_roles(
         f"--podchaos-allow-context={CONTEXT}",
     )
     done.assert_outcomes(passed=1)
+
+
+def test_the_printed_roles_keep_pod_deletes_and_execs_to_podchaos_and_shop(
+    attach_account: Path, core: client.CoreV1Api, e2e: Any
+) -> None:
+    """The ClusterRole grants pods delete and pods/exec everywhere; the policy printed with
+    --namespace shop lets the runner use them in shop (and podchaos's namespaces) only. Deletes and
+    evictions are dry runs: admission runs in full and nothing is removed from shop."""
+    runner = client.CoreV1Api(config.new_client_from_config(config_file=str(attach_account)))  # type: ignore[no-untyped-call]
+    orders: list[Any] = core.list_namespaced_pod(SHOP, label_selector="app=orders").items
+    target = str(orders[0].metadata.name)
+    with bystander(core, e2e, e2e.namespace_name("elsewhere")) as elsewhere:
+        message = refused_delete_and_exec(runner, core, e2e, elsewhere)
+        assert f"and the attached ones (shop), not in {elsewhere}" in message, message
+        # Evictions are granted in shop only (its Role): elsewhere RBAC refuses them first.
+        evicted = evict_refusal(runner, elsewhere, BYSTANDER_POD)
+        assert evicted is not None
+        assert 'cannot create resource "pods/eviction"' in evicted, evicted
+    assert delete_refusal(runner, SHOP, target) is None
+    assert evict_refusal(runner, SHOP, target) is None
+    assert exec_refusal(runner, SHOP, target) is None
 
 
 KILLED_RUN = """\

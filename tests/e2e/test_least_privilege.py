@@ -17,6 +17,15 @@ from typing import Any
 import pytest
 import yaml
 from kubernetes import client, config
+from pod_access import (
+    BYSTANDER_POD,
+    bystander,
+    delete_refusal,
+    evict_refusal,
+    exec_refusal,
+    refusal,
+    refused_delete_and_exec,
+)
 
 from podchaos.catalogue import builtin_scenario_dir
 from podchaos.cluster.local.layout import Layout
@@ -152,17 +161,6 @@ def test_scenarios_pass_with_exactly_the_printed_roles(
     assert "Traceback" not in output
 
 
-def refusal(call: Callable[[], object]) -> str | None:
-    """The API's message when ``call`` is refused with 403, None when it is allowed."""
-    try:
-        call()
-    except client.ApiException as exc:
-        if exc.status != 403:
-            raise
-        return str(json.loads(exc.body or "{}").get("message", exc.body))
-    return None
-
-
 @pytest.mark.e2e
 def test_the_admission_policy_refuses_the_runner_other_namespaces_and_privileged_pods(
     account: Account, core: client.CoreV1Api, e2e: Any
@@ -209,3 +207,60 @@ def test_the_admission_policy_refuses_the_runner_other_namespaces_and_privileged
     finally:
         for name in (unlabelled, labelled):
             e2e.delete_namespace(core, name)
+
+
+def grant_evictions(account: Account, api_client: client.ApiClient, namespace: str) -> None:
+    """A Role and RoleBinding in ``namespace`` letting the account create pods/eviction there."""
+    rbac = client.RbacAuthorizationV1Api(api_client)
+    role: Any = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": {"name": "evictions", "namespace": namespace},
+        "rules": [{"apiGroups": [""], "resources": ["pods/eviction"], "verbs": ["create"]}],
+    }
+    binding: Any = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"name": "evictions", "namespace": namespace},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "evictions"},
+        "subjects": [{"kind": "ServiceAccount", "name": ACCOUNT, "namespace": account.namespace}],
+    }
+    rbac.create_namespaced_role(namespace, role)
+    rbac.create_namespaced_role_binding(namespace, binding)
+
+
+@pytest.mark.e2e
+def test_the_runner_deletes_evicts_and_execs_into_pods_only_in_podchaos_namespaces(
+    account: Account, core: client.CoreV1Api, api_client: client.ApiClient, e2e: Any
+) -> None:
+    """RBAC lets the runner delete and exec into pods in every namespace (its own are named per run);
+    the printed policy, made with no attached namespace, narrows them (and evictions) to podchaos's
+    namespaces. A pod in a namespace of nobody's is refused all three; the same pod in a podchaos
+    namespace is not (deletes and evictions are dry runs, an exec runs ``true``)."""
+    runner_api: Any = config.new_client_from_config(config_file=str(account.kubeconfig))  # type: ignore[no-untyped-call]
+    runner = client.CoreV1Api(runner_api)
+    own = e2e.namespace_name("own")
+    e2e.create_namespace(core, own)  # labelled as podchaos's, like every run's namespace
+    try:
+        container = e2e.busybox_container("main", "sleep 3600")
+        core.create_namespaced_pod(own, e2e.body(e2e.pod_manifest(BYSTANDER_POD, [container])))
+        e2e.wait_pod_ready(core, own, BYSTANDER_POD)
+        with bystander(core, e2e, e2e.namespace_name("elsewhere")) as elsewhere:
+            message = refused_delete_and_exec(runner, core, e2e, elsewhere)
+            assert f"(app.kubernetes.io/managed-by=podchaos), not in {elsewhere}" in message, message
+            # These scenarios need no evictions: granted here by a Role of the test's, only the
+            # policy stands in the way.
+            grant_evictions(account, api_client, elsewhere)
+
+            def refused_by_the_policy(waiter: Any) -> str | None:
+                said = evict_refusal(runner, elsewhere, BYSTANDER_POD)
+                waiter.last_seen = f"the eviction's answer: {said or 'allowed (dry run)'}"
+                return said if said and "podchaos evicts" in said else None
+
+            # RBAC's answer until the RoleBinding is in the API server's cache.
+            message = e2e.wait("the eviction refused by the policy", 30.0).until(refused_by_the_policy)
+            assert "podchaos evicts pods only in its own namespaces" in message, message
+        assert delete_refusal(runner, own, BYSTANDER_POD) is None
+        assert exec_refusal(runner, own, BYSTANDER_POD) is None
+    finally:
+        e2e.delete_namespace(core, own)

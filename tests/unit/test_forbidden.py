@@ -66,6 +66,35 @@ def test_a_refused_exec_websocket_is_forbidden_too() -> None:
         raise exc
 
 
+def test_an_exec_refused_by_an_admission_policy_says_what_the_policy_said() -> None:
+    said = (
+        "pods \"web-0\" is forbidden: ValidatingAdmissionPolicy 'podchaos-limits' with binding"
+        " 'podchaos-limits' denied request: podchaos execs into pods only in its own namespaces"
+    )
+    body = json.dumps({"kind": "Status", "status": "Failure", "message": said, "code": 403})
+    reason = f"Handshake status 403 Forbidden -+-+- {{'content-type': 'application/json'}} -+-+- {body}"
+    with pytest.raises(Forbidden) as caught, translated("exec in shop/web-0/app"):
+        raise ApiException(status=0, reason=reason)
+    assert str(caught.value) == (
+        f"exec in shop/web-0/app: forbidden (HTTP 403): {said}; `podchaos rbac` prints the roles a run needs"
+    )
+
+
+def test_an_exec_refused_by_rbac_names_the_missing_permission() -> None:
+    said = (
+        'pods "web-0" is forbidden: User "system:serviceaccount:chaos:runner" cannot create resource'
+        ' "pods/exec" in API group "" in the namespace "shop"'
+    )
+    body = json.dumps({"kind": "Status", "message": said})
+    with pytest.raises(Forbidden) as caught, translated("exec in shop/web-0/app"):
+        raise ApiException(status=0, reason=f"Handshake status 403 Forbidden -+-+- {{}} -+-+- {body}")
+    assert (caught.value.verb, caught.value.resource, caught.value.scope) == (
+        "create",
+        "pods/exec",
+        "in namespace shop",
+    )
+
+
 MISSING_ACCOUNT = (
     'pods "worker" is forbidden: error looking up service account pc-main-kill-1f2e/default: '
     'serviceaccount "default" not found'

@@ -41,10 +41,12 @@ def test_the_admission_policy_is_for_the_runner_and_names_what_it_refuses() -> N
     assert condition["expression"] == "request.userInfo.username == 'system:serviceaccount:chaos:runner'"
     rules = policy["spec"]["matchConstraints"]["resourceRules"]
     assert [(r["resources"], r["operations"]) for r in rules] == [
-        (["namespaces"], ["DELETE"]),
-        (["pods"], ["CREATE"]),
+        (["namespaces", "pods"], ["DELETE"]),
+        (["pods", "pods/eviction"], ["CREATE"]),
+        (["pods/exec"], ["CONNECT"]),
     ]
-    deletes, pods = policy["spec"]["validations"]
+    deletes, pods, confined = policy["spec"]["validations"]
+    assert confined["expression"] == "!variables.podAction || variables.own"
     assert "oldObject.metadata.labels['app.kubernetes.io/managed-by'] == 'podchaos'" in deletes["expression"]
     assert "namespaceObject.metadata.labels['podchaos.io/scenario'] == 'agents'" in pods["expression"]
     assert "object.spec.hostPID" in pods["expression"]
