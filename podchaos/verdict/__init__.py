@@ -131,9 +131,9 @@ def judge_all(expectations: tuple[Expectation, ...], timeline: Timeline, now: fl
     for expectation in expectations:
         result = judge(expectation, timeline, now)
         if final and fault is not None:
-            result = stalls.undecided_if_stalled(
-                undecided.finalised(result, timeline, fault, now), timeline, fault, now
-            )
+            result = undecided.finalised(result, timeline, fault, now)
+            result = gaps.undecided_if_hidden(result, timeline, fault, now)
+            result = stalls.undecided_if_stalled(result, timeline, fault, now)
         results.append(result)
     return Verdict(tuple(results))
 

@@ -69,6 +69,13 @@ WAITS_ON_CONTROL_PLANE: frozenset[type[Expectation]] = frozenset(
 )
 
 
+# After an outage the API's clients catch up only gradually: a restarted apiserver refuses their
+# watches until its caches fill, and client-go backs off meanwhile. Measured on the local cluster: the
+# EndpointSlice controller had not reflected a pod's readiness 10 s after a fault that came 1 s after a
+# gap; the scheduler and the Job controller stayed silent for up to a minute. An outage that ended this
+# long before the fault may still delay what an expectation waits on.
+CATCH_UP_S = 60.0
+
 # Pending results are noted when judged final (``undecided``), with the gaps named there; undecided
 # ones already name them.
 UNNOTED = frozenset({Outcome.PENDING, Outcome.UNDECIDED})
@@ -99,9 +106,10 @@ def undecided_if_hidden(
     result: ExpectationResult, timeline: Timeline, fault: FaultRecord, now: float
 ) -> ExpectationResult:
     """A failure of an expectation that waits on the control plane is undecided when an outage fell in
-    its window (from the fault to ``within`` after it, else to ``now``): while the API was away no
-    replacement pod could be created or scheduled, no endpoint updated, and requests went on reaching a
-    pod that was going away. The outage may have caused the failure, so the run ends as an error naming
+    its window (from the fault to ``within`` after it, else to ``now``), or ended less than
+    :data:`CATCH_UP_S` before the fault: while the API was away, and while its clients caught up after,
+    no replacement pod could be created or scheduled, no endpoint updated, and requests went on reaching
+    a pod that was going away. The outage may have caused the failure, so the run ends as an error naming
     the gap instead of blaming the workload. The kubelet's own work (a termination, a restart, a probe)
     goes on without the API and is judged by its own timestamps instead; an outage still going on is
     left to :func:`held_while_blind`."""
@@ -109,14 +117,27 @@ def undecided_if_hidden(
         return result
     within = getattr(result.expectation, "within", None)
     window_end = now if within is None else min(now, fault.at + float(within))
-    closed = [gap for gap in gaps_in(timeline, fault.at, window_end) if gap.until is not None]
-    if not closed:
+    closed = [
+        (gap, gap.until)
+        for gap in gaps_in(timeline, fault.at - CATCH_UP_S, window_end)
+        if gap.until is not None
+    ]
+    during = [gap for gap, until in closed if until >= fault.at]
+    before = [(gap, until) for gap, until in closed if until < fault.at]
+    reasons = []
+    if during:
+        named = "; ".join(gap.describe() for gap in during)
+        reasons.append(f"the API could not be used in this expectation's window ({named})")
+    if before:
+        gap, until = before[-1]
+        reasons.append(
+            f"the API's clients were still catching up after an outage that ended {fault.at - until:.1f}s"
+            f" before the fault ({gap.describe()}; controllers and the scheduler can lag for up to"
+            f" {CATCH_UP_S:g}s after one)"
+        )
+    if not reasons:
         return result
-    named = "; ".join(gap.describe() for gap in closed)
-    return result.undecided(
-        f"the API could not be used in this expectation's window ({named}), which may have delayed"
-        " what it waits for"
-    )
+    return result.undecided(", and ".join(reasons) + ", which may have delayed what it waits for")
 
 
 def gap_seconds(timeline: Timeline, since: float, now: float) -> float:

@@ -11,9 +11,11 @@ from journal import FakeJournal
 from podchaos.inject.base import HELD_UP_S, FaultContext
 from podchaos.inject.pod_delete import PodDeleteFault
 from podchaos.model import ApiOutage, FaultRecord, PodReady, Timeline
-from podchaos.model.expectations import FailedRequests, TerminationDuration
+from podchaos.model.expectations import Endpoint, FailedRequests, TerminationDuration
 from podchaos.model.faults import PodDelete
 from podchaos.model.timeline import (
+    EndpointsSnapshot,
+    EndpointState,
     PodGone,
     PodSnapshot,
     PodState,
@@ -124,3 +126,22 @@ def test_the_kubelets_own_work_is_still_judged_by_its_stamps_across_an_outage() 
         (TerminationDuration(at_least=2.5, at_most=6.5),), line.plus(PodGone(31.0, "web", UID)), 40.0, True
     ).results
     assert result.outcome is Outcome.FAILED, result.seen
+
+
+def test_an_endpoint_not_updated_right_after_an_outage_is_undecided_not_failed() -> None:
+    # Seen in a whole-catalogue run across apiserver restarts: the API came back at +49.9 s, the sidecar
+    # was killed at +50.9 s and the pod went not Ready at +51.0 s, but the EndpointSlice controller,
+    # still catching up with the restarted API, never marked its endpoint not ready within the 10 s.
+    ready = EndpointState("web", UID, "10.251.1.138", True, True, False)
+    slice_ = EndpointsSnapshot(26.0, "web-x1", "web", (ready,))
+    kill = FaultRecord(at=50.9, fault="container-kill", pod="web", pod_uid=UID, container="proxy", detail="")
+    expectation = Endpoint(condition="not-ready", within=10.0)
+    seen = (pod(1.0, True), slice_, kill, pod(51.0, False), pod(54.2, True))
+    after_outage = timeline(ApiOutage(28.5, 49.9, 30, "refused"), *seen)
+    (result,) = judge_all((expectation,), after_outage, 62.0, final=True).results
+    assert result.outcome is Outcome.UNDECIDED, result.seen
+    assert "ended 1.0s before the fault (API unreachable +28.5 s to +49.9 s" in result.seen
+    # The same endpoint left ready with the last outage long past, or none, is the workload's failure.
+    for calm in (timeline(*seen), timeline(ApiOutage(-40.0, -10.0, 30, "refused"), *seen)):
+        (failed,) = judge_all((expectation,), calm, 62.0, final=True).results
+        assert failed.outcome is Outcome.FAILED, failed.seen
