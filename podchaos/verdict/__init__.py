@@ -119,9 +119,16 @@ def judge(expectation: Expectation, timeline: Timeline, now: float) -> Expectati
         ExpectationResult(expectation, j.outcome, j.expected, j.seen), timeline, fault, now
     )
     result = gaps.undecided_if_overran(result, timeline, fault, now)
+    return gaps.noted(_undecided_if_control_plane(result, timeline, fault, now), timeline, fault, now)
+
+
+def _undecided_if_control_plane(
+    result: ExpectationResult, timeline: Timeline, fault: FaultRecord, now: float
+) -> ExpectationResult:
+    """A failure the control plane may have caused (an outage in or just before its window, or a
+    controller that never acted) is undecided, saying why."""
     result = gaps.undecided_if_hidden(result, timeline, fault, now)
-    result = stalls.undecided_if_stalled(result, timeline, fault, now)
-    return gaps.noted(result, timeline, fault, now)
+    return stalls.undecided_if_stalled(result, timeline, fault, now)
 
 
 def judge_all(expectations: tuple[Expectation, ...], timeline: Timeline, now: float, final: bool) -> Verdict:
@@ -130,10 +137,11 @@ def judge_all(expectations: tuple[Expectation, ...], timeline: Timeline, now: fl
     fault = _first_fault(timeline)
     for expectation in expectations:
         result = judge(expectation, timeline, now)
-        if final and fault is not None:
+        # Results judge() decided went through the control-plane rules already; a pending one is
+        # decided only now.
+        if final and fault is not None and result.outcome is Outcome.PENDING:
             result = undecided.finalised(result, timeline, fault, now)
-            result = gaps.undecided_if_hidden(result, timeline, fault, now)
-            result = stalls.undecided_if_stalled(result, timeline, fault, now)
+            result = _undecided_if_control_plane(result, timeline, fault, now)
         results.append(result)
     return Verdict(tuple(results))
 
